@@ -1,0 +1,128 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The wall-clock ``SupervisionClock``: the monotonic clock of the OS, and one timer
+/// thread shared by every runtime that uses it.
+///
+/// The timer thread sleeps until the earliest unsettled deadline, rounded up to a
+/// millisecond so that dense streams of deadlines (one per call) wake it at most a
+/// thousand times a second; with no armed timers it sleeps until one is armed. Arming a
+/// timer later than the one the thread already sleeps for does not wake it, which is
+/// the common case (every call arms "now + timeout").
+public final class SystemClock: SupervisionClock, @unchecked Sendable {
+    /// The process-wide system clock.
+    public static let shared = SystemClock()
+
+    private static let granularity: UInt64 = 1_000_000
+
+    // All mutable state below is guarded by `mutex`.
+    private let mutex: UnsafeMutablePointer<pthread_mutex_t>
+    private let condition: UnsafeMutablePointer<pthread_cond_t>
+    private var queue = TimerQueue()
+    private var wakeAt: UInt64 = .max
+    private var threadStarted = false
+
+    /// Creates a clock with its own timer thread, started on first use.
+    public init() {
+        mutex = .allocate(capacity: 1)
+        condition = .allocate(capacity: 1)
+        pthread_mutex_init(mutex, nil)
+        #if os(Linux)
+        var attributes = pthread_condattr_t()
+        pthread_condattr_init(&attributes)
+        pthread_condattr_setclock(&attributes, CLOCK_MONOTONIC)
+        pthread_cond_init(condition, &attributes)
+        pthread_condattr_destroy(&attributes)
+        #else
+        pthread_cond_init(condition, nil)
+        #endif
+    }
+
+    deinit {
+        // Only reached for clocks whose thread never started: a started thread keeps
+        // the clock alive for ever.
+        pthread_cond_destroy(condition)
+        pthread_mutex_destroy(mutex)
+        condition.deallocate()
+        mutex.deallocate()
+    }
+
+    /// The OS monotonic clock (`CLOCK_MONOTONIC`).
+    public func now() -> Timestamp {
+        var spec = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &spec)
+        return Timestamp(nanoseconds: UInt64(spec.tv_sec) &* 1_000_000_000 &+ UInt64(spec.tv_nsec))
+    }
+
+    public func schedule(_ timer: any ScheduledTimer, at deadline: Timestamp) {
+        let target = Self.roundUp(deadline.nanoseconds)
+        pthread_mutex_lock(mutex)
+        queue.insert(timer, deadline: deadline)
+        if !threadStarted {
+            threadStarted = true
+            startThread()
+        }
+        let wake = target < wakeAt
+        if wake { wakeAt = target }
+        pthread_mutex_unlock(mutex)
+        if wake { pthread_cond_signal(condition) }
+    }
+
+    private static func roundUp(_ nanoseconds: UInt64) -> UInt64 {
+        let (sum, overflow) = nanoseconds.addingReportingOverflow(granularity - 1)
+        return overflow ? .max : sum / granularity * granularity
+    }
+
+    private func startThread() {
+        let context = Unmanaged.passRetained(self).toOpaque()
+        var thread = pthread_t()
+        let result = pthread_create(&thread, nil, { context in
+            #if canImport(Darwin)
+            let clock = Unmanaged<SystemClock>.fromOpaque(context).takeRetainedValue()
+            #else
+            let clock = Unmanaged<SystemClock>.fromOpaque(context!).takeRetainedValue()
+            #endif
+            clock.run()
+        }, context)
+        precondition(result == 0, "SystemClock: cannot start the timer thread (error \(result))")
+        pthread_detach(thread)
+    }
+
+    private func run() -> Never {
+        var due: [any ScheduledTimer] = []
+        pthread_mutex_lock(mutex)
+        while true {
+            let current = now()
+            while let expired = queue.popExpired(now: current) {
+                due.append(expired.timer)
+            }
+            if !due.isEmpty {
+                wakeAt = 0  // firing: new timers need no signal to be seen
+                pthread_mutex_unlock(mutex)
+                for timer in due where !timer.isSettled { timer.fire() }
+                due.removeAll(keepingCapacity: true)
+                pthread_mutex_lock(mutex)
+                continue
+            }
+            if let next = queue.nextDeadline() {
+                wakeAt = Self.roundUp(next.nanoseconds)
+                var spec = timespec(tv_sec: Int(wakeAt / 1_000_000_000), tv_nsec: Int(wakeAt % 1_000_000_000))
+                #if os(Linux)
+                pthread_cond_timedwait(condition, mutex, &spec)
+                #else
+                let delay = wakeAt > current.nanoseconds ? wakeAt - current.nanoseconds : 0
+                spec = timespec(tv_sec: Int(delay / 1_000_000_000), tv_nsec: Int(delay % 1_000_000_000))
+                pthread_cond_timedwait_relative_np(condition, mutex, &spec)
+                #endif
+            } else {
+                wakeAt = .max
+                pthread_cond_wait(condition, mutex)
+            }
+        }
+    }
+}

@@ -1,0 +1,147 @@
+/// A server process in the shape of OTP's `gen_server`: state initialised from start
+/// arguments, then one message at a time — calls (request → reply), casts and plain
+/// messages — until it stops.
+///
+/// Conforming types are the server's *state*. The runtime owns the value: it is created
+/// by ``initialize(_:)`` inside the new process, mutated only by the handlers, one
+/// message at a time and never concurrently, and dropped when the process exits. It
+/// therefore need not be `Sendable`, like an actor's stored properties.
+///
+/// ```swift
+/// struct Counter: GenServer {
+///     enum Request: Sendable { case get, increment(by: Int) }
+///     var value: Int
+///
+///     static func initialize(_ start: Int) async throws -> InitResult<Counter> {
+///         .ok(Counter(value: start))
+///     }
+///
+///     mutating func handleCall(_ request: Request, from caller: Caller<Int>) async throws -> CallResult<Int> {
+///         switch request {
+///         case .get: return .reply(value)
+///         case .increment(let n): value += n; return .reply(value)
+///         }
+///     }
+/// }
+///
+/// let counter = try await Counter.start(41)
+/// try await counter.call(.increment(by: 1))   // 42
+/// ```
+///
+/// Every handler may throw: the process then crashes with ``ExitReason/error(_:)``,
+/// ``terminate(_:)`` runs, and a pending caller gets ``CallError/exited(_:)``.
+public protocol GenServer: SendableMetatype {
+    /// What ``initialize(_:)`` receives from the starter.
+    associatedtype Arguments: Sendable = Void
+    /// Requests accepted by ``handleCall(_:from:)``.
+    associatedtype Request: Sendable = Never
+    /// Replies to those requests.
+    associatedtype Reply: Sendable = Void
+    /// Messages accepted by ``handleCast(_:)``.
+    associatedtype Message: Sendable = Never
+    /// Plain messages (``Process/send(_:_:)``) accepted by ``handleInfo(_:)``.
+    associatedtype Info: Sendable = Never
+
+    /// Creates the state inside the new process: OTP's `init/1`.
+    ///
+    /// Runs as the new process (``Process/current`` is its pid; names registered here
+    /// belong to it; `Process.flag(trapExit:)` applies to it). The starter waits for it.
+    /// Return ``InitResult/ok(_:)`` to run, ``InitResult/ignore`` to start nothing, or
+    /// ``InitResult/stop(_:)`` (or throw) to fail the start.
+    static func initialize(_ arguments: Arguments) async throws -> InitResult<Self>
+
+    /// Handles a call: OTP's `handle_call/3`.
+    mutating func handleCall(_ request: Request, from caller: Caller<Reply>) async throws -> CallResult<Reply>
+
+    /// Handles a cast: OTP's `handle_cast/2`.
+    mutating func handleCast(_ message: Message) async throws -> HandleResult
+
+    /// Handles a plain message: OTP's `handle_info/2`.
+    mutating func handleInfo(_ message: Info) async throws -> HandleResult
+
+    /// Handles an exit signal received as a message because the server traps exits
+    /// (OTP delivers these to `handle_info`). An exit signal from the server's parent is
+    /// not delivered here: as in OTP, the server then runs ``terminate(_:)`` and exits
+    /// with the same reason. Defaults to ignoring the signal.
+    mutating func handleExit(from pid: PID?, reason: ExitReason) async throws -> HandleResult
+
+    /// Handles the `DOWN` of a monitor this server set (OTP delivers these to
+    /// `handle_info`). Defaults to ignoring it.
+    mutating func handleDown(_ monitor: MonitorRef, reason: ExitReason) async throws -> HandleResult
+
+    /// Called when the server stops in an orderly way: a handler returned `.stop`, a
+    /// handler threw, ``ServerRef/stop(_:timeout:)`` was called, or — when it traps
+    /// exits — its parent asked it to shut down. Not called when it is killed, or when
+    /// it does not trap exits and a linked process or its parent ends it.
+    mutating func terminate(_ reason: ExitReason) async
+}
+
+/// What ``GenServer/initialize(_:)`` decided.
+public enum InitResult<Server> {
+    /// Run with this state.
+    case ok(Server)
+    /// Start nothing: the starter gets ``StartError/ignored``, a supervisor keeps no
+    /// child. The process exits with reason ``ExitReason/normal``.
+    case ignore
+    /// Fail the start with this reason.
+    case stop(ExitReason)
+}
+
+/// What ``GenServer/handleCall(_:from:)`` decided.
+public enum CallResult<Reply> {
+    /// Answer the caller now.
+    case reply(Reply)
+    /// Answer later with ``Caller/reply(_:)``, from this or another handler or task.
+    case noreply
+    /// Answer the caller, run ``GenServer/terminate(_:)`` and exit with the reason.
+    case stop(ExitReason, reply: Reply)
+}
+
+/// What a cast, info, exit or down handler decided.
+public enum HandleResult: Sendable {
+    /// Go on with the next message.
+    case noreply
+    /// Run ``GenServer/terminate(_:)`` and exit with the reason.
+    case stop(ExitReason)
+}
+
+extension GenServer where Request == Never {
+    public mutating func handleCall(_ request: Never, from caller: Caller<Reply>) async throws -> CallResult<Reply> {}
+}
+
+extension GenServer where Message == Never {
+    public mutating func handleCast(_ message: Never) async throws -> HandleResult {}
+}
+
+extension GenServer where Info == Never {
+    public mutating func handleInfo(_ message: Never) async throws -> HandleResult {}
+}
+
+extension GenServer {
+    public mutating func handleExit(from pid: PID?, reason: ExitReason) async throws -> HandleResult { .noreply }
+    public mutating func handleDown(_ monitor: MonitorRef, reason: ExitReason) async throws -> HandleResult { .noreply }
+    public mutating func terminate(_ reason: ExitReason) async {}
+}
+
+/// The caller of a request being handled, and the way to answer it later.
+///
+/// Answering is idempotent: only the first of ``reply(_:)``, the server's exit, the
+/// caller's timeout or cancellation settles the call. A server that has exited can no
+/// longer reply: the caller already has ``CallError/exited(_:)``.
+public struct Caller<Reply: Sendable>: Sendable {
+    let slot: ReplySlot<Reply>
+    let server: ProcessCore
+
+    /// The calling process, or `nil` when plain code called.
+    public var pid: PID? { slot.caller }
+
+    /// Answers the call. Returns `false` if the call was already settled (timed out,
+    /// cancelled, or the server exited) and the reply was dropped.
+    @discardableResult
+    public func reply(_ reply: Reply) -> Bool {
+        if let current = ProcessContext.current, !current.acceptsMessages { return false }
+        guard slot.settle(.success(reply)) else { return false }
+        server.state.withLock { _ = $0.deferred.removeValue(forKey: ObjectIdentifier(slot)) }
+        return true
+    }
+}

@@ -1,0 +1,133 @@
+/// A typed address of a ``GenServer``: a pid, or a name resolved on each use.
+///
+/// Calls and casts through a `ServerRef<Server>` are typed by `Server`'s `Request`,
+/// `Reply` and `Message`; the runtime checks once per call that the process at the
+/// address runs `Server` (``CallError/wrongServerType(target:expected:)`` otherwise), so
+/// user code never casts.
+public struct ServerRef<Server: GenServer>: Sendable, CustomStringConvertible {
+    enum Address: Sendable {
+        case pid(PID)
+        case name(any ProcessName)
+    }
+
+    let address: Address
+
+    init(core: ServerProcess<Server>) {
+        address = .pid(core.pid)
+    }
+
+    /// A reference to the server at `pid`. Calls check that it runs `Server`.
+    public init(pid: PID) {
+        address = .pid(pid)
+    }
+
+    /// A reference to whatever server holds `name` at the time of each call.
+    public init(name: some ProcessName) {
+        address = .name(name)
+    }
+
+    /// The pid at the address now, if a process is there.
+    public var pid: PID? {
+        switch address {
+        case .pid(let pid): return pid
+        case .name(let name): return name.whereis()
+        }
+    }
+
+    public var description: String {
+        switch address {
+        case .pid(let pid): return pid.description
+        case .name(let name): return name.description
+        }
+    }
+
+    @inline(__always)
+    func resolve() throws(CallError) -> ServerProcess<Server> {
+        let core: ProcessCore
+        switch address {
+        case .pid(let pid):
+            core = pid.core
+        case .name(let name):
+            guard let pid = name.whereis() else { throw .noProcess(target: name.description) }
+            core = pid.core
+        }
+        guard let server = core as? ServerProcess<Server> else {
+            throw .wrongServerType(target: description, expected: String(describing: Server.self))
+        }
+        return server
+    }
+
+    /// Sends `request` and waits for the reply: OTP's `GenServer.call`.
+    ///
+    /// Requests from one caller are handled in the order sent, after any cast the caller
+    /// sent before. Throws ``CallError/noProcess(target:)`` if nothing is alive at the
+    /// address, ``CallError/timeout(_:)`` if no reply came in time (the reply, if it
+    /// comes later, is dropped), ``CallError/exited(_:)`` if the server exited first,
+    /// ``CallError/callingSelf`` for a call to the calling process, and
+    /// ``CallError/cancelled`` if the calling task is cancelled.
+    ///
+    /// - Complexity: O(1); one allocation.
+    public func call(_ request: Server.Request, timeout: Timeout = .default) async throws(CallError) -> Server.Reply {
+        let server = try resolve()
+        let caller = ProcessContext.current
+        if let caller {
+            if caller === server { throw .callingSelf }
+            if !caller.acceptsMessages { throw .cancelled }
+        }
+        let slot = RequestSlot<Server.Request, Server.Reply>(request: request, caller: caller?.pid, timeout: timeout)
+        let result = await withTaskCancellationHandler {
+            await withUnsafeContinuation { continuation in
+                guard slot.arm(continuation) else {
+                    continuation.resume(returning: .failure(.cancelled))
+                    return
+                }
+                if case .after(let delay) = timeout {
+                    server.runtime.clock.schedule(slot, after: delay)
+                }
+                if !server.deliver(.call(slot)) {
+                    slot.fail(.noProcess(target: description))
+                }
+            }
+        } onCancel: {
+            slot.cancel()
+        }
+        return try result.get()
+    }
+
+    /// Sends `message` without waiting: OTP's `GenServer.cast`. Never blocks; a message
+    /// to a dead or missing server is dropped, as in OTP.
+    public func cast(_ message: Server.Message) {
+        guard let server = try? resolve() else { return }
+        if let caller = ProcessContext.current, !caller.acceptsMessages { return }
+        server.deliver(.cast(message))
+    }
+
+    /// Sends a plain message, handled by ``GenServer/handleInfo(_:)``.
+    public func send(_ message: Server.Info) {
+        guard let server = try? resolve() else { return }
+        if let caller = ProcessContext.current, !caller.acceptsMessages { return }
+        server.deliver(.info(message))
+    }
+
+    /// Stops the server in an orderly way — it handles the messages already in its
+    /// mailbox, runs ``GenServer/terminate(_:)`` and exits with `reason` — and waits for
+    /// its exit: OTP's `GenServer.stop`.
+    ///
+    /// Throws ``CallError/noProcess(target:)`` if it is not alive,
+    /// ``CallError/timeout(_:)`` if it has not exited in time (it keeps stopping), and
+    /// ``CallError/exited(_:)`` if it exited with another reason first.
+    public func stop(_ reason: ExitReason = .normal, timeout: Timeout = .infinity) async throws(CallError) {
+        let server = try resolve()
+        if ProcessContext.current === server { throw .callingSelf }
+        let watch = Process.watch(server.pid)
+        guard server.deliver(.stop(reason)) else {
+            watch.cancel()
+            throw .noProcess(target: description)
+        }
+        guard let exit = await watch.reason(timeout: timeout) else {
+            watch.cancel()
+            throw .timeout(timeout)
+        }
+        if exit != reason.asExitReason { throw .exited(exit) }
+    }
+}

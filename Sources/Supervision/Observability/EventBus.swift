@@ -1,0 +1,60 @@
+import Synchronization
+
+/// Fans lifecycle events out to subscribers without ever making the runtime wait.
+///
+/// Each subscriber has its own bounded buffer that keeps the newest events: a slow or
+/// absent reader loses its oldest events (counted in ``droppedCount``), never slows a
+/// publisher. With no subscribers, publishing costs one atomic load.
+public final class EventBus: Sendable {
+    private typealias Continuation = AsyncStream<SupervisionEvent>.Continuation
+
+    private let clock: any SupervisionClock
+    private let subscribers = Mutex<[(id: UInt64, continuation: Continuation)]>([])
+    private let subscriberCount = Atomic<Int>(0)
+    private let nextID = Atomic<UInt64>(0)
+    private let dropped = Atomic<Int>(0)
+
+    init(clock: any SupervisionClock) {
+        self.clock = clock
+    }
+
+    /// A stream of every event published from now on.
+    ///
+    /// - Parameter capacity: how many unread events to keep; older ones are dropped.
+    public func subscribe(capacity: Int = 16_384) -> AsyncStream<SupervisionEvent> {
+        let id = nextID.add(1, ordering: .relaxed).oldValue
+        let (stream, continuation) = AsyncStream<SupervisionEvent>.makeStream(bufferingPolicy: .bufferingNewest(capacity))
+        continuation.onTermination = { [weak self] _ in
+            self?.unsubscribe(id)
+        }
+        subscribers.withLock { $0.append((id, continuation)) }
+        subscriberCount.add(1, ordering: .releasing)
+        return stream
+    }
+
+    private func unsubscribe(_ id: UInt64) {
+        let removed = subscribers.withLock { subscribers -> Bool in
+            guard let index = subscribers.firstIndex(where: { $0.id == id }) else { return false }
+            subscribers.remove(at: index)
+            return true
+        }
+        if removed { subscriberCount.subtract(1, ordering: .releasing) }
+    }
+
+    /// Events dropped because a subscriber's buffer was full.
+    public var droppedCount: Int { dropped.load(ordering: .relaxed) }
+
+    /// Whether anyone is subscribed.
+    public var hasSubscribers: Bool { subscriberCount.load(ordering: .acquiring) > 0 }
+
+    func publish(_ kind: SupervisionEvent.Kind) {
+        guard subscriberCount.load(ordering: .acquiring) > 0 else { return }
+        let event = SupervisionEvent(time: clock.now(), kind: kind)
+        let current = subscribers.withLock { $0 }
+        for subscriber in current {
+            if case .dropped = subscriber.continuation.yield(event) {
+                dropped.add(1, ordering: .relaxed)
+            }
+        }
+    }
+}

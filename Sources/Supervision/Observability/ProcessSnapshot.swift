@@ -1,0 +1,78 @@
+/// What a process looks like at one moment: OTP's `Process.info/1`.
+public struct ProcessSnapshot: Sendable, CustomStringConvertible {
+    /// Where a process is in its life.
+    public enum Status: Sendable, Equatable, CustomStringConvertible {
+        /// Alive with an empty mailbox and no code running.
+        case idle
+        /// Running code (handling a message or its `spawn` body).
+        case running
+        /// A spawned process suspended in `receive`.
+        case waiting
+        /// Exiting: releasing its names.
+        case exiting
+        /// Exited with this reason.
+        case dead(ExitReason)
+
+        public var description: String {
+            switch self {
+            case .idle: return "idle"
+            case .running: return "running"
+            case .waiting: return "waiting"
+            case .exiting: return "exiting"
+            case .dead(let reason): return "dead(\(reason))"
+            }
+        }
+    }
+
+    public var pid: PID
+    /// The `GenServer` type it runs, or `spawn`.
+    public var behaviour: String
+    /// The process that started it.
+    public var parent: PID?
+    /// Names it holds, as its registries describe them.
+    public var names: [String]
+    public var status: Status
+    public var mailboxLength: Int
+    public var links: [PID]
+    /// How many monitors watch it.
+    public var monitorCount: Int
+    public var trapsExits: Bool
+    /// When it was created, on its runtime's clock.
+    public var startedAt: Timestamp
+    /// Messages it has taken from its mailbox.
+    public var messagesHandled: UInt64
+
+    public var description: String {
+        "\(pid) \(behaviour) \(status) mailbox=\(mailboxLength) links=\(links.count) monitors=\(monitorCount)"
+            + (names.isEmpty ? "" : " names=\(names)")
+    }
+}
+
+extension Process {
+    /// A snapshot of `pid`: status, mailbox length, links, monitors, names, parent.
+    ///
+    /// - Complexity: O(links + exit hooks); takes the process's lock once.
+    public static func info(_ pid: PID) -> ProcessSnapshot {
+        let core = pid.core
+        let (snapshot, hooks) = core.state.withLock { state -> (ProcessSnapshot, [any ProcessExitHook]) in
+            let status: ProcessSnapshot.Status
+            switch state.status {
+            case .dead: status = .dead(state.exitReason ?? .noproc)
+            case .exiting: status = .exiting
+            case .alive:
+                if state.receiver != nil { status = .waiting }
+                else if core.usesActivations { status = state.active ? .running : .idle }
+                else { status = .running }
+            }
+            let snapshot = ProcessSnapshot(
+                pid: pid, behaviour: core.behaviourName, parent: core.parent, names: [],
+                status: status, mailboxLength: state.mailbox.count, links: state.links.members,
+                monitorCount: state.monitors.count, trapsExits: state.trapExit,
+                startedAt: core.startedAt, messagesHandled: state.handled)
+            return (snapshot, state.hooks)
+        }
+        var result = snapshot
+        result.names = hooks.flatMap { $0.names(of: pid) }
+        return result
+    }
+}

@@ -1,0 +1,40 @@
+/// What a mailbox holds: user messages and the signals OTP turns into messages.
+enum Envelope {
+    /// A `call`; the slot holds the typed request and the caller's continuation.
+    case call(CallSlot)
+    /// A `cast` to a server (typed by the server's `Message`).
+    case cast(any Sendable)
+    /// A plain message from `send` (typed by the server's `Info` when it has one).
+    case info(any Sendable)
+    /// An exit signal turned into a message because the process traps exits.
+    case exit(from: PID?, reason: ExitReason)
+    /// A monitor fired.
+    case down(MonitorRef, reason: ExitReason)
+    /// `GenServer`'s orderly stop: run `terminate(reason)` and exit with `reason`.
+    case stop(ExitReason)
+}
+
+/// A message as a spawned process receives it from its ``Inbox``.
+public enum Message: Sendable, CustomStringConvertible {
+    /// A message from ``Process/send(_:_:)`` or a cast.
+    case message(any Sendable)
+    /// An exit signal from a linked process or from `Process.exit`, received as a
+    /// message because the process traps exits.
+    case exit(from: PID?, reason: ExitReason)
+    /// A monitor fired: the monitored process (`ref.target`) exited with `reason`.
+    case down(MonitorRef, reason: ExitReason)
+
+    public var description: String {
+        switch self {
+        case .message(let value): return "message(\(value))"
+        case .exit(let from, let reason): return "EXIT(\(from.map(String.init(describing:)) ?? "external"), \(reason))"
+        case .down(let ref, let reason): return "DOWN(\(ref), \(ref.target), \(reason))"
+        }
+    }
+
+    /// The payload of a ``message(_:)`` if it has type `T`.
+    public func payload<T>(as type: T.Type = T.self) -> T? {
+        if case .message(let value) = self { return value as? T }
+        return nil
+    }
+}

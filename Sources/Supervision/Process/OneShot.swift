@@ -1,0 +1,43 @@
+import Synchronization
+
+/// A one-time rendezvous that several parties race to resolve — a value, or the deadline
+/// passing (the one-shot is its own timer). Exactly one of them wins.
+final class OneShot<Value: Sendable>: ScheduledTimer, @unchecked Sendable {
+    private let claimed = Atomic<Bool>(false)
+    // Written once, before the one-shot is published.
+    private var continuation: UnsafeContinuation<Value?, Never>?
+
+    /// Suspends until resolved; `nil` means the deadline passed first. `register`
+    /// publishes the one-shot to whoever will resolve it (and may resolve it at once).
+    static func wait(
+        deadline: Timeout, clock: any SupervisionClock,
+        register: (OneShot<Value>) -> Void
+    ) async -> Value? {
+        let oneShot = OneShot<Value>()
+        return await withUnsafeContinuation { continuation in
+            oneShot.continuation = continuation
+            if case .after(let delay) = deadline {
+                clock.schedule(oneShot, after: delay)
+            }
+            register(oneShot)
+        }
+    }
+
+    /// Resolves with `value`. Returns `false` if something else won.
+    @discardableResult
+    func resolve(_ value: Value) -> Bool {
+        guard claim() else { return false }
+        continuation.unsafelyUnwrapped.resume(returning: value)
+        return true
+    }
+
+    private func claim() -> Bool {
+        claimed.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged
+    }
+
+    var isSettled: Bool { claimed.load(ordering: .acquiring) }
+
+    func fire() {
+        if claim() { continuation.unsafelyUnwrapped.resume(returning: nil) }
+    }
+}

@@ -1,0 +1,387 @@
+import DequeModule
+import Synchronization
+
+/// Where a process is in its life. Transitions only go forward.
+enum ProcessStatus: UInt8 {
+    /// Running or idle; accepts messages, links, monitors and names.
+    case alive = 0
+    /// Its exit has begun: it accepts nothing new and its exit hooks (name release)
+    /// are running. Still counts as alive for `PID.isAlive`, so that no one can see it
+    /// dead while a registry still holds it.
+    case exiting = 1
+    /// Exited. Links and monitors have been (or are being) signalled.
+    case dead = 2
+}
+
+/// The mutable part of a process, guarded by the process's lock.
+struct ProcessState {
+    var status = ProcessStatus.alive
+    var exitReason: ExitReason?
+    var mailbox = Deque<Envelope>()
+    /// A task is handling the mailbox (server processes only).
+    var active = false
+    /// Counts activations, so a late task handle is never stored for a newer one.
+    var generation: UInt64 = 0
+    /// The task running the process's code, cancelled when the process dies.
+    var task: Task<Void, Never>?
+    /// A spawned process suspended in `receive`.
+    var receiver: UnsafeContinuation<Void, Never>?
+    var trapExit = false
+    var links = PIDSet()
+    /// Monitors on this process: monitor id → who gets the `DOWN`.
+    var monitors: [UInt64: Watcher] = [:]
+    var hooks: [any ProcessExitHook] = []
+    /// The call being handled right now.
+    var inflight: CallSlot?
+    /// Calls the server chose to answer later (`.noreply`).
+    var deferred: [ObjectIdentifier: CallSlot] = [:]
+    /// The starter waiting for `initialize` to finish.
+    var startup: StartSlot?
+    /// `false` until `initialize` succeeded: a process that dies before that is
+    /// reported to its starter, not to its parent by an exit signal.
+    var acknowledged = true
+    /// Messages handled so far.
+    var handled: UInt64 = 0
+}
+
+/// A process: identity, mailbox, links, monitors, exit hooks and the exit procedure.
+///
+/// Subclasses decide how the mailbox is consumed: ``ServerProcess`` runs a short-lived
+/// task per burst of messages (an idle server costs no task), ``TaskProcess`` runs one
+/// task for its whole life and suspends in `receive`.
+///
+/// Locking: each process has one lock. Linking takes two, always in serial order. The
+/// exit procedure never holds a lock while it calls out (hooks, other processes,
+/// continuations), so no lock order can be inverted.
+class ProcessCore: @unchecked Sendable {
+    let serial: UInt64
+    let runtime: Runtime
+    /// The process that started this one (a supervisor for children), if any.
+    let parent: PID?
+    let startedAt: Timestamp
+    /// Server processes start a task when a message arrives at an idle mailbox.
+    let usesActivations: Bool
+    /// Mirrors `ProcessState.status` for lock-free reads.
+    let statusWord = Atomic<UInt8>(ProcessStatus.alive.rawValue)
+    let state: Mutex<ProcessState>
+
+    init(runtime: Runtime, parent: PID?, usesActivations: Bool) {
+        self.serial = PIDAllocator.allocate()
+        self.runtime = runtime
+        self.parent = parent
+        self.startedAt = runtime.clock.now()
+        self.usesActivations = usesActivations
+        self.state = Mutex(ProcessState())
+        runtime.counters.live.add(1, ordering: .relaxed)
+        runtime.counters.spawned.add(1, ordering: .relaxed)
+    }
+
+    final var pid: PID { PID(core: self) }
+
+    /// Not yet fully exited.
+    final var isAlive: Bool {
+        statusWord.load(ordering: .acquiring) != ProcessStatus.dead.rawValue
+    }
+
+    /// Alive and not exiting: accepts messages, links, monitors and names.
+    final var acceptsMessages: Bool {
+        statusWord.load(ordering: .acquiring) == ProcessStatus.alive.rawValue
+    }
+
+    /// A short description of what the process runs, for diagnostics.
+    var behaviourName: String { "process" }
+
+    /// Starts a task to handle the mailbox. Only for `usesActivations` processes.
+    func startActivation(generation: UInt64) {
+        preconditionFailure("\(Self.self) does not use activations")
+    }
+
+    // MARK: - Mailbox
+
+    /// What to do, outside the lock, after a message was enqueued.
+    enum Wake {
+        case none
+        case resume(UnsafeContinuation<Void, Never>)
+        case activate(UInt64)
+    }
+
+    /// Appends to the mailbox and decides who must be woken. Caller holds the lock.
+    final func enqueueLocked(_ state: inout ProcessState, _ envelope: Envelope) -> Wake {
+        state.mailbox.append(envelope)
+        if let receiver = state.receiver {
+            state.receiver = nil
+            return .resume(receiver)
+        }
+        if usesActivations && !state.active {
+            state.active = true
+            state.generation &+= 1
+            return .activate(state.generation)
+        }
+        return .none
+    }
+
+    final func perform(_ wake: Wake) {
+        switch wake {
+        case .none: break
+        case .resume(let receiver): receiver.resume()
+        case .activate(let generation): startActivation(generation: generation)
+        }
+    }
+
+    /// Delivers a message unless the process is exiting or dead. Never blocks beyond
+    /// the process's lock. Returns whether the message was accepted.
+    @discardableResult
+    final func deliver(_ envelope: Envelope) -> Bool {
+        let wake = state.withLock { state -> Wake? in
+            guard state.status == .alive else { return nil }
+            return enqueueLocked(&state, envelope)
+        }
+        guard let wake else { return false }
+        perform(wake)
+        return true
+    }
+
+    /// Stores the handle of a freshly started task, or cancels it if the process died
+    /// or the activation already ended.
+    final func adopt(_ task: Task<Void, Never>, generation: UInt64?) {
+        let cancel = state.withLock { state -> Bool in
+            guard state.status == .alive else { return true }
+            if let generation, !(state.active && state.generation == generation) { return false }
+            state.task = task
+            return false
+        }
+        if cancel { task.cancel() }
+    }
+
+    // MARK: - Exit
+
+    /// Ends the process with `reason` (never ``ExitReason/kill``), synchronously: when
+    /// this returns, the process accepts nothing, its callers have their errors, its
+    /// names are released, it is dead, and its links and monitors have been signalled.
+    /// Linked processes that die of it die before this returns too.
+    final func terminate(_ reason: ExitReason) {
+        var work: [(ProcessCore, ExitReason)] = [(self, reason.asExitReason)]
+        while let (core, reason) = work.popLast() {
+            core.exitNow(reason, propagating: &work)
+        }
+    }
+
+    /// Marks a process that never ran (its name was taken) as dead, without events.
+    final func discard() {
+        let wasAlive = state.withLock { state -> Bool in
+            guard state.status == .alive else { return false }
+            state.status = .dead
+            state.exitReason = .normal
+            return true
+        }
+        if wasAlive {
+            statusWord.store(ProcessStatus.dead.rawValue, ordering: .releasing)
+            runtime.counters.live.subtract(1, ordering: .relaxed)
+        }
+    }
+
+    private struct Leftovers {
+        var mailbox: Deque<Envelope>
+        var task: Task<Void, Never>?
+        var receiver: UnsafeContinuation<Void, Never>?
+        var hooks: [any ProcessExitHook]
+        var inflight: CallSlot?
+        var deferred: [ObjectIdentifier: CallSlot]
+        var startup: StartSlot?
+        var silentParent: Bool
+    }
+
+    private final func exitNow(_ reason: ExitReason, propagating work: inout [(ProcessCore, ExitReason)]) {
+        // 1. Stop accepting anything; take what must be answered or cancelled.
+        let leftovers = state.withLock { state -> Leftovers? in
+            guard state.status == .alive else { return nil }
+            state.status = .exiting
+            statusWord.store(ProcessStatus.exiting.rawValue, ordering: .releasing)
+            defer {
+                state.mailbox = []
+                state.task = nil
+                state.receiver = nil
+                state.hooks = []
+                state.inflight = nil
+                state.deferred = [:]
+                state.startup = nil
+            }
+            return Leftovers(
+                mailbox: state.mailbox, task: state.task, receiver: state.receiver,
+                hooks: state.hooks, inflight: state.inflight, deferred: state.deferred,
+                startup: state.startup, silentParent: !state.acknowledged)
+        }
+        guard let leftovers else { return }
+
+        // 2. Cancel its running code; answer everyone waiting on it.
+        leftovers.task?.cancel()
+        leftovers.receiver?.resume()
+        let callError = CallError.exited(reason)
+        leftovers.inflight?.fail(callError)
+        for slot in leftovers.deferred.values { slot.fail(callError) }
+        for envelope in leftovers.mailbox {
+            if case .call(let slot) = envelope { slot.fail(callError) }
+        }
+        if let startup = leftovers.startup, startup.claim() {
+            startup.resume(.failed(reason))
+        }
+
+        // 3. Release its names before anyone can see it dead.
+        let me = pid
+        for hook in leftovers.hooks {
+            hook.processExiting(me, reason: reason)
+        }
+
+        // 4. Dead.
+        let (links, monitors) = state.withLock { state -> ([PID], [UInt64: Watcher]) in
+            state.status = .dead
+            state.exitReason = reason
+            statusWord.store(ProcessStatus.dead.rawValue, ordering: .releasing)
+            defer { state.monitors = [:] }
+            return (state.links.removeAll(), state.monitors)
+        }
+        runtime.counters.live.subtract(1, ordering: .relaxed)
+        runtime.events.publish(.exited(me, reason: reason, parent: parent))
+
+        // 5. Signal links, then monitors.
+        for link in links {
+            if leftovers.silentParent, link == parent {
+                link.core.dropLink(to: me)
+            } else {
+                link.core.receiveLinkExit(from: me, reason: reason, propagating: &work)
+            }
+        }
+        for (id, watcher) in monitors {
+            watcher.deliverDown(MonitorRef(id: id, target: me), reason: reason)
+        }
+    }
+
+    /// The exit reason, once dead.
+    final var exitReason: ExitReason? {
+        state.withLock { $0.status == .dead ? $0.exitReason : nil }
+    }
+
+    // MARK: - Signals
+
+    /// A linked process exited.
+    private final func receiveLinkExit(from sender: PID, reason: ExitReason, propagating work: inout [(ProcessCore, ExitReason)]) {
+        enum Action { case nothing, die, wake(Wake) }
+        let action = state.withLock { state -> Action in
+            guard state.status == .alive, state.links.remove(sender) else { return .nothing }
+            if state.trapExit {
+                return .wake(enqueueLocked(&state, .exit(from: sender, reason: reason)))
+            }
+            return reason.isNormal ? .nothing : .die
+        }
+        switch action {
+        case .nothing: break
+        case .wake(let wake): perform(wake)
+        case .die: work.append((self, reason))
+        }
+    }
+
+    /// An exit signal sent with `Process.exit(pid, reason)`.
+    final func receiveExitSignal(from sender: PID?, reason: ExitReason) {
+        if case .kill = reason {
+            terminate(.killed)
+            return
+        }
+        enum Action { case nothing, die, wake(Wake) }
+        let action = state.withLock { state -> Action in
+            guard state.status == .alive else { return .nothing }
+            if state.trapExit {
+                return .wake(enqueueLocked(&state, .exit(from: sender, reason: reason)))
+            }
+            if reason.isNormal {
+                return sender?.serial == serial ? .die : .nothing
+            }
+            return .die
+        }
+        switch action {
+        case .nothing: break
+        case .wake(let wake): perform(wake)
+        case .die: terminate(reason)
+        }
+    }
+
+    // MARK: - Links
+
+    enum LinkOutcome { case linked, targetNotAlive, callerNotAlive }
+
+    /// Links two processes, atomically with respect to either one's exit.
+    static func link(_ a: ProcessCore, _ b: ProcessCore) -> LinkOutcome {
+        if a === b { return .linked }
+        let (first, second) = a.serial < b.serial ? (a, b) : (b, a)
+        return first.state.withLock { firstState -> LinkOutcome in
+            second.state.withLock { secondState -> LinkOutcome in
+                let firstDead = firstState.status == .dead
+                let secondDead = secondState.status == .dead
+                guard !(a === first ? firstDead : secondDead) else { return .callerNotAlive }
+                guard !(a === first ? secondDead : firstDead) else { return .targetNotAlive }
+                firstState.links.insert(second.pid)
+                secondState.links.insert(first.pid)
+                return .linked
+            }
+        }
+    }
+
+    /// Removes the link between two processes, both sides at once.
+    static func unlink(_ a: ProcessCore, _ b: ProcessCore) {
+        if a === b { return }
+        let (first, second) = a.serial < b.serial ? (a, b) : (b, a)
+        first.state.withLock { firstState in
+            second.state.withLock { secondState in
+                firstState.links.remove(second.pid)
+                secondState.links.remove(first.pid)
+            }
+        }
+    }
+
+    /// Forgets a link without any signal.
+    final func dropLink(to pid: PID) {
+        state.withLock { _ = $0.links.remove(pid) }
+    }
+
+    // MARK: - Monitors and hooks
+
+    /// Adds a monitor; a process that is already dead gets its `DOWN` with
+    /// ``ExitReason/noproc`` at once.
+    final func addMonitor(_ watcher: Watcher) -> MonitorRef {
+        let ref = MonitorRef.make(target: pid)
+        let added = state.withLock { state -> Bool in
+            guard state.status != .dead else { return false }
+            state.monitors[ref.id] = watcher
+            return true
+        }
+        if !added { watcher.deliverDown(ref, reason: .noproc) }
+        return ref
+    }
+
+    /// Removes a monitor. Returns `false` if it had already fired or never existed.
+    final func removeMonitor(_ ref: MonitorRef) -> Bool {
+        state.withLock { $0.monitors.removeValue(forKey: ref.id) != nil }
+    }
+
+    /// Attaches an exit hook. Returns `false`, attaching nothing, if the process is
+    /// exiting or dead.
+    final func addExitHook(_ hook: any ProcessExitHook) -> Bool {
+        state.withLock { state -> Bool in
+            guard state.status == .alive else { return false }
+            state.hooks.append(hook)
+            return true
+        }
+    }
+
+    final func removeExitHook(_ hook: any ProcessExitHook) {
+        state.withLock { state in
+            state.hooks.removeAll { $0 === hook }
+        }
+    }
+
+    final func setTrapExit(_ value: Bool) -> Bool {
+        state.withLock { state -> Bool in
+            defer { state.trapExit = value }
+            return state.trapExit
+        }
+    }
+}

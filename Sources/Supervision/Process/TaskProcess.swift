@@ -1,0 +1,164 @@
+import Synchronization
+
+/// A process that runs one async closure for its whole life: OTP's `spawn`.
+///
+/// It receives messages through its ``Inbox``. When the closure returns, the process
+/// exits with ``ExitReason/normal``; when it throws, with ``ExitReason/error(_:)``.
+final class TaskProcess: ProcessCore, @unchecked Sendable {
+    init(runtime: Runtime, parent: PID?) {
+        super.init(runtime: runtime, parent: parent, usesActivations: false)
+    }
+
+    override var behaviourName: String { "spawn" }
+
+    func start(_ body: @escaping @Sendable (Inbox) async throws -> Void) {
+        let task = Task.detached(executorPreference: runtime.executor) { [self] in
+            await ProcessContext.$current.withValue(self) {
+                do {
+                    try await body(Inbox(core: self))
+                    self.terminate(.normal)
+                } catch {
+                    if self.acceptsMessages {
+                        self.runtime.logger.error("process \(self.pid) crashed: \(String(describing: error))")
+                    }
+                    self.terminate(.error(error))
+                }
+            }
+        }
+        adopt(task, generation: nil)
+        runtime.events.publish(.started(pid, parent: parent, behaviour: behaviourName))
+    }
+
+    /// Removes and returns the first message accepted by `predicate`, waiting for one
+    /// until `deadline`. Returns `nil` on timeout; throws `CancellationError` once the
+    /// process is exiting.
+    func receive(
+        deadline: Timeout, where predicate: (Message) -> Bool
+    ) async throws -> Message? {
+        let timer: ReceiveTimer?
+        if case .after(let delay) = deadline {
+            let armed = ReceiveTimer(core: self)
+            runtime.clock.schedule(armed, after: delay)
+            timer = armed
+        } else {
+            timer = nil
+        }
+        defer { timer?.settle() }
+        while true {
+            enum Step { case found(Message), exited, timedOut, wait }
+            var step = Step.wait
+            await withUnsafeContinuation { (continuation: UnsafeContinuation<Void, Never>) in
+                let resumeNow = state.withLock { state -> Bool in
+                    guard state.status == .alive else {
+                        step = .exited
+                        return true
+                    }
+                    for index in state.mailbox.indices {
+                        guard let message = Self.message(from: state.mailbox[index]) else { continue }
+                        if predicate(message) {
+                            state.mailbox.remove(at: index)
+                            state.handled &+= 1
+                            step = .found(message)
+                            return true
+                        }
+                    }
+                    if timer?.isSettled == true {
+                        step = .timedOut
+                        return true
+                    }
+                    state.receiver = continuation
+                    return false
+                }
+                if resumeNow { continuation.resume() }
+            }
+            switch step {
+            case .found(let message): return message
+            case .exited: throw CancellationError()
+            case .timedOut: return nil
+            case .wait: continue
+            }
+        }
+    }
+
+    /// Wakes a receiver whose deadline passed.
+    fileprivate func wakeReceiver() {
+        let receiver = state.withLock { state -> UnsafeContinuation<Void, Never>? in
+            defer { state.receiver = nil }
+            return state.receiver
+        }
+        receiver?.resume()
+    }
+
+    private static func message(from envelope: Envelope) -> Message? {
+        switch envelope {
+        case .info(let payload), .cast(let payload): return .message(payload)
+        case .exit(let from, let reason): return .exit(from: from, reason: reason)
+        case .down(let ref, let reason): return .down(ref, reason: reason)
+        case .call(let slot):
+            slot.fail(.wrongServerType(target: "spawned process", expected: "a GenServer"))
+            return nil
+        case .stop: return nil
+        }
+    }
+}
+
+/// The deadline of one `receive`.
+private final class ReceiveTimer: ScheduledTimer, @unchecked Sendable {
+    private let core: TaskProcess
+    private let fired = Atomic<Bool>(false)
+
+    init(core: TaskProcess) { self.core = core }
+
+    var isSettled: Bool { fired.load(ordering: .acquiring) }
+
+    func settle() { fired.store(true, ordering: .releasing) }
+
+    func fire() {
+        guard !fired.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        core.wakeReceiver()
+    }
+}
+
+
+/// The mailbox of a spawned process, as its code sees it.
+///
+/// Messages from one sender arrive in the order sent. `receive` suspends without a
+/// thread; it throws `CancellationError` once the process is exiting (killed, or a
+/// linked process took it down), so the process's code stops at its next receive.
+public struct Inbox: Sendable {
+    let core: TaskProcess
+
+    /// The process this inbox belongs to.
+    public var pid: PID { core.pid }
+
+    /// Removes and returns the next message, waiting for one.
+    public func receive() async throws -> Message {
+        try await core.receive(deadline: .infinity) { _ in true }!
+    }
+
+    /// Removes and returns the next message, or `nil` if none arrives within `timeout`
+    /// (measured on the runtime's clock).
+    public func receive(timeout: Timeout) async throws -> Message? {
+        try await core.receive(deadline: timeout) { _ in true }
+    }
+
+    /// Removes and returns the first message that `predicate` accepts, leaving the
+    /// others in order (a selective receive). `predicate` runs under the mailbox lock:
+    /// it must only inspect the message.
+    public func receive(
+        timeout: Timeout = .infinity, where predicate: (Message) -> Bool
+    ) async throws -> Message? {
+        try await core.receive(deadline: timeout, where: predicate)
+    }
+
+    /// Removes and returns the first plain message of type `T`, leaving other messages
+    /// in order; `nil` on timeout.
+    public func receive<T: Sendable>(
+        _ type: T.Type, timeout: Timeout = .infinity
+    ) async throws -> T? {
+        try await core.receive(deadline: timeout) { $0.payload(as: T.self) != nil }?.payload(as: T.self)
+    }
+
+    /// The number of messages waiting.
+    public var count: Int { core.state.withLock { $0.mailbox.count } }
+}

@@ -1,0 +1,81 @@
+import Logging
+import Synchronization
+
+/// The environment processes run in: a clock, an optional task executor, a logger and
+/// an event stream, plus live counters.
+///
+/// Every process belongs to one runtime, inherited from the process (or the
+/// ``Runtime/run(_:)`` scope) that started it, so a test can run a whole supervision
+/// tree on a ``ManualClock`` or count its live processes without seeing those of other
+/// tests running in parallel. Plain code outside any process uses ``shared``.
+public final class Runtime: Sendable {
+    /// The clock every timeout and restart-intensity window of this runtime reads.
+    public let clock: any SupervisionClock
+    /// The executor process code runs on, or `nil` for Swift's global concurrent
+    /// executor.
+    public let executor: (any TaskExecutor)?
+    /// Where crash reports and unexpected messages are logged (OTP logs both).
+    public let logger: Logger
+    /// Lifecycle events of every process and supervisor of this runtime.
+    public let events: EventBus
+    /// A name for the runtime, shown in diagnostics.
+    public let label: String
+
+    let counters = Counters()
+
+    /// The runtime of plain code that runs outside any process and any ``run(_:)``.
+    public static let shared = Runtime(label: "shared")
+
+    /// Creates a runtime.
+    ///
+    /// - Parameters:
+    ///   - clock: the clock for timeouts and intensity windows (``SystemClock/shared``).
+    ///   - executor: where process code runs; `nil` for Swift's global executor.
+    ///   - logger: where crash reports go.
+    ///   - label: a name for diagnostics.
+    public init(
+        clock: any SupervisionClock = SystemClock.shared,
+        executor: (any TaskExecutor)? = nil,
+        logger: Logger = Logger(label: "supervision"),
+        label: String = "runtime"
+    ) {
+        self.clock = clock
+        self.events = EventBus(clock: clock)
+        self.executor = executor
+        self.logger = logger
+        self.label = label
+    }
+
+    @TaskLocal static var scoped: Runtime?
+
+    /// The runtime of the calling process, else of the enclosing ``run(_:)``, else
+    /// ``shared``.
+    public static var current: Runtime {
+        if let core = ProcessContext.current { return core.runtime }
+        return scoped ?? shared
+    }
+
+    /// Runs `body` with this runtime as ``current``: processes and supervisors it
+    /// starts belong to this runtime.
+    public func run<T: Sendable>(_ body: () async throws -> T) async rethrows -> T {
+        try await Runtime.$scoped.withValue(self) { try await body() }
+    }
+
+    /// Processes of this runtime that have started and not yet exited.
+    ///
+    /// - Complexity: O(1).
+    public var liveProcessCount: Int { counters.live.load(ordering: .relaxed) }
+
+    /// Processes of this runtime ever created.
+    public var spawnedProcessCount: Int { counters.spawned.load(ordering: .relaxed) }
+
+    final class Counters: Sendable {
+        let live = Atomic<Int>(0)
+        let spawned = Atomic<Int>(0)
+    }
+}
+
+/// The process whose code is running, carried by the task.
+enum ProcessContext {
+    @TaskLocal static var current: ProcessCore?
+}
