@@ -48,9 +48,18 @@ final class ServerProcess<Server: GenServer>: ProcessCore, @unchecked Sendable {
     private func activate() async {
         if let arguments = pendingArguments {
             pendingArguments = nil
-            guard await initialize(arguments) else { return }
+            guard await initialize(arguments) else {
+                releaseBehaviourState()
+                return
+            }
         }
-        await drain()
+        // Still owning the state of a dead process: nobody needs it any more.
+        if await drain() == .processEnded { releaseBehaviourState() }
+    }
+
+    override func releaseBehaviourState() {
+        server = nil
+        pendingArguments = nil
     }
 
     // MARK: - Init
@@ -107,31 +116,41 @@ final class ServerProcess<Server: GenServer>: ProcessCore, @unchecked Sendable {
         case crash(any Error)
     }
 
-    private func drain() async {
+    private enum DrainEnd { case wentIdle, processEnded }
+    private enum Next { case envelope(Envelope), idle, ended }
+
+    /// Handles messages until the mailbox is empty (the activation then gives up the
+    /// state and ends) or the process ends (the activation still owns the state).
+    private func drain() async -> DrainEnd {
         var finishedCall = false
         while true {
-            let next = state.withLock { state -> Envelope? in
+            let next = state.withLock { state -> Next in
                 if finishedCall { state.inflight = nil }
-                guard state.status == .alive else { return nil }
+                guard state.status == .alive else { return .ended }
                 guard let envelope = state.mailbox.popFirst() else {
                     state.active = false
                     state.task = nil
-                    return nil
+                    return .idle
                 }
                 state.handled &+= 1
                 if case .call(let slot) = envelope { state.inflight = slot }
-                return envelope
+                return .envelope(envelope)
             }
-            guard let envelope = next else { return }
+            let envelope: Envelope
+            switch next {
+            case .envelope(let next): envelope = next
+            case .idle: return .wentIdle
+            case .ended: return .processEnded
+            }
             switch await handle(envelope) {
             case .proceed:
                 if case .call = envelope { finishedCall = true } else { finishedCall = false }
             case .stop(let reason):
                 await stop(reason)
-                return
+                return .processEnded
             case .crash(let error):
                 await crash(error)
-                return
+                return .processEnded
             }
         }
     }

@@ -42,6 +42,9 @@ struct ProcessState {
     var acknowledged = true
     /// Messages handled so far.
     var handled: UInt64 = 0
+    /// An object the behaviour publishes for direct access through the pid (a
+    /// dynamic supervisor's shared child table).
+    var attachment: (any AnyObject & Sendable)?
 }
 
 /// A process: identity, mailbox, links, monitors, exit hooks and the exit procedure.
@@ -90,6 +93,10 @@ class ProcessCore: @unchecked Sendable {
 
     /// A short description of what the process runs, for diagnostics.
     var behaviourName: String { "process" }
+
+    /// Drops the behaviour's state once the process is dead and no code of it owns the
+    /// state any more.
+    func releaseBehaviourState() {}
 
     /// Starts a task to handle the mailbox. Only for `usesActivations` processes.
     func startActivation(generation: UInt64) {
@@ -189,6 +196,7 @@ class ProcessCore: @unchecked Sendable {
         var deferred: [ObjectIdentifier: CallSlot]
         var startup: StartSlot?
         var silentParent: Bool
+        var idle: Bool
     }
 
     private final func exitNow(_ reason: ExitReason, propagating work: inout [(ProcessCore, ExitReason)]) {
@@ -209,7 +217,8 @@ class ProcessCore: @unchecked Sendable {
             return Leftovers(
                 mailbox: state.mailbox, task: state.task, receiver: state.receiver,
                 hooks: state.hooks, inflight: state.inflight, deferred: state.deferred,
-                startup: state.startup, silentParent: !state.acknowledged)
+                startup: state.startup, silentParent: !state.acknowledged,
+                idle: usesActivations && !state.active)
         }
         guard let leftovers else { return }
 
@@ -225,6 +234,9 @@ class ProcessCore: @unchecked Sendable {
         if let startup = leftovers.startup, startup.claim() {
             startup.resume(.failed(reason))
         }
+
+        // No activation owns an idle server's state, and none will start now.
+        if leftovers.idle { releaseBehaviourState() }
 
         // 3. Release its names before anyone can see it dead.
         let me = pid

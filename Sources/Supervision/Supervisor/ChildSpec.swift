@@ -1,0 +1,120 @@
+/// When a supervisor restarts a child that exited.
+public enum RestartPolicy: String, Sendable, Hashable, CaseIterable {
+    /// Always restarted.
+    case permanent
+    /// Restarted only after an abnormal exit: not after ``ExitReason/normal``,
+    /// ``ExitReason/shutdown`` or ``ExitReason/shutdownWith(_:)``.
+    case transient
+    /// Never restarted; forgotten once it exits.
+    case temporary
+
+    /// Whether a child with this policy is restarted after exiting with `reason`.
+    public func restarts(after reason: ExitReason) -> Bool {
+        switch self {
+        case .permanent: return true
+        case .transient: return !reason.isOrderly
+        case .temporary: return false
+        }
+    }
+}
+
+/// How a supervisor stops a child.
+public enum ShutdownPolicy: Sendable, Hashable, CustomStringConvertible {
+    /// Kill it at once (untrappable).
+    case brutalKill
+    /// Send ``ExitReason/shutdown``, wait this long for it to exit, then kill it.
+    case timeout(Duration)
+    /// Send ``ExitReason/shutdown`` and wait for as long as it takes (the default for
+    /// supervisors).
+    case infinity
+
+    public var description: String {
+        switch self {
+        case .brutalKill: return "brutal_kill"
+        case .timeout(let duration): return "\(duration)"
+        case .infinity: return "infinity"
+        }
+    }
+}
+
+/// Whether a child is a worker or a supervisor.
+public enum ChildType: String, Sendable, Hashable {
+    case worker
+    case supervisor
+}
+
+/// How to start, restart and stop one child of a supervisor: OTP's child spec.
+///
+/// The `start` closure runs as the supervisor (``Process/current`` is the supervisor),
+/// so a server started with `startLink` inside it is linked to the supervisor. It
+/// returns the new child's pid; throwing ``StartError/ignored`` means "start nothing";
+/// any other error fails the start.
+public struct ChildSpec: Sendable {
+    /// Identifies the child within a static ``Supervisor``; informational under a
+    /// ``DynamicSupervisor``.
+    public var id: String
+    /// Starts the child, linked to the calling (supervisor) process.
+    public var start: @Sendable () async throws -> PID
+    public var restart: RestartPolicy
+    public var shutdown: ShutdownPolicy
+    public var type: ChildType
+
+    /// A child spec.
+    ///
+    /// - Parameters:
+    ///   - shutdown: defaults to five seconds for workers and ``ShutdownPolicy/infinity``
+    ///     for supervisors, as in OTP.
+    public init(
+        id: String, restart: RestartPolicy = .permanent, shutdown: ShutdownPolicy? = nil,
+        type: ChildType = .worker, start: @escaping @Sendable () async throws -> PID
+    ) {
+        self.id = id
+        self.start = start
+        self.restart = restart
+        self.type = type
+        self.shutdown = shutdown ?? (type == .supervisor ? .infinity : .timeout(.seconds(5)))
+    }
+
+    /// A spec that starts a ``GenServer`` with `startLink`.
+    ///
+    /// - Parameters:
+    ///   - server: the server type.
+    ///   - arguments: passed to its `initialize`.
+    ///   - id: the child's id; defaults to the type's name.
+    ///   - name: a name to register the child under (restarts register it again).
+    ///   - startTimeout: how long `initialize` may take.
+    public static func worker<Server: GenServer>(
+        _ server: Server.Type, arguments: Server.Arguments, id: String? = nil,
+        name: (any ProcessName)? = nil, restart: RestartPolicy = .permanent,
+        shutdown: ShutdownPolicy? = nil, startTimeout: Timeout = .infinity
+    ) -> ChildSpec {
+        ChildSpec(id: id ?? String(describing: server), restart: restart, shutdown: shutdown, type: .worker) {
+            try await Server.startLink(arguments, name: name, timeout: startTimeout).startedPID
+        }
+    }
+
+    /// A spec that starts a ``GenServer`` without arguments with `startLink`.
+    public static func worker<Server: GenServer>(
+        _ server: Server.Type, id: String? = nil, name: (any ProcessName)? = nil,
+        restart: RestartPolicy = .permanent, shutdown: ShutdownPolicy? = nil,
+        startTimeout: Timeout = .infinity
+    ) -> ChildSpec where Server.Arguments == Void {
+        worker(server, arguments: (), id: id, name: name, restart: restart, shutdown: shutdown, startTimeout: startTimeout)
+    }
+}
+
+extension ServerRef {
+    /// The pid of a reference made by a successful start.
+    var startedPID: PID {
+        guard case .pid(let pid) = address else { preconditionFailure("a started server has a pid") }
+        return pid
+    }
+}
+
+/// Converts a start failure into the exit reason OTP would report for it.
+func exitReason(ofStartFailure error: any Error) -> ExitReason {
+    switch error {
+    case StartError.initFailed(let reason): return reason
+    default: return .error(error)
+    }
+}

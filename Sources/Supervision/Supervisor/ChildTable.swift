@@ -1,0 +1,186 @@
+import Synchronization
+
+/// The shared child table of a ``DynamicSupervisor``.
+///
+/// Starting and terminating children runs in the caller's task against this table, so
+/// starts of different children proceed in parallel (OTP serialises them through the
+/// supervisor process). Exits and restarts are handled by the supervisor process, which
+/// traps exits; the table keeps both views consistent under one lock.
+final class ChildTable: Sendable {
+    struct Child {
+        var spec: ChildSpec
+        var restarts = 0
+        var lastPID: PID?
+        var startedAt: Timestamp
+    }
+
+    enum Status { case running, stopping }
+
+    struct State {
+        var status = Status.running
+        var children: [PID: Child] = [:]
+        /// Children whose restart failed and will be retried, by restart ticket.
+        var restarting: [UInt64: Child] = [:]
+        var nextTicket: UInt64 = 0
+        /// `startChild` calls between reservation and registration.
+        var pendingStarts = 0
+        /// Exits of children whose `startChild` had not registered them yet.
+        var earlyExits: [PID: ExitReason] = [:]
+        var intensity: RestartIntensity
+        var supervisorSpecs = 0
+    }
+
+    /// What the supervisor must do about a child's exit.
+    enum ExitDecision {
+        /// Not a known child (or an early exit stashed for its `startChild`).
+        case ignore
+        /// Forgotten: not restarted by its policy.
+        case forgotten
+        /// Restart it; the ticket identifies it while restarting.
+        case restart(ticket: UInt64, Child)
+        /// The restart exceeds the intensity: the supervisor must shut down.
+        case giveUp
+    }
+
+    let maxChildren: Int?
+    let state: Mutex<State>
+
+    init(intensity: RestartIntensity, maxChildren: Int?) {
+        self.maxChildren = maxChildren
+        self.state = Mutex(State(intensity: intensity))
+    }
+
+    /// Reserves room for one more child.
+    func reserve() throws(StartError) {
+        try state.withLock { state throws(StartError) in
+            guard state.status == .running else { throw .supervisorNotRunning }
+            if let maxChildren, state.children.count + state.restarting.count + state.pendingStarts >= maxChildren {
+                throw .maxChildren
+            }
+            state.pendingStarts += 1
+        }
+    }
+
+    enum Registration {
+        case registered(earlyExit: ExitReason?)
+        case supervisorStopping
+    }
+
+    /// Ends a reservation; registers the child if it started.
+    func finishStart(pid: PID?, spec: ChildSpec, now: Timestamp) -> Registration {
+        state.withLock { state -> Registration in
+            state.pendingStarts -= 1
+            defer { if state.pendingStarts == 0 { state.earlyExits.removeAll() } }
+            guard let pid else { return .registered(earlyExit: nil) }
+            guard state.status == .running else { return .supervisorStopping }
+            state.children[pid] = Child(spec: spec, startedAt: now)
+            if spec.type == .supervisor { state.supervisorSpecs += 1 }
+            return .registered(earlyExit: state.earlyExits.removeValue(forKey: pid))
+        }
+    }
+
+    /// A child exited; decides whether it restarts, recording the restart against the
+    /// intensity.
+    func childExited(_ pid: PID, reason: ExitReason, now: Timestamp) -> ExitDecision {
+        state.withLock { state -> ExitDecision in
+            guard state.status == .running else { return .ignore }
+            guard var child = state.children.removeValue(forKey: pid) else {
+                if state.pendingStarts > 0 { state.earlyExits[pid] = reason }
+                return .ignore
+            }
+            guard child.spec.restart.restarts(after: reason) else {
+                if child.spec.type == .supervisor { state.supervisorSpecs -= 1 }
+                return .forgotten
+            }
+            guard state.intensity.recordRestart(at: now) else { return .giveUp }
+            child.lastPID = pid
+            let ticket = state.nextTicket
+            state.nextTicket &+= 1
+            state.restarting[ticket] = child
+            return .restart(ticket: ticket, child)
+        }
+    }
+
+    /// A retry of a failed restart is due; records it against the intensity.
+    func retry(ticket: UInt64, now: Timestamp) -> ExitDecision {
+        state.withLock { state -> ExitDecision in
+            guard state.status == .running, let child = state.restarting[ticket] else { return .ignore }
+            guard state.intensity.recordRestart(at: now) else { return .giveUp }
+            return .restart(ticket: ticket, child)
+        }
+    }
+
+    /// A restart succeeded. Returns the child's restart count, or `nil` if the
+    /// supervisor is stopping (the caller must stop the new child).
+    func restarted(ticket: UInt64, as pid: PID, now: Timestamp) -> Int? {
+        state.withLock { state -> Int? in
+            guard state.status == .running, var child = state.restarting.removeValue(forKey: ticket) else { return nil }
+            child.restarts += 1
+            child.startedAt = now
+            state.children[pid] = child
+            return child.restarts
+        }
+    }
+
+    /// A restart's start said "ignore": the child is forgotten.
+    func restartIgnored(ticket: UInt64) {
+        state.withLock { state in
+            if let child = state.restarting.removeValue(forKey: ticket), child.spec.type == .supervisor {
+                state.supervisorSpecs -= 1
+            }
+        }
+    }
+
+    /// Removes a running child for `terminateChild`; `nil` if it is not a child.
+    func remove(_ pid: PID) -> Child? {
+        state.withLock { state -> Child? in
+            guard let child = state.children.removeValue(forKey: pid) else { return nil }
+            if child.spec.type == .supervisor { state.supervisorSpecs -= 1 }
+            return child
+        }
+    }
+
+    /// Marks the table stopping and hands over every running child.
+    func beginStopping() -> [(PID, Child)] {
+        state.withLock { state -> [(PID, Child)] in
+            state.status = .stopping
+            defer {
+                state.children = [:]
+                state.restarting = [:]
+                state.supervisorSpecs = 0
+            }
+            return state.children.map { ($0.key, $0.value) }
+        }
+    }
+
+    var counts: ChildCounts {
+        state.withLock { state in
+            let specs = state.children.count + state.restarting.count
+            return ChildCounts(specs: specs, active: state.children.count,
+                               supervisors: state.supervisorSpecs, workers: specs - state.supervisorSpecs)
+        }
+    }
+
+    func children() -> [ChildInfo] {
+        state.withLock { state in
+            var infos: [ChildInfo] = []
+            infos.reserveCapacity(state.children.count + state.restarting.count)
+            for (pid, child) in state.children {
+                infos.append(ChildInfo(id: child.spec.id, pid: pid, state: .running, type: child.spec.type,
+                                       restart: child.spec.restart, restarts: child.restarts))
+            }
+            for child in state.restarting.values {
+                infos.append(ChildInfo(id: child.spec.id, pid: nil, state: .restarting, type: child.spec.type,
+                                       restart: child.spec.restart, restarts: child.restarts))
+            }
+            return infos
+        }
+    }
+
+    func intensityUse(now: Timestamp) -> IntensityUse {
+        state.withLock { state in
+            IntensityUse(restarts: state.intensity.restarts(at: now), maxRestarts: state.intensity.maxRestarts,
+                         period: state.intensity.period)
+        }
+    }
+}

@@ -1,0 +1,130 @@
+/// OTP's `DynamicSupervisor`: children started on demand, all from specs given at start
+/// time, restarted one for one.
+///
+/// Unlike OTP's, starts do not queue behind one another in the supervisor process:
+/// ``startChild(_:)`` runs the child's start in the caller's task, so starts of
+/// different children proceed in parallel. Exits and restarts are still handled by the
+/// supervisor process, in order. Stopping the supervisor signals every child at once and
+/// then waits for them, so it takes time linear in the number of children.
+public struct DynamicSupervisor: Sendable, CustomStringConvertible {
+    /// A dynamic supervisor's flags.
+    public struct Options: Sendable {
+        /// OTP's `max_restarts` (3) within `max_seconds` (5 s).
+        public var intensity: RestartIntensity
+        /// The most children it runs at once (starting and restarting ones included);
+        /// `nil` for no limit.
+        public var maxChildren: Int?
+
+        public init(maxRestarts: Int = 3, period: Duration = .seconds(5), maxChildren: Int? = nil) {
+            self.intensity = RestartIntensity(maxRestarts: maxRestarts, period: period)
+            self.maxChildren = maxChildren
+        }
+    }
+
+    /// The supervisor process.
+    public let pid: PID
+    let table: ChildTable
+    let server: ServerRef<DynamicSupervisorServer>
+
+    /// Reaches the dynamic supervisor running as `pid` (found, for instance, through
+    /// ``Supervisor/whichChildren()``). Returns `nil` if `pid` is not one, or is dead.
+    public init?(pid: PID) {
+        guard pid.isAlive,
+              let table = pid.core.state.withLock({ $0.attachment }) as? ChildTable
+        else { return nil }
+        self.pid = pid
+        self.table = table
+        self.server = ServerRef(pid: pid)
+    }
+
+    public var description: String { "DynamicSupervisor\(pid)" }
+
+    /// Starts a dynamic supervisor linked to the calling process.
+    public static func start(
+        options: Options = Options(), name: (any ProcessName)? = nil, runtime: Runtime? = nil
+    ) async throws(StartError) -> DynamicSupervisor {
+        let server = try await DynamicSupervisorServer.startLink(.init(options: options), name: name, runtime: runtime)
+        return DynamicSupervisor(pid: server.startedPID)!
+    }
+
+    /// A spec to run a dynamic supervisor as the child of another supervisor.
+    public static func childSpec(
+        id: String, options: Options = Options(), name: (any ProcessName)? = nil,
+        restart: RestartPolicy = .permanent
+    ) -> ChildSpec {
+        ChildSpec(id: id, restart: restart, shutdown: .infinity, type: .supervisor) {
+            try await start(options: options, name: name).pid
+        }
+    }
+
+    /// The most children it runs at once, if limited.
+    public var maxChildren: Int? { table.maxChildren }
+
+    /// Starts a child from `spec` and adds it: OTP's `start_child`.
+    ///
+    /// Returns ``ChildStart/started(_:)`` or, if the start asked to be ignored,
+    /// ``ChildStart/ignored`` (nothing is kept).
+    ///
+    /// - Throws: ``StartError/maxChildren``, ``StartError/alreadyStarted(_:)`` (its name
+    ///   is taken), ``StartError/initFailed(_:)``, ``StartError/timeout(_:)``,
+    ///   ``StartError/supervisorNotRunning``. A failed start leaves nothing behind and
+    ///   does not affect other children.
+    @discardableResult
+    public func startChild(_ spec: ChildSpec) async throws(StartError) -> ChildStart {
+        try table.reserve()
+        let supervisor = pid.core
+        let result: Result<PID, any Error> = await ProcessContext.$current.withValue(supervisor) {
+            do { return .success(try await spec.start()) } catch { return .failure(error) }
+        }
+        let started = try? result.get()
+        switch table.finishStart(pid: started, spec: spec, now: supervisor.runtime.clock.now()) {
+        case .registered(let earlyExit):
+            if let started, let earlyExit {
+                supervisor.deliver(.info(DynamicSupervisorServer.Info.earlyExit(started, earlyExit)))
+            }
+        case .supervisorStopping:
+            if let started { await ChildShutdown.run(started, supervisor: supervisor, policy: spec.shutdown) }
+            throw .supervisorNotRunning
+        }
+        switch result {
+        case .success(let pid):
+            return .started(pid)
+        case .failure(StartError.ignored):
+            return .ignored
+        case .failure(let error as StartError):
+            throw error
+        case .failure(let error):
+            throw .initFailed(.error(error))
+        }
+    }
+
+    /// Stops a child and forgets it: OTP's `terminate_child`. Returns once the child is
+    /// dead (after its shutdown policy ran: signal, wait, kill).
+    ///
+    /// - Throws: ``SupervisorError/notFound(_:)`` if `child` is not a running child.
+    public func terminateChild(_ child: PID) async throws(SupervisorError) {
+        guard let entry = table.remove(child) else { throw .notFound(child.description) }
+        await ChildShutdown.run(child, supervisor: pid.core, policy: entry.spec.shutdown)
+    }
+
+    /// The children: OTP's `which_children`, plus restart counts. O(children).
+    public func whichChildren() -> [ChildInfo] { table.children() }
+
+    /// OTP's `count_children`. O(1).
+    public func countChildren() -> ChildCounts { table.counts }
+
+    /// Restart-intensity use now.
+    public func intensity() -> IntensityUse { table.intensityUse(now: pid.core.runtime.clock.now()) }
+
+    /// Waits until the supervisor process has handled every exit it received before this
+    /// call (a round trip through its mailbox). Child counts read afterwards reflect
+    /// every child that had exited when `sync` was called.
+    public func sync() async throws(CallError) {
+        try await server.call(.sync, timeout: .infinity)
+    }
+
+    /// Stops every child (concurrently) and then the supervisor, and waits.
+    public func stop(_ reason: ExitReason = .normal, timeout: Timeout = .infinity) async throws(CallError) {
+        try await server.stop(reason, timeout: timeout)
+    }
+}

@@ -1,0 +1,101 @@
+/// The process behind a ``DynamicSupervisor``: traps exits, restarts children, and on
+/// stop shuts all children down concurrently.
+struct DynamicSupervisorServer: GenServer {
+    struct Arguments: Sendable {
+        var options: DynamicSupervisor.Options
+    }
+
+    enum Request: Sendable {
+        /// A round trip through the mailbox: everything queued before it is handled.
+        case sync
+    }
+    typealias Reply = Void
+
+    enum Info: Sendable {
+        /// A restart attempt failed; try again (counts toward the intensity).
+        case retryRestart(ticket: UInt64)
+        /// A child exited before its `startChild` registered it.
+        case earlyExit(PID, ExitReason)
+    }
+
+    let table: ChildTable
+    let me: ProcessCore
+
+    static func initialize(_ arguments: Arguments) async throws -> InitResult<DynamicSupervisorServer> {
+        try Process.flag(trapExit: true)
+        let me = ProcessContext.current!
+        let table = ChildTable(intensity: arguments.options.intensity, maxChildren: arguments.options.maxChildren)
+        me.state.withLock { $0.attachment = table }
+        return .ok(DynamicSupervisorServer(table: table, me: me))
+    }
+
+    mutating func handleCall(_ request: Request, from caller: Caller<Void>) async throws -> CallResult<Void> {
+        .reply(())
+    }
+
+    mutating func handleExit(from pid: PID?, reason: ExitReason) async throws -> HandleResult {
+        guard let pid else { return .noreply }
+        return await handle(table.childExited(pid, reason: reason, now: me.runtime.clock.now()))
+    }
+
+    mutating func handleInfo(_ message: Info) async throws -> HandleResult {
+        switch message {
+        case .retryRestart(let ticket):
+            return await handle(table.retry(ticket: ticket, now: me.runtime.clock.now()))
+        case .earlyExit(let pid, let reason):
+            return await handle(table.childExited(pid, reason: reason, now: me.runtime.clock.now()))
+        }
+    }
+
+    private func handle(_ decision: ChildTable.ExitDecision) async -> HandleResult {
+        let runtime = me.runtime
+        switch decision {
+        case .ignore, .forgotten:
+            return .noreply
+        case .giveUp:
+            let use = table.intensityUse(now: runtime.clock.now())
+            runtime.events.publish(.intensityExceeded(
+                supervisor: me.pid, restarts: use.restarts, maxRestarts: use.maxRestarts, period: use.period))
+            runtime.logger.error("dynamic supervisor \(me.pid) reached its maximum restart intensity; shutting down")
+            return .stop(.shutdown)
+        case .restart(let ticket, let child):
+            do {
+                let pid = try await child.spec.start()
+                guard let restarts = table.restarted(ticket: ticket, as: pid, now: runtime.clock.now()) else {
+                    await ChildShutdown.run(pid, supervisor: me, policy: child.spec.shutdown)
+                    return .noreply
+                }
+                if let old = child.lastPID {
+                    runtime.events.publish(.restarted(
+                        supervisor: me.pid, childID: nil, old: old, new: pid, restarts: restarts))
+                }
+            } catch StartError.ignored {
+                table.restartIgnored(ticket: ticket)
+            } catch {
+                let reason = exitReason(ofStartFailure: error)
+                runtime.events.publish(.restartFailed(supervisor: me.pid, childID: nil, reason: reason))
+                runtime.logger.error("dynamic supervisor \(me.pid) failed to restart a child: \(reason)")
+                me.deliver(.info(Info.retryRestart(ticket: ticket)))
+            }
+            return .noreply
+        }
+    }
+
+    mutating func terminate(_ reason: ExitReason) async {
+        let children = table.beginStopping()
+        let clock = me.runtime.clock
+        let now = clock.now()
+        // Signal every child first, then wait for them: they stop concurrently.
+        var stopping: [(ExitWatch, ShutdownPolicy, Timestamp)] = []
+        stopping.reserveCapacity(children.count)
+        for (pid, child) in children {
+            let policy = child.spec.shutdown
+            stopping.append((ChildShutdown.begin(pid, supervisor: me, policy: policy), policy,
+                             ChildShutdown.deadline(for: policy, from: now)))
+        }
+        for (watch, policy, deadline) in stopping {
+            _ = await ChildShutdown.finish(watch, policy: policy, deadline: deadline, clock: clock)
+        }
+        me.runtime.events.publish(.supervisorShutdown(me.pid, reason: reason))
+    }
+}

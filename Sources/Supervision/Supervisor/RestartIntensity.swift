@@ -1,0 +1,57 @@
+import DequeModule
+
+/// OTP's restart intensity: at most `maxRestarts` restarts within any `period`.
+///
+/// A supervisor records each restart *before* attempting it (a failed attempt counts
+/// too). The restart that would make the count exceed `maxRestarts` within the period is
+/// refused: the supervisor then stops its children and exits with
+/// ``ExitReason/shutdown``, leaving the decision to its own parent.
+public struct RestartIntensity: Sendable, Hashable {
+    /// Restarts allowed within ``period``; OTP's default is 3.
+    public var maxRestarts: Int
+    /// The sliding window; OTP's default is 5 seconds.
+    public var period: Duration
+
+    /// Restart times still inside the window, oldest first.
+    private var recent = Deque<Timestamp>()
+
+    /// An intensity of `maxRestarts` within `period`.
+    public init(maxRestarts: Int = 3, period: Duration = .seconds(5)) {
+        precondition(maxRestarts >= 0, "maxRestarts must not be negative")
+        precondition(period > .zero, "period must be positive")
+        self.maxRestarts = maxRestarts
+        self.period = period
+    }
+
+    /// Records a restart at `now`. Returns `false` when this restart exceeds the
+    /// intensity (the supervisor must give up).
+    ///
+    /// - Complexity: amortised O(1).
+    public mutating func recordRestart(at now: Timestamp) -> Bool {
+        forget(before: now)
+        recent.append(now)
+        return recent.count <= maxRestarts
+    }
+
+    /// Restarts inside the window that ends at `now`.
+    public func restarts(at now: Timestamp) -> Int {
+        let threshold = now - period
+        return recent.reduce(0) { $1 >= threshold ? $0 + 1 : $0 }
+    }
+
+    private mutating func forget(before now: Timestamp) {
+        let threshold = now - period
+        while let first = recent.first, first < threshold {
+            recent.removeFirst()
+        }
+    }
+
+    public static func == (lhs: RestartIntensity, rhs: RestartIntensity) -> Bool {
+        lhs.maxRestarts == rhs.maxRestarts && lhs.period == rhs.period && Array(lhs.recent) == Array(rhs.recent)
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(maxRestarts)
+        hasher.combine(period)
+    }
+}

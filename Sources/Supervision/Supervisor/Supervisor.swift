@@ -1,0 +1,170 @@
+/// OTP's `Supervisor`: starts an ordered list of children, restarts them when they exit
+/// according to a strategy and their restart policy, and gives up — stopping them all
+/// and exiting with ``ExitReason/shutdown`` — when restarts exceed its intensity.
+///
+/// Children start in order and stop in reverse order. Every management call is handled
+/// by the supervisor process, in order with the exits it handles, as in OTP.
+///
+/// ```swift
+/// let root = try await Supervisor.start(children: [
+///     .worker(Cache.self, id: "cache"),
+///     DynamicSupervisor.childSpec(id: "pool"),
+/// ], options: .init(strategy: .oneForOne))
+/// ```
+public struct Supervisor: Sendable, CustomStringConvertible {
+    /// Which children restart when one exits and must be restarted.
+    public enum Strategy: String, Sendable, Hashable, CaseIterable {
+        /// Only that child.
+        case oneForOne
+        /// Every child: the others are stopped (in reverse order), then all start again
+        /// in order.
+        case oneForAll
+        /// That child and every child started after it.
+        case restForOne
+    }
+
+    /// A supervisor's flags.
+    public struct Options: Sendable {
+        public var strategy: Strategy
+        /// OTP's `max_restarts` (3) within `max_seconds` (5 s).
+        public var intensity: RestartIntensity
+
+        public init(strategy: Strategy = .oneForOne, maxRestarts: Int = 3, period: Duration = .seconds(5)) {
+            self.strategy = strategy
+            self.intensity = RestartIntensity(maxRestarts: maxRestarts, period: period)
+        }
+    }
+
+    let server: ServerRef<SupervisorServer>
+
+    /// The supervisor process.
+    public let pid: PID
+
+    init(server: ServerRef<SupervisorServer>) {
+        self.server = server
+        self.pid = server.startedPID
+    }
+
+    /// A typed view of an existing supervisor process.
+    public init(pid: PID) {
+        self.server = ServerRef(pid: pid)
+        self.pid = pid
+    }
+
+    public var description: String { "Supervisor\(pid)" }
+
+    /// Starts a supervisor linked to the calling process and starts its children in
+    /// order. Returns once all have started.
+    ///
+    /// - Throws: ``StartError/initFailed(_:)`` with
+    ///   `.error(SupervisorError.failedToStartChild(id:reason:))` naming the first child
+    ///   that failed (the ones started before it are stopped again), or
+    ///   `SupervisorError.duplicateChildID`.
+    public static func start(
+        children: [ChildSpec], options: Options = Options(), name: (any ProcessName)? = nil,
+        runtime: Runtime? = nil
+    ) async throws(StartError) -> Supervisor {
+        let arguments = SupervisorServer.Arguments(children: children, options: options)
+        return Supervisor(server: try await SupervisorServer.startLink(arguments, name: name, runtime: runtime))
+    }
+
+    /// A spec to run a supervisor as the child of another.
+    public static func childSpec(
+        id: String, children: [ChildSpec], options: Options = Options(),
+        name: (any ProcessName)? = nil, restart: RestartPolicy = .permanent
+    ) -> ChildSpec {
+        ChildSpec(id: id, restart: restart, shutdown: .infinity, type: .supervisor) {
+            try await start(children: children, options: options, name: name).pid
+        }
+    }
+
+    /// Adds a child at the end and starts it.
+    ///
+    /// - Returns: the child's pid, or ``ChildStart/ignored`` (the spec is kept).
+    /// - Throws: ``SupervisorError/alreadyStarted(id:_:)``,
+    ///   ``SupervisorError/alreadyPresent(_:)``, ``SupervisorError/startFailed(id:_:)``.
+    @discardableResult
+    public func startChild(_ spec: ChildSpec) async throws(SupervisorError) -> ChildStart {
+        guard case .started(let start) = try await request(.startChild(spec)) else { preconditionFailure() }
+        return start
+    }
+
+    /// Stops a child and keeps its spec (a temporary child's spec is dropped).
+    public func terminateChild(id: String) async throws(SupervisorError) {
+        _ = try await request(.terminateChild(id))
+    }
+
+    /// Starts a terminated child again.
+    @discardableResult
+    public func restartChild(id: String) async throws(SupervisorError) -> ChildStart {
+        guard case .started(let start) = try await request(.restartChild(id)) else { preconditionFailure() }
+        return start
+    }
+
+    /// Removes the spec of a terminated child.
+    public func deleteChild(id: String) async throws(SupervisorError) {
+        _ = try await request(.deleteChild(id))
+    }
+
+    /// The children, in start order.
+    public func whichChildren() async throws(SupervisorError) -> [ChildInfo] {
+        guard case .snapshot(let snapshot) = try await request(.snapshot) else { preconditionFailure() }
+        return snapshot.children
+    }
+
+    /// OTP's `count_children`.
+    public func countChildren() async throws(SupervisorError) -> ChildCounts {
+        guard case .snapshot(let snapshot) = try await request(.snapshot) else { preconditionFailure() }
+        return snapshot.counts
+    }
+
+    /// Children, counts and restart-intensity use in one consistent snapshot.
+    public func snapshot() async throws(SupervisorError) -> SupervisorSnapshot {
+        guard case .snapshot(let snapshot) = try await request(.snapshot) else { preconditionFailure() }
+        return snapshot
+    }
+
+    /// Stops the children in reverse order, then the supervisor, and waits for it.
+    public func stop(_ reason: ExitReason = .normal, timeout: Timeout = .infinity) async throws(CallError) {
+        try await server.stop(reason, timeout: timeout)
+    }
+
+    private func request(_ request: SupervisorServer.Request) async throws(SupervisorError) -> SupervisorServer.Reply {
+        let reply: SupervisorServer.Reply
+        do {
+            reply = try await server.call(request, timeout: .infinity)
+        } catch {
+            throw .notRunning
+        }
+        if case .failed(let error) = reply { throw error }
+        return reply
+    }
+}
+
+/// The outcome of a child start that did not fail.
+public enum ChildStart: Sendable, Hashable {
+    /// The child runs as this process.
+    case started(PID)
+    /// The child's start asked to be ignored; nothing runs.
+    case ignored
+
+    /// The child's pid, if it started.
+    public var pid: PID? {
+        if case .started(let pid) = self { return pid }
+        return nil
+    }
+}
+
+/// A supervisor's children, counts and intensity use at one moment.
+public struct SupervisorSnapshot: Sendable, CustomStringConvertible {
+    public var pid: PID
+    /// `oneForOne`, `oneForAll`, `restForOne`.
+    public var strategy: Supervisor.Strategy
+    public var children: [ChildInfo]
+    public var counts: ChildCounts
+    public var intensity: IntensityUse
+
+    public var description: String {
+        "\(pid) \(strategy.rawValue) \(counts) intensity \(intensity)"
+    }
+}

@@ -1,0 +1,218 @@
+import Supervision
+import Testing
+
+@Suite("DynamicSupervisor: start, terminate, restart, limits, stop")
+struct DynamicSupervisorTests {
+    let runtime = quietRuntime()
+
+    func counter(_ start: Int, name: (any ProcessName)? = nil, restart: RestartPolicy = .permanent) -> ChildSpec {
+        .worker(Counter.self, arguments: start, id: "counter", name: name, restart: restart)
+    }
+
+    @Test("startChild starts a child linked to the supervisor and counts it")
+    func startChild() async throws {
+        let supervisor = try await DynamicSupervisor.start(runtime: runtime)
+        let child = try await supervisor.startChild(counter(1))
+        let pid = try #require(child.pid)
+        #expect(try await ServerRef<Counter>(pid: pid).call(.get) == 1)
+        #expect(Process.info(pid).links == [supervisor.pid])
+        #expect(Process.info(pid).parent == supervisor.pid)
+        #expect(supervisor.countChildren() == ChildCounts(specs: 1, active: 1, supervisors: 0, workers: 1))
+        #expect(supervisor.whichChildren().map(\.pid) == [pid])
+        try await supervisor.stop()
+    }
+
+    @Test("startChild of a start that asks to be ignored returns ignored and keeps nothing")
+    func ignored() async throws {
+        let supervisor = try await DynamicSupervisor.start(runtime: runtime)
+        let outcome = try await supervisor.startChild(.worker(Scripted.self, arguments: .init(script: .ignore)))
+        #expect(outcome == .ignored)
+        #expect(supervisor.countChildren().specs == 0)
+        try await supervisor.stop()
+    }
+
+    @Test("startChild under a taken name returns alreadyStarted with the holder")
+    func alreadyStarted() async throws {
+        let names = NameTable()
+        let supervisor = try await DynamicSupervisor.start(runtime: runtime)
+        let first = try await supervisor.startChild(counter(1, name: names.name("x")))
+        await #expect(throws: StartError.alreadyStarted(first.pid!)) {
+            try await supervisor.startChild(counter(2, name: names.name("x")))
+        }
+        #expect(supervisor.countChildren().active == 1)
+        try await supervisor.stop()
+    }
+
+    @Test("startChild beyond maxChildren fails with maxChildren")
+    func maxChildren() async throws {
+        let supervisor = try await DynamicSupervisor.start(options: .init(maxChildren: 2), runtime: runtime)
+        #expect(supervisor.maxChildren == 2)
+        try await supervisor.startChild(counter(1))
+        let second = try await supervisor.startChild(counter(2))
+        await #expect(throws: StartError.maxChildren) { try await supervisor.startChild(counter(3)) }
+        try await supervisor.terminateChild(second.pid!)
+        try await supervisor.startChild(counter(3))
+        try await supervisor.stop()
+    }
+
+    @Test("a start that fails reports the error, leaves nothing behind and other children running")
+    func startError() async throws {
+        let supervisor = try await DynamicSupervisor.start(runtime: runtime)
+        let survivor = try await supervisor.startChild(counter(1)).pid!
+        await #expect(throws: StartError.initFailed(.error(TestFailure("bad")))) {
+            try await supervisor.startChild(.worker(Scripted.self, arguments: .init(script: .throwError("bad"))))
+        }
+        await #expect(throws: StartError.initFailed(.error(TestFailure("thrown by start")))) {
+            try await supervisor.startChild(ChildSpec(id: "raw") { throw TestFailure("thrown by start") })
+        }
+        #expect(survivor.isAlive)
+        #expect(supervisor.countChildren().active == 1)
+        #expect(runtime.liveProcessCount == 2)
+        try await supervisor.stop()
+    }
+
+    @Test("a start that hangs past its timeout fails with timeout and leaves others running")
+    func startHangs() async throws {
+        let clock = ManualClock()
+        let runtime = quietRuntime(clock: clock)
+        let supervisor = try await DynamicSupervisor.start(runtime: runtime)
+        let survivor = try await supervisor.startChild(counter(1)).pid!
+        let entered = Latch()
+        let start = Task {
+            try await supervisor.startChild(.worker(Scripted.self, arguments: .init(script: .hang(entered)),
+                                                    startTimeout: .seconds(1)))
+        }
+        await entered.wait()
+        await clock.waitForTimers(atLeast: 1)
+        clock.advance(by: .seconds(1))
+        await #expect(throws: StartError.timeout(.seconds(1))) { try await start.value }
+        #expect(survivor.isAlive)
+        #expect(supervisor.countChildren().active == 1)
+        #expect(runtime.liveProcessCount == 2)
+        try await supervisor.stop()
+    }
+
+    @Test("terminateChild returns once the child is dead; an unknown pid is notFound")
+    func terminateChild() async throws {
+        let supervisor = try await DynamicSupervisor.start(runtime: runtime)
+        let pid = try await supervisor.startChild(counter(1)).pid!
+        try await supervisor.terminateChild(pid)
+        #expect(!pid.isAlive)
+        #expect(supervisor.countChildren().specs == 0)
+        await #expect(throws: SupervisorError.notFound(pid.description)) { try await supervisor.terminateChild(pid) }
+        try await supervisor.stop()
+    }
+
+    @Test("a permanent child that crashes is restarted; a temporary one is forgotten")
+    func restarts() async throws {
+        var events = EventLog(runtime)
+        let supervisor = try await DynamicSupervisor.start(runtime: runtime)
+        let permanent = try await supervisor.startChild(counter(1)).pid!
+        let temporary = try await supervisor.startChild(counter(2, restart: .temporary)).pid!
+        Process.exit(permanent, .kill)
+        let replacement = await events.restart(of: permanent)
+        #expect(try await ServerRef<Counter>(pid: replacement).call(.get) == 1)
+        #expect(supervisor.whichChildren().first { $0.pid == replacement }?.restarts == 1)
+        Process.exit(temporary, .kill)
+        _ = await events.exit(of: temporary)
+        try await supervisor.sync()
+        #expect(supervisor.countChildren() == ChildCounts(specs: 1, active: 1, supervisors: 0, workers: 1))
+        try await supervisor.stop()
+    }
+
+    @Test("a transient child that exits normally is not restarted")
+    func transientNormal() async throws {
+        let supervisor = try await DynamicSupervisor.start(runtime: runtime)
+        let pid = try await supervisor.startChild(counter(1, restart: .transient)).pid!
+        let watch = Process.watch(pid)
+        _ = try await ServerRef<Counter>(pid: pid).call(.stop(.normal))
+        #expect(await watch.reason == .normal)
+        try await supervisor.sync()
+        #expect(supervisor.countChildren().specs == 0)
+        try await supervisor.stop()
+    }
+
+    @Test("stop shuts every child down before it returns")
+    func stopAll() async throws {
+        let supervisor = try await DynamicSupervisor.start(runtime: runtime)
+        let log = Recorder<String>()
+        var pids: [PID] = []
+        for i in 0..<200 {
+            pids.append(try await supervisor.startChild(Tracked.spec("w\(i)", log: log)).pid!)
+        }
+        for i in 0..<300 { try await supervisor.startChild(counter(i)) }
+        try await supervisor.stop()
+        #expect(pids.allSatisfy { !$0.isAlive })
+        #expect(log.all.filter { $0.hasPrefix("stop") }.count == 200, "trapping children ran terminate")
+        #expect(runtime.liveProcessCount == 0)
+        await #expect(throws: StartError.supervisorNotRunning) { try await supervisor.startChild(counter(0)) }
+    }
+
+    @Test("concurrent starts all land, each counted once")
+    func concurrentStarts() async throws {
+        let supervisor = try await DynamicSupervisor.start(runtime: runtime)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for i in 0..<500 {
+                group.addTask { try await supervisor.startChild(counter(i)) }
+            }
+            try await group.waitForAll()
+        }
+        #expect(supervisor.countChildren().active == 500)
+        #expect(Set(supervisor.whichChildren().compactMap(\.pid)).count == 500)
+        try await supervisor.stop()
+    }
+
+    @Test("a child that dies right after starting is still restarted")
+    func earlyExit() async throws {
+        var events = EventLog(runtime)
+        let supervisor = try await DynamicSupervisor.start(options: .init(maxRestarts: 1_000_000), runtime: runtime)
+        let spec = ChildSpec.worker(QuickCrasher.self, arguments: Toggle(true), id: "quick")
+        for _ in 0..<50 {
+            let pid = try await supervisor.startChild(spec).pid!
+            _ = await events.restart(of: pid)
+        }
+        try await supervisor.stop()
+    }
+
+    @Test("exceeding the intensity stops all children and exits shutdown; a parent restarts it")
+    func intensityEscalates() async throws {
+        var events = EventLog(runtime)
+        let root = try await Supervisor.start(children: [DynamicSupervisor.childSpec(id: "pool")], runtime: runtime)
+        let pool = try #require(DynamicSupervisor(pid: try await root.pid(of: "pool")!))
+        let workers = try await (0..<4).asyncMap { try await pool.startChild(counter($0)).pid! }
+        for worker in workers.prefix(3) {
+            Process.exit(worker, .kill)
+            _ = await events.restart(of: worker)
+        }
+        Process.exit(workers[3], .kill)
+        let newPool = await events.restart(of: pool.pid)
+        #expect(pool.pid.core_exitReasonForTests == .shutdown)
+        #expect(workers.allSatisfy { !$0.isAlive })
+        #expect(DynamicSupervisor(pid: newPool)?.countChildren().specs == 0)
+        #expect(runtime.liveProcessCount == 2)
+        try await root.stop()
+    }
+}
+
+/// A worker that crashes right after `initialize` acknowledged its start.
+struct QuickCrasher: GenServer {
+    typealias Arguments = Toggle
+    typealias Info = String
+
+    static func initialize(_ crash: Toggle) async throws -> InitResult<QuickCrasher> {
+        if crash.isOn { Process.send(Process.current!, "crash") }
+        return .ok(QuickCrasher())
+    }
+
+    mutating func handleInfo(_ message: String) async throws -> HandleResult {
+        throw TestFailure("crashing on purpose")
+    }
+}
+
+extension Sequence where Element: Sendable {
+    func asyncMap<T>(_ transform: (Element) async throws -> T) async rethrows -> [T] {
+        var result: [T] = []
+        for element in self { result.append(try await transform(element)) }
+        return result
+    }
+}
