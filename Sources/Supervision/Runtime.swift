@@ -61,6 +61,15 @@ public final class Runtime: Sendable {
         try await Runtime.$scoped.withValue(self) { try await body() }
     }
 
+    /// Starts a task for process code: on ``executor`` if one is set, else on the global
+    /// executor. Detached, so the starter's task-locals do not leak into the process.
+    func spawnTask(_ operation: sending @escaping @isolated(any) () async -> Void) -> Task<Void, Never> {
+        if let executor {
+            return Task.detached(executorPreference: executor, operation: operation)
+        }
+        return Task.detached(operation: operation)
+    }
+
     /// Processes of this runtime that have started and not yet exited.
     ///
     /// - Complexity: O(1).

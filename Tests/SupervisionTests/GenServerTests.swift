@@ -200,6 +200,29 @@ struct GenServerTests {
         Process.exit(blocker.pid!, .kill)
     }
 
+    @Test("a calling process that is killed while waiting stops waiting: its call ends cancelled")
+    func killedCallerStopsWaiting() async throws {
+        let entered = Latch()
+        let blocker = try await Blocker.start(entered, runtime: runtime)
+        let outcome = Recorder<String>()
+        let ended = Latch()
+        let caller = Process.spawn(runtime: runtime) { _ in
+            do {
+                _ = try await blocker.call(.block, timeout: .infinity)
+                outcome.record("replied")
+            } catch {
+                outcome.record("\(error)")
+            }
+            ended.fire()
+        }
+        await entered.wait()
+        Process.exit(caller, .kill)
+        await ended.wait()
+        #expect(outcome.all == [CallError.cancelled.description])
+        #expect(blocker.pid!.isAlive, "the server is not affected")
+        Process.exit(blocker.pid!, .kill)
+    }
+
     @Test("a deferred reply (noreply, then Caller.reply) reaches the caller")
     func deferredReply() async throws {
         let counter = try await Counter.start(7, runtime: runtime)

@@ -22,7 +22,7 @@ final class ServerProcess<Server: GenServer>: ProcessCore, @unchecked Sendable {
     override var behaviourName: String { String(describing: Server.self) }
 
     override func startActivation(generation: UInt64) {
-        let task = Task.detached(executorPreference: runtime.executor) { [self] in
+        let task = runtime.spawnTask { [self] in
             await ProcessContext.$current.withValue(self) {
                 await self.activate()
             }

@@ -75,23 +75,38 @@ public struct ServerRef<Server: GenServer>: Sendable, CustomStringConvertible {
             if !caller.acceptsMessages { throw .cancelled }
         }
         let slot = RequestSlot<Server.Request, Server.Reply>(request: request, caller: caller?.pid, timeout: timeout)
-        let result = await withTaskCancellationHandler {
-            await withUnsafeContinuation { continuation in
-                guard slot.arm(continuation) else {
-                    continuation.resume(returning: .failure(.cancelled))
-                    return
-                }
-                if case .after(let delay) = timeout {
-                    server.runtime.clock.schedule(slot, after: delay)
-                }
-                if !server.deliver(.call(slot)) {
-                    slot.fail(.noProcess(target: description))
-                }
+        let result: Result<Server.Reply, CallError>
+        if let caller {
+            // A calling process that dies while waiting has the slot cancelled by its
+            // exit, which is cheaper than a task cancellation handler.
+            result = await withUnsafeContinuation { continuation in
+                _ = slot.arm(continuation)
+                caller.state.withLock { $0.awaiting = slot }
+                send(slot, to: server, timeout: timeout)
             }
-        } onCancel: {
-            slot.cancel()
+        } else {
+            result = await withTaskCancellationHandler {
+                await withUnsafeContinuation { continuation in
+                    guard slot.arm(continuation) else {
+                        continuation.resume(returning: .failure(.cancelled))
+                        return
+                    }
+                    send(slot, to: server, timeout: timeout)
+                }
+            } onCancel: {
+                slot.cancel()
+            }
         }
         return try result.get()
+    }
+
+    private func send(_ slot: CallSlot, to server: ServerProcess<Server>, timeout: Timeout) {
+        if case .after(let delay) = timeout {
+            server.runtime.clock.schedule(slot, after: delay)
+        }
+        if !server.deliver(.call(slot)) {
+            slot.fail(.noProcess(target: description))
+        }
     }
 
     /// Sends `message` without waiting: OTP's `GenServer.cast`. Never blocks; a message

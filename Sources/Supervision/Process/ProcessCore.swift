@@ -33,6 +33,8 @@ struct ProcessState {
     var hooks: [any ProcessExitHook] = []
     /// The call being handled right now.
     var inflight: CallSlot?
+    /// The last call this process made; cancelled if the process dies while waiting.
+    var awaiting: CallSlot?
     /// Calls the server chose to answer later (`.noreply`).
     var deferred: [ObjectIdentifier: CallSlot] = [:]
     /// The starter waiting for `initialize` to finish.
@@ -193,6 +195,7 @@ class ProcessCore: @unchecked Sendable {
         var receiver: UnsafeContinuation<Void, Never>?
         var hooks: [any ProcessExitHook]
         var inflight: CallSlot?
+        var awaiting: CallSlot?
         var deferred: [ObjectIdentifier: CallSlot]
         var startup: StartSlot?
         var silentParent: Bool
@@ -211,12 +214,13 @@ class ProcessCore: @unchecked Sendable {
                 state.receiver = nil
                 state.hooks = []
                 state.inflight = nil
+                state.awaiting = nil
                 state.deferred = [:]
                 state.startup = nil
             }
             return Leftovers(
                 mailbox: state.mailbox, task: state.task, receiver: state.receiver,
-                hooks: state.hooks, inflight: state.inflight, deferred: state.deferred,
+                hooks: state.hooks, inflight: state.inflight, awaiting: state.awaiting, deferred: state.deferred,
                 startup: state.startup, silentParent: !state.acknowledged,
                 idle: usesActivations && !state.active)
         }
@@ -227,6 +231,7 @@ class ProcessCore: @unchecked Sendable {
         leftovers.receiver?.resume()
         let callError = CallError.exited(reason)
         leftovers.inflight?.fail(callError)
+        leftovers.awaiting?.fail(.cancelled)
         for slot in leftovers.deferred.values { slot.fail(callError) }
         for envelope in leftovers.mailbox {
             if case .call(let slot) = envelope { slot.fail(callError) }

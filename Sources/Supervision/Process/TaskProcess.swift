@@ -12,7 +12,7 @@ final class TaskProcess: ProcessCore, @unchecked Sendable {
     override var behaviourName: String { "spawn" }
 
     func start(_ body: @escaping @Sendable (Inbox) async throws -> Void) {
-        let task = Task.detached(executorPreference: runtime.executor) { [self] in
+        let task = runtime.spawnTask { [self] in
             await ProcessContext.$current.withValue(self) {
                 do {
                     try await body(Inbox(core: self))

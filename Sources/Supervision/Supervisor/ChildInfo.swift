@@ -55,6 +55,12 @@ public struct IntensityUse: Sendable, Hashable, CustomStringConvertible {
     public var maxRestarts: Int
     public var period: Duration
 
+    public init(restarts: Int, maxRestarts: Int, period: Duration) {
+        self.restarts = restarts
+        self.maxRestarts = maxRestarts
+        self.period = period
+    }
+
     public var description: String { "\(restarts)/\(maxRestarts) in \(period)" }
 }
 
