@@ -12,6 +12,8 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .library(name: "Supervision", targets: ["Supervision"]),
+        .library(name: "WorkerRegistry", targets: ["WorkerRegistry"]),
+        .library(name: "WorkerRegistryTesting", targets: ["WorkerRegistryTesting"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
@@ -23,6 +25,28 @@ let package = Package(
             dependencies: [
                 .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "HeapModule", package: "swift-collections"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(name: "CPlatform"),
+        .target(
+            name: "WorkerRegistry",
+            dependencies: ["Supervision", "CPlatform"],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "WorkerRegistryTesting",
+            dependencies: [
+                "WorkerRegistry", "Supervision",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "WorkerRegistryTests",
+            dependencies: [
+                "WorkerRegistry", "WorkerRegistryTesting", "Supervision",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict

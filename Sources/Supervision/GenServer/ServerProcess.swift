@@ -78,15 +78,18 @@ final class ServerProcess<Server: GenServer>: ProcessCore, @unchecked Sendable {
         switch result {
         case .ok(let server):
             self.server = server
-            let slot = state.withLock { state -> StartSlot? in
+            let acknowledged = state.withLock { state -> (StartSlot, [OneShot<Bool>])? in
                 guard state.status == .alive, let slot = state.startup, slot.claim() else { return nil }
                 state.startup = nil
                 state.acknowledged = true
-                return slot
+                defer { state.startWaiters = [] }
+                return (slot, state.startWaiters)
             }
-            // No slot: killed meanwhile, or the starter timed out and is killing us.
-            guard let slot else { return false }
+            // Nothing to acknowledge: killed meanwhile, or the starter timed out and is
+            // killing us.
+            guard let (slot, waiters) = acknowledged else { return false }
             slot.resume(.started)
+            for waiter in waiters { waiter.resolve(true) }
             runtime.events.publish(.started(pid, parent: parent, behaviour: behaviourName))
             return true
         case .ignore:

@@ -35,6 +35,13 @@ public struct PID: Sendable, Hashable, Comparable, CustomStringConvertible {
     ///
     /// - Complexity: O(1), one atomic load.
     public var isAlive: Bool { core.isAlive }
+
+    /// Whether the process is alive and has not begun exiting: it accepts messages,
+    /// links, monitors and names. Registries check this after inserting an entry, so an
+    /// entry can never outlive its process.
+    ///
+    /// - Complexity: O(1), one atomic load.
+    public var acceptsMessages: Bool { core.acceptsMessages }
 }
 
 /// Hands out process serial numbers. Starts at 64 so that the first user processes

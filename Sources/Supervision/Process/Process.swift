@@ -161,6 +161,16 @@ public enum Process {
         return caller.setTrapExit(trapExit)
     }
 
+    /// Waits until `pid` has finished starting — its `initialize` returned `.ok` — and
+    /// returns `true`, or returns `false` if it exited first. Returns at once for a
+    /// process that has started (or was spawned) or has exited.
+    ///
+    /// Use it after ``StartError/alreadyStarted(_:)``: the holder of a name may still be
+    /// initializing, and may yet fail.
+    public static func awaitStarted(_ pid: PID) async -> Bool {
+        await pid.core.awaitAcknowledged()
+    }
+
     /// Whether `pid` has not yet exited. O(1).
     public static func isAlive(_ pid: PID) -> Bool { pid.isAlive }
 

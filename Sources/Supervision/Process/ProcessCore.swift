@@ -44,6 +44,8 @@ struct ProcessState {
     var acknowledged = true
     /// Messages handled so far.
     var handled: UInt64 = 0
+    /// Waiting for `initialize` to finish (``Process/awaitStarted(_:)``).
+    var startWaiters: [OneShot<Bool>] = []
     /// An object the behaviour publishes for direct access through the pid (a
     /// dynamic supervisor's shared child table).
     var attachment: (any AnyObject & Sendable)?
@@ -200,6 +202,7 @@ class ProcessCore: @unchecked Sendable {
         var startup: StartSlot?
         var silentParent: Bool
         var idle: Bool
+        var startWaiters: [OneShot<Bool>]
     }
 
     private final func exitNow(_ reason: ExitReason, propagating work: inout [(ProcessCore, ExitReason)]) {
@@ -217,12 +220,13 @@ class ProcessCore: @unchecked Sendable {
                 state.awaiting = nil
                 state.deferred = [:]
                 state.startup = nil
+                state.startWaiters = []
             }
             return Leftovers(
                 mailbox: state.mailbox, task: state.task, receiver: state.receiver,
                 hooks: state.hooks, inflight: state.inflight, awaiting: state.awaiting, deferred: state.deferred,
                 startup: state.startup, silentParent: !state.acknowledged,
-                idle: usesActivations && !state.active)
+                idle: usesActivations && !state.active, startWaiters: state.startWaiters)
         }
         guard let leftovers else { return }
 
@@ -239,6 +243,7 @@ class ProcessCore: @unchecked Sendable {
         if let startup = leftovers.startup, startup.claim() {
             startup.resume(.failed(reason))
         }
+        for waiter in leftovers.startWaiters { waiter.resolve(false) }
 
         // No activation owns an idle server's state, and none will start now.
         if leftovers.idle { releaseBehaviourState() }
@@ -393,6 +398,19 @@ class ProcessCore: @unchecked Sendable {
         state.withLock { state in
             state.hooks.removeAll { $0 === hook }
         }
+    }
+
+    /// Waits until `initialize` has succeeded (`true`) or the process exited first.
+    final func awaitAcknowledged() async -> Bool {
+        await OneShot<Bool>.wait(deadline: .infinity, clock: runtime.clock) { waiter in
+            let known = state.withLock { state -> Bool? in
+                guard state.status == .alive else { return false }
+                if state.acknowledged { return true }
+                state.startWaiters.append(waiter)
+                return nil
+            }
+            if let known { waiter.resolve(known) }
+        } ?? false
     }
 
     final func setTrapExit(_ value: Bool) -> Bool {

@@ -71,6 +71,7 @@ public struct DynamicSupervisor: Sendable, CustomStringConvertible {
     ///   does not affect other children.
     @discardableResult
     public func startChild(_ spec: ChildSpec) async throws(StartError) -> ChildStart {
+        guard pid.acceptsMessages else { throw .supervisorNotRunning }
         try table.reserve()
         let supervisor = pid.core
         let result: Result<PID, any Error> = await ProcessContext.$current.withValue(supervisor) {

@@ -1,0 +1,33 @@
+#ifndef CPLATFORM_H
+#define CPLATFORM_H
+
+/// Small platform accessors that Swift cannot import directly.
+
+#if defined(__linux__)
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <sched.h>
+#endif
+
+/// The CPU the calling thread runs on right now (a hint: the thread may migrate at
+/// any time), or 0 where the platform cannot tell.
+static inline int cplatform_current_cpu(void) {
+#if defined(__linux__)
+    int cpu = sched_getcpu();
+    return cpu < 0 ? 0 : cpu;
+#else
+    return 0;
+#endif
+}
+
+/// A hint to the CPU that the caller is spinning.
+static inline void cplatform_spin_pause(void) {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    __asm__ __volatile__("yield");
+#endif
+}
+
+#endif

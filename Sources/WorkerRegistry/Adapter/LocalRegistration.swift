@@ -1,0 +1,51 @@
+import Supervision
+
+/// The local ``RegistrationAdapter``: a unique ``Registry`` for names and the caller's
+/// ``DynamicSupervisor`` for processes.
+public struct LocalRegistration<Name: Hashable & Sendable>: RegistrationAdapter {
+    /// The adapter's metadata: its registry.
+    public struct Meta: Sendable {
+        public let registry: Registry<Name, Void>
+    }
+
+    /// A name for the registry, for diagnostics.
+    public let label: String
+
+    public init(label: String = "local registration") {
+        self.label = label
+    }
+
+    /// A registry host to supervise, and the registry as metadata.
+    public func childSpec() -> (spec: ChildSpec, meta: Meta) {
+        let registry = Registry<Name, Void>(keys: .unique, name: label)
+        return (registry.childSpec(id: label), Meta(registry: registry))
+    }
+
+    public func startChild(
+        meta: Meta, name: Name, supervisor: DynamicSupervisor,
+        spec: @Sendable (any ProcessName) -> ChildSpec
+    ) async throws(StartError) -> PID {
+        let child = spec(meta.registry.via(name))
+        for _ in 0..<8 {
+            do throws(StartError) {
+                switch try await supervisor.startChild(child) {
+                case .started(let pid): return pid
+                case .ignored: throw StartError.ignored
+                }
+            } catch .alreadyStarted(let holder) {
+                // Only a holder that finished starting counts; one that failed frees the
+                // name, and this start is tried again.
+                if await Process.awaitStarted(holder) { return holder }
+            }
+        }
+        throw .initFailed(.noproc)
+    }
+
+    public func via(meta: Meta, name: Name) -> any ProcessName {
+        meta.registry.via(name)
+    }
+
+    public func whereis(meta: Meta, name: Name) -> PID? {
+        meta.registry.whereis(name)
+    }
+}

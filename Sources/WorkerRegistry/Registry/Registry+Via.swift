@@ -1,0 +1,47 @@
+import Supervision
+
+/// A via name in a unique ``Registry``: start a server under it, call, cast and send to
+/// it wherever `Supervision` takes a ``ProcessName`` — OTP's `{:via, Registry, {reg, key}}`.
+///
+/// Starting under a taken name gives ``StartError/alreadyStarted(_:)``; the name is
+/// released as part of its holder's exit, so ``whereis()`` never returns a dead process.
+public struct RegistryName<Key: Hashable & Sendable, Value: Sendable>: ProcessName {
+    public let registry: Registry<Key, Value>
+    public let key: Key
+    /// The value registered with the key when a process is started under the name.
+    public let value: Value
+
+    public func whereis() -> PID? {
+        registry.whereis(key)
+    }
+
+    public func register(_ pid: PID) -> NameRegistration {
+        do {
+            try registry.register(key, value: value, for: pid)
+            return .registered
+        } catch .alreadyRegistered(let holder) {
+            return .taken(by: holder)
+        } catch {
+            return .notAlive
+        }
+    }
+
+    public var description: String { "via(\(registry.name), \(key))" }
+}
+
+extension Registry {
+    /// A via name for `key`, registering `value` when a process starts under it.
+    ///
+    /// - Precondition: the registry has unique keys (as in OTP).
+    public func via(_ key: Key, value: Value) -> RegistryName<Key, Value> {
+        precondition(keys == .unique, "via names need a registry with unique keys; \(name) has duplicate keys")
+        return RegistryName(registry: self, key: key, value: value)
+    }
+}
+
+extension Registry where Value == Void {
+    /// A via name for `key` in a registry without values.
+    public func via(_ key: Key) -> RegistryName<Key, Value> {
+        via(key, value: ())
+    }
+}

@@ -1,0 +1,208 @@
+import Supervision
+import Synchronization
+
+/// OTP's `Registry` in Swift: a local key–process store with unique or duplicate keys,
+/// values, metadata, listeners and via names.
+///
+/// Where OTP removes the entries of a dead process *later*, when the registry handles
+/// the exit signal — so a lookup can return a dead pid for a few microseconds — this
+/// registry removes them *as part of the exit*: the moment a process is dead (its kill
+/// returned, its `DOWN` was delivered, its supervisor saw it exit), no lookup, match,
+/// select, dispatch, count or keys call returns it, and listeners hear of the removal.
+///
+/// Reads take no lock that other readers write to (see ``ReadMostlyLock``); a lookup in
+/// a unique registry allocates nothing. Writes are serialised per partition.
+///
+/// ```swift
+/// let sessions = Registry<String, Int>(keys: .unique, name: "sessions")
+/// try sessions.register("alice", value: 42)          // the calling process
+/// sessions.lookup("alice")                           // [(<0.80.0>, 42)]
+/// let name = sessions.via("bob", value: 0)           // start, call, cast, send by name
+/// ```
+public final class Registry<Key: Hashable & Sendable, Value: Sendable>: Sendable {
+    /// Whether a key maps to at most one process.
+    public enum Keys: String, Sendable {
+        /// At most one process per key; registering a taken key fails.
+        case unique
+        /// Any number of entries per key, even several from one process.
+        case duplicate
+    }
+
+    /// The registry's mode.
+    public let keys: Keys
+    /// A name for diagnostics (``ProcessSnapshot/names``, via-name descriptions).
+    public let name: String
+    /// The number of independently locked partitions.
+    public var partitionCount: Int { partitions.count }
+
+    let partitions: [RegistryPartition<Key, Value>]
+    let shared: RegistryShared<Key, Value>
+    let metadata: Mutex<[String: any Sendable]>
+    private let closed = Atomic<Bool>(false)
+
+    /// Creates a registry, open and ready for use.
+    ///
+    /// - Parameters:
+    ///   - keys: ``Keys/unique`` or ``Keys/duplicate``.
+    ///   - partitions: independently locked partitions (OTP's option, default 1). Reads
+    ///     never contend; more partitions let writes of different keys proceed in
+    ///     parallel.
+    ///   - listeners: told about every registration and removal, including removals
+    ///     because a process exited.
+    ///   - meta: initial metadata.
+    ///   - name: for diagnostics.
+    public init(
+        keys: Keys, partitions: Int = 1, listeners: [RegistryListener<Key, Value>] = [],
+        meta: [String: any Sendable] = [:], name: String = "registry"
+    ) {
+        precondition(partitions >= 1, "a registry needs at least one partition")
+        self.keys = keys
+        self.name = name
+        let shared = RegistryShared(name: name, listeners: listeners)
+        self.shared = shared
+        self.partitions = (0..<partitions).map { _ in RegistryPartition(shared: shared) }
+        self.metadata = Mutex(meta)
+    }
+
+    @inline(__always)
+    func partition(for key: Key) -> RegistryPartition<Key, Value> {
+        partitions.count == 1 ? partitions[0] : partitions[Int(UInt(bitPattern: key.hashValue) % UInt(partitions.count))]
+    }
+
+    /// Whether the registry is closed (its host process stopped). A closed registry is
+    /// empty and refuses registrations.
+    public var isClosed: Bool { closed.load(ordering: .acquiring) }
+
+    // MARK: - Register
+
+    /// Registers the calling process under `key` with `value`.
+    ///
+    /// - Throws: ``RegistryError/alreadyRegistered(_:)`` if a unique key is taken,
+    ///   ``RegistryError/notInProcess`` from plain code, ``RegistryError/closed``.
+    /// - Complexity: O(1) amortised.
+    public func register(_ key: Key, value: Value) throws(RegistryError) {
+        guard let caller = Process.current else { throw .notInProcess }
+        try register(key, value: value, for: caller)
+    }
+
+    /// Registers `pid` under `key` with `value`: for code that is not the process itself.
+    ///
+    /// The entry exists only while `pid` lives: if `pid` is exiting or dead this throws
+    /// ``RegistryError/noProcess(_:)`` and registers nothing.
+    public func register(_ key: Key, value: Value, for pid: PID) throws(RegistryError) {
+        guard !isClosed else { throw .closed }
+        let partition = partition(for: key)
+        switch partition.insert(key, RegistryEntry(pid: pid, value: value), unique: keys == .unique) {
+        case .taken(let holder):
+            throw .alreadyRegistered(holder)
+        case .inserted(let firstKey):
+            // The hook is attached once per partition and process. Either it is attached
+            // while the process is alive (and will remove the entry when it exits), or
+            // the process has begun exiting and the entry is taken back here.
+            let attached = firstKey ? Process.addExitHook(partition, to: pid) : pid.acceptsMessages
+            guard attached else {
+                partition.remove(key, of: pid)
+                throw .noProcess(pid)
+            }
+        }
+        shared.notify([.registered(key: key, pid: pid, value: value)])
+    }
+
+    /// Removes every entry of the calling process under `key`. Always succeeds.
+    public func unregister(_ key: Key) {
+        guard let caller = Process.current else { return }
+        unregister(key, for: caller)
+    }
+
+    /// Removes every entry of `pid` under `key`.
+    public func unregister(_ key: Key, for pid: PID) {
+        let removed = partition(for: key).remove(key, of: pid)
+        shared.notify(removed.map { _ in .unregistered(key: key, pid: pid, cause: .unregistered) })
+    }
+
+    /// Removes the calling process's entries under `key` whose value `predicate`
+    /// accepts: OTP's `unregister_match`.
+    public func unregisterMatch(_ key: Key, where predicate: (Value) -> Bool) {
+        guard let caller = Process.current else { return }
+        unregisterMatch(key, for: caller, where: predicate)
+    }
+
+    /// Removes `pid`'s entries under `key` whose value `predicate` accepts.
+    public func unregisterMatch(_ key: Key, for pid: PID, where predicate: (Value) -> Bool) {
+        let removed = partition(for: key).remove(key, of: pid, where: predicate)
+        shared.notify(removed.map { _ in .unregistered(key: key, pid: pid, cause: .unregistered) })
+    }
+
+    // MARK: - Read
+
+    /// The entries under `key`: OTP's `lookup`. Never contains a dead process.
+    ///
+    /// - Complexity: O(entries under the key); allocation-free for unique keys.
+    @inline(__always)
+    public func lookup(_ key: Key) -> RegistryEntries<Value> {
+        partition(for: key).lookup(key)
+    }
+
+    /// The process holding `key` in a unique registry, or `nil`: the allocation-free
+    /// lookup behind via names and pools. In a duplicate registry, `nil` unless exactly
+    /// one entry exists.
+    @inline(__always)
+    public func whereis(_ key: Key) -> PID? {
+        partition(for: key).holder(of: key)
+    }
+
+    /// The keys `pid` holds, in registration order per partition; `[]` for a dead pid.
+    public func keys(for pid: PID) -> [Key] {
+        partitions.flatMap { $0.keys(of: pid) }
+    }
+
+    /// The values `pid` registered under `key`.
+    public func values(_ key: Key, for pid: PID) -> [Value] {
+        lookup(key).filter { $0.pid == pid }.map(\.value)
+    }
+
+    /// The number of entries. O(1).
+    public func count() -> Int {
+        shared.count.load(ordering: .relaxed)
+    }
+
+    /// Replaces the value of the calling process's entry under a unique `key`, returning
+    /// the new and the old value: OTP's `update_value`.
+    ///
+    /// - Throws: ``RegistryError/notOwner`` if the caller does not hold the key,
+    ///   ``RegistryError/notUnique``, ``RegistryError/notInProcess``.
+    @discardableResult
+    public func updateValue(_ key: Key, _ transform: (Value) -> Value) throws(RegistryError) -> (new: Value, old: Value) {
+        guard let caller = Process.current else { throw .notInProcess }
+        return try updateValue(key, for: caller, transform)
+    }
+
+    /// Replaces the value of `pid`'s entry under a unique `key`.
+    @discardableResult
+    public func updateValue(_ key: Key, for pid: PID, _ transform: (Value) -> Value) throws(RegistryError) -> (new: Value, old: Value) {
+        guard keys == .unique else { throw .notUnique }
+        guard let updated = partition(for: key).update(key, of: pid, transform) else { throw .notOwner }
+        return updated
+    }
+
+    // MARK: - Lifetime
+
+    /// Empties the registry and refuses registrations until ``reopen()``. Listeners hear
+    /// of every removed entry with cause ``UnregisterCause/registryClosed``.
+    public func close() {
+        closed.store(true, ordering: .releasing)
+        for partition in partitions {
+            let removed = partition.removeEverything()
+            shared.notify(removed.map { .unregistered(key: $0.0, pid: $0.1.pid, cause: .registryClosed) })
+        }
+    }
+
+    /// Accepts registrations again after ``close()``.
+    public func reopen() {
+        closed.store(false, ordering: .releasing)
+    }
+}
+
+extension Registry: CustomStringConvertible {
+    public var description: String { "Registry(\(name), \(keys.rawValue), \(count()) entries)" }
+}

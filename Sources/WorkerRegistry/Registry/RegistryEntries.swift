@@ -1,0 +1,68 @@
+import Supervision
+
+/// One registration: the process and the value it registered.
+public struct RegistryEntry<Value: Sendable>: Sendable {
+    /// The registered process.
+    public let pid: PID
+    /// The value it registered with the key.
+    public let value: Value
+
+    public init(pid: PID, value: Value) {
+        self.pid = pid
+        self.value = value
+    }
+}
+
+extension RegistryEntry: Equatable where Value: Equatable {}
+extension RegistryEntry: Hashable where Value: Hashable {}
+
+extension RegistryEntry: CustomStringConvertible {
+    public var description: String { "(\(pid), \(value))" }
+}
+
+/// The entries of one key, as a lookup returns them: OTP's `[{pid, value}]`.
+///
+/// A key of a unique registry has at most one entry, and then the collection stores it
+/// inline: a lookup allocates nothing.
+public struct RegistryEntries<Value: Sendable>: RandomAccessCollection, Sendable {
+    enum Storage: Sendable {
+        case none
+        case one(RegistryEntry<Value>)
+        case many(ContiguousArray<RegistryEntry<Value>>)
+    }
+
+    let storage: Storage
+
+    init(_ storage: Storage) {
+        self.storage = storage
+    }
+
+    public var startIndex: Int { 0 }
+
+    public var endIndex: Int {
+        switch storage {
+        case .none: return 0
+        case .one: return 1
+        case .many(let entries): return entries.count
+        }
+    }
+
+    public subscript(position: Int) -> RegistryEntry<Value> {
+        switch storage {
+        case .none:
+            preconditionFailure("index out of range")
+        case .one(let entry):
+            precondition(position == 0, "index out of range")
+            return entry
+        case .many(let entries):
+            return entries[position]
+        }
+    }
+
+    /// The pids, in registration order.
+    public var pids: [PID] { map(\.pid) }
+}
+
+extension RegistryEntries: CustomStringConvertible {
+    public var description: String { "[" + map(\.description).joined(separator: ", ") + "]" }
+}

@@ -1,0 +1,244 @@
+import Supervision
+import Synchronization
+
+/// The keys one process holds in a partition: inline for the usual one key.
+enum OwnedKeys<Key: Hashable> {
+    case one(Key)
+    case many([Key])
+
+    var all: [Key] {
+        switch self {
+        case .one(let key): return [key]
+        case .many(let keys): return keys
+        }
+    }
+
+    mutating func append(_ key: Key) {
+        switch self {
+        case .one(let first): self = .many([first, key])
+        case .many(var keys):
+            self = .one(key)  // release the array before appending to it
+            keys.append(key)
+            self = .many(keys)
+        }
+    }
+
+    /// Removes every occurrence of `key`; `nil` when no key is left.
+    func removing(_ key: Key) -> OwnedKeys? {
+        switch self {
+        case .one(let only): return only == key ? nil : self
+        case .many(let keys):
+            let rest = keys.filter { $0 != key }
+            switch rest.count {
+            case 0: return nil
+            case 1: return .one(rest[0])
+            default: return .many(rest)
+            }
+        }
+    }
+}
+
+/// State shared by a registry's partitions: the entry count and the listeners.
+final class RegistryShared<Key: Hashable & Sendable, Value: Sendable>: Sendable {
+    let name: String
+    let count = Atomic<Int>(0)
+    let listeners: [RegistryListener<Key, Value>]
+
+    init(name: String, listeners: [RegistryListener<Key, Value>]) {
+        self.name = name
+        self.listeners = listeners
+    }
+
+    func notify(_ events: [RegistryEvent<Key, Value>]) {
+        guard !listeners.isEmpty else { return }
+        for event in events {
+            for listener in listeners { listener.deliver(event) }
+        }
+    }
+}
+
+/// One partition of a registry: entries by key, keys by owner, under one read-mostly
+/// lock. It is also the exit hook of every process registered in it: the hook removes
+/// the process's entries as part of the process's exit.
+final class RegistryPartition<Key: Hashable & Sendable, Value: Sendable>: ProcessExitHook, @unchecked Sendable {
+    typealias Entry = RegistryEntry<Value>
+
+    let shared: RegistryShared<Key, Value>
+    let lock = ReadMostlyLock()
+    // Guarded by `lock`.
+    private var entries: [Key: RegistryEntries<Value>.Storage] = [:]
+    private var owners: [PID: OwnedKeys<Key>] = [:]
+
+    init(shared: RegistryShared<Key, Value>) {
+        self.shared = shared
+    }
+
+    // MARK: - Reads
+
+    @inline(__always)
+    func lookup(_ key: Key) -> RegistryEntries<Value> {
+        lock.withReadLock { RegistryEntries(entries[key] ?? .none) }
+    }
+
+    /// The holder of a unique key. Allocation-free.
+    @inline(__always)
+    func holder(of key: Key) -> PID? {
+        lock.withReadLock { () -> PID? in
+            if case .one(let entry) = entries[key] { return entry.pid }
+            return nil
+        }
+    }
+
+    func keys(of pid: PID) -> [Key] {
+        lock.withReadLock { owners[pid]?.all ?? [] }
+    }
+
+    /// Calls `body` for every entry, under the read lock.
+    func forEach(_ body: (Key, Entry) -> Void) {
+        lock.withReadLock {
+            for (key, storage) in entries {
+                switch storage {
+                case .none: break
+                case .one(let entry): body(key, entry)
+                case .many(let list): for entry in list { body(key, entry) }
+                }
+            }
+        }
+    }
+
+    // MARK: - Writes
+
+    enum Insertion {
+        /// Inserted; the partition's hook must be attached to the process if `firstKey`.
+        case inserted(firstKey: Bool)
+        case taken(PID)
+    }
+
+    func insert(_ key: Key, _ entry: Entry, unique: Bool) -> Insertion {
+        lock.withWriteLock { () -> Insertion in
+            switch entries[key] {
+            case nil, .some(.none):
+                entries[key] = .one(entry)
+            case .some(.one(let existing)):
+                if unique { return .taken(existing.pid) }
+                entries[key] = .many([existing, entry])
+            case .some(.many(var list)):
+                entries[key] = RegistryEntries<Value>.Storage.none
+                list.append(entry)
+                entries[key] = .many(list)
+            }
+            let firstKey: Bool
+            if var keys = owners[entry.pid] {
+                owners[entry.pid] = nil
+                keys.append(key)
+                owners[entry.pid] = keys
+                firstKey = false
+            } else {
+                owners[entry.pid] = .one(key)
+                firstKey = true
+            }
+            shared.count.add(1, ordering: .relaxed)
+            return .inserted(firstKey: firstKey)
+        }
+    }
+
+    /// Removes `pid`'s entries under `key` that `predicate` accepts. Returns them.
+    @discardableResult
+    func remove(_ key: Key, of pid: PID, where predicate: (Value) -> Bool = { _ in true }) -> [Entry] {
+        lock.withWriteLock { () -> [Entry] in
+            guard let storage = entries[key] else { return [] }
+            var removed: [Entry] = []
+            var kept: ContiguousArray<Entry> = []
+            switch storage {
+            case .none: return []
+            case .one(let entry):
+                if entry.pid == pid && predicate(entry.value) { removed.append(entry) } else { kept.append(entry) }
+            case .many(let list):
+                for entry in list {
+                    if entry.pid == pid && predicate(entry.value) { removed.append(entry) } else { kept.append(entry) }
+                }
+            }
+            guard !removed.isEmpty else { return [] }
+            switch kept.count {
+            case 0: entries[key] = nil
+            case 1: entries[key] = .one(kept[0])
+            default: entries[key] = .many(kept)
+            }
+            if !kept.contains(where: { $0.pid == pid }) {
+                owners[pid] = owners[pid]?.removing(key)
+            }
+            shared.count.subtract(removed.count, ordering: .relaxed)
+            return removed
+        }
+    }
+
+    /// Removes every entry of `pid`; returns them with their keys.
+    func removeAll(of pid: PID) -> [(Key, Entry)] {
+        lock.withWriteLock { () -> [(Key, Entry)] in
+            guard let owned = owners.removeValue(forKey: pid) else { return [] }
+            var removed: [(Key, Entry)] = []
+            for key in Set(owned.all) {
+                guard let storage = entries[key] else { continue }
+                switch storage {
+                case .none: break
+                case .one(let entry):
+                    if entry.pid == pid {
+                        entries[key] = nil
+                        removed.append((key, entry))
+                    }
+                case .many(let list):
+                    var kept: ContiguousArray<Entry> = []
+                    for entry in list {
+                        if entry.pid == pid { removed.append((key, entry)) } else { kept.append(entry) }
+                    }
+                    switch kept.count {
+                    case 0: entries[key] = nil
+                    case 1: entries[key] = .one(kept[0])
+                    default: entries[key] = .many(kept)
+                    }
+                }
+            }
+            shared.count.subtract(removed.count, ordering: .relaxed)
+            return removed
+        }
+    }
+
+    /// Replaces the value of `pid`'s entry under a unique `key`.
+    func update(_ key: Key, of pid: PID, _ transform: (Value) -> Value) -> (new: Value, old: Value)? {
+        lock.withWriteLock { () -> (new: Value, old: Value)? in
+            guard case .one(let entry) = entries[key], entry.pid == pid else { return nil }
+            let new = transform(entry.value)
+            entries[key] = .one(Entry(pid: pid, value: new))
+            return (new, entry.value)
+        }
+    }
+
+    /// Empties the partition; returns what it held.
+    func removeEverything() -> [(Key, Entry)] {
+        lock.withWriteLock { () -> [(Key, Entry)] in
+            var removed: [(Key, Entry)] = []
+            for (key, storage) in entries {
+                switch storage {
+                case .none: break
+                case .one(let entry): removed.append((key, entry))
+                case .many(let list): for entry in list { removed.append((key, entry)) }
+                }
+            }
+            entries = [:]
+            owners = [:]
+            shared.count.subtract(removed.count, ordering: .relaxed)
+            return removed
+        }
+    }
+
+    // MARK: - ProcessExitHook
+
+    func processExiting(_ pid: PID, reason: ExitReason) {
+        let removed = removeAll(of: pid)
+        shared.notify(removed.map { .unregistered(key: $0.0, pid: pid, cause: .processExited(reason)) })
+    }
+
+    func names(of pid: PID) -> [String] {
+        keys(of: pid).map { "\(shared.name)/\($0)" }
+    }
+}

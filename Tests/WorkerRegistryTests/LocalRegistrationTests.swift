@@ -1,0 +1,11 @@
+import Testing
+import WorkerRegistry
+import WorkerRegistryTesting
+
+@Suite("LocalRegistration passes the registration adapter conformance suite")
+struct LocalRegistrationTests {
+    @Test(arguments: RegistrationAdapterConformance.checks(for: { LocalRegistration<String>() }))
+    func conformance(_ check: RegistrationAdapterConformance.Check) async throws {
+        try await check.run()
+    }
+}

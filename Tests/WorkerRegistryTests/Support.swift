@@ -1,0 +1,135 @@
+import Logging
+import Supervision
+import Synchronization
+import Testing
+import WorkerRegistry
+
+func quietRuntime(clock: any SupervisionClock = SystemClock.shared) -> Runtime {
+    Runtime(clock: clock, logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }), label: "test")
+}
+
+struct TestFailure: Error, Equatable, CustomStringConvertible {
+    var message: String
+    init(_ message: String) { self.message = message }
+    var description: String { message }
+}
+
+/// Collects values from any thread.
+final class Recorder<Value: Sendable>: Sendable {
+    private let values = Mutex<[Value]>([])
+    init() {}
+    func record(_ value: Value) { values.withLock { $0.append(value) } }
+    var all: [Value] { values.withLock { $0 } }
+}
+
+/// A one-shot event a test can wait on.
+final class Latch: Sendable {
+    private let state = Mutex<(fired: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
+    init() {}
+    func fire() {
+        let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
+            guard !state.fired else { return [] }
+            state.fired = true
+            defer { state.waiters = [] }
+            return state.waiters
+        }
+        for waiter in waiters { waiter.resume() }
+    }
+    func wait() async {
+        await withCheckedContinuation { continuation in
+            let fired = state.withLock { state -> Bool in
+                if state.fired { return true }
+                state.waiters.append(continuation)
+                return false
+            }
+            if fired { continuation.resume() }
+        }
+    }
+}
+
+func suspendUntilCancelled() async {
+    let (stream, continuation) = AsyncStream<Never>.makeStream()
+    for await _ in stream {}
+    continuation.finish()
+}
+
+/// Runs `body` as a process and returns what it returns: for APIs that act on "the
+/// calling process".
+func inProcess<T: Sendable>(runtime: Runtime, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+    let result = Mutex<Result<T, any Error>?>(nil)
+    let done = Latch()
+    Process.spawn(runtime: runtime) { _ in
+        let outcome: Result<T, any Error>
+        do { outcome = .success(try await body()) } catch { outcome = .failure(error) }
+        result.withLock { $0 = outcome }
+        done.fire()
+    }
+    await done.wait()
+    return try result.withLock { $0! }.get()
+}
+
+/// A process that registers keys on request and otherwise waits: the "caller" of
+/// registry operations in tests. Ends when killed.
+struct Holder: Sendable {
+    let pid: PID
+    private let requests: AsyncStream<@Sendable () -> Void>.Continuation
+
+    init(runtime: Runtime) async {
+        let (stream, continuation) = AsyncStream<@Sendable () -> Void>.makeStream()
+        let ready = Latch()
+        pid = Process.spawn(runtime: runtime) { _ in
+            ready.fire()
+            for await request in stream { request() }
+        }
+        requests = continuation
+        await ready.wait()
+    }
+
+    /// Runs `body` inside the holder process and returns its result.
+    func run<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        let result = Mutex<Result<T, any Error>?>(nil)
+        let done = Latch()
+        requests.yield {
+            result.withLock { $0 = Result { try body() } }
+            done.fire()
+        }
+        await done.wait()
+        return try result.withLock { $0! }.get()
+    }
+}
+
+/// The worker of the pool tests.
+struct PoolWorker: GenServer {
+    enum Mode: Sendable { case ok, fail, ignore, hang(Latch) }
+    struct Arguments: Sendable {
+        var value: Int
+        var mode: Mode = .ok
+        init(_ value: Int, mode: Mode = .ok) {
+            self.value = value
+            self.mode = mode
+        }
+    }
+    enum Request: Sendable { case value, crash }
+    typealias Reply = Int
+
+    var value: Int
+
+    static func initialize(_ arguments: Arguments) async throws -> InitResult<PoolWorker> {
+        switch arguments.mode {
+        case .ok: return .ok(PoolWorker(value: arguments.value))
+        case .fail: throw TestFailure("invalid arguments \(arguments.value)")
+        case .ignore: return .ignore
+        case .hang(let entered):
+            entered.fire()
+            await suspendUntilCancelled()
+            return .ok(PoolWorker(value: arguments.value))
+        }
+    }
+
+    mutating func handleCall(_ request: Request, from caller: Caller<Int>) async throws -> CallResult<Int> {
+        switch request {
+        case .value: return .reply(value)
+        case .crash: throw TestFailure("crash")
+        }
+    }
+}
