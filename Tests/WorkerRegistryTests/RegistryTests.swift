@@ -87,6 +87,21 @@ struct RegistryTests {
         #expect(registry.keys(for: a.pid).isEmpty)
     }
 
+    @Test("registering and unregistering again and again attaches one exit hook, not one per registration")
+    func oneHookPerProcess() async throws {
+        let registry = Registry<Int, Int>(keys: .unique)
+        let holder = await Holder(runtime: runtime)
+        for key in 0..<1000 {
+            try registry.register(key, value: key, for: holder.pid)
+            registry.unregister(key, for: holder.pid)
+        }
+        #expect(Process.info(holder.pid).exitHookCount == 1)
+        #expect(registry.count() == 0)
+        try registry.register(7, value: 7, for: holder.pid)
+        Process.exit(holder.pid, .kill)
+        #expect(registry.count() == 0)
+    }
+
     @Test("unregisterMatch removes the caller's entries whose value matches")
     func unregisterMatch() async throws {
         let registry = Registry<String, Int>(keys: .duplicate)

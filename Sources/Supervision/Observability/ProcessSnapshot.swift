@@ -41,6 +41,8 @@ public struct ProcessSnapshot: Sendable, CustomStringConvertible {
     public var startedAt: Timestamp
     /// Messages it has taken from its mailbox.
     public var messagesHandled: UInt64
+    /// Exit hooks attached to it (one per registry partition it registered in).
+    public var exitHookCount: Int
 
     public var description: String {
         "\(pid) \(behaviour) \(status) mailbox=\(mailboxLength) links=\(links.count) monitors=\(monitorCount)"
@@ -68,7 +70,7 @@ extension Process {
                 pid: pid, behaviour: core.behaviourName, parent: core.parent, names: [],
                 status: status, mailboxLength: state.mailbox.count, links: state.links.members,
                 monitorCount: state.monitors.count, trapsExits: state.trapExit,
-                startedAt: core.startedAt, messagesHandled: state.handled)
+                startedAt: core.startedAt, messagesHandled: state.handled, exitHookCount: state.hooks.count)
             return (snapshot, state.hooks)
         }
         var result = snapshot

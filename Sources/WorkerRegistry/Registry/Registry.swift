@@ -101,7 +101,11 @@ public final class Registry<Key: Hashable & Sendable, Value: Sendable>: Sendable
             // the process has begun exiting and the entry is taken back here.
             let attached = firstKey ? Process.addExitHook(partition, to: pid) : pid.acceptsMessages
             guard attached else {
-                partition.remove(key, of: pid)
+                if firstKey {
+                    _ = partition.removeAll(of: pid)
+                } else {
+                    partition.remove(key, of: pid)
+                }
                 throw .noProcess(pid)
             }
         }

@@ -1,13 +1,17 @@
 import Supervision
 import Synchronization
 
-/// The keys one process holds in a partition: inline for the usual one key.
+/// The keys one process holds in a partition: inline for the usual one key. A process
+/// that held keys and has none now stays known (``none``): the partition's exit hook
+/// is still attached to it, and must not be attached again.
 enum OwnedKeys<Key: Hashable> {
+    case none
     case one(Key)
     case many([Key])
 
     var all: [Key] {
         switch self {
+        case .none: return []
         case .one(let key): return [key]
         case .many(let keys): return keys
         }
@@ -15,22 +19,24 @@ enum OwnedKeys<Key: Hashable> {
 
     mutating func append(_ key: Key) {
         switch self {
+        case .none: self = .one(key)
         case .one(let first): self = .many([first, key])
         case .many(var keys):
-            self = .one(key)  // release the array before appending to it
+            self = .none  // release the array before appending to it
             keys.append(key)
             self = .many(keys)
         }
     }
 
-    /// Removes every occurrence of `key`; `nil` when no key is left.
-    func removing(_ key: Key) -> OwnedKeys? {
+    /// Removes every occurrence of `key`.
+    func removing(_ key: Key) -> OwnedKeys {
         switch self {
-        case .one(let only): return only == key ? nil : self
+        case .none: return .none
+        case .one(let only): return only == key ? .none : self
         case .many(let keys):
             let rest = keys.filter { $0 != key }
             switch rest.count {
-            case 0: return nil
+            case 0: return .none
             case 1: return .one(rest[0])
             default: return .many(rest)
             }
@@ -129,7 +135,7 @@ final class RegistryPartition<Key: Hashable & Sendable, Value: Sendable>: Proces
             }
             let firstKey: Bool
             if var keys = owners[entry.pid] {
-                owners[entry.pid] = nil
+                owners[entry.pid] = OwnedKeys.none
                 keys.append(key)
                 owners[entry.pid] = keys
                 firstKey = false
@@ -164,8 +170,8 @@ final class RegistryPartition<Key: Hashable & Sendable, Value: Sendable>: Proces
             case 1: entries[key] = .one(kept[0])
             default: entries[key] = .many(kept)
             }
-            if !kept.contains(where: { $0.pid == pid }) {
-                owners[pid] = owners[pid]?.removing(key)
+            if !kept.contains(where: { $0.pid == pid }), let owned = owners[pid] {
+                owners[pid] = owned.removing(key)
             }
             shared.count.subtract(removed.count, ordering: .relaxed)
             return removed
