@@ -14,10 +14,12 @@ let package = Package(
         .library(name: "Supervision", targets: ["Supervision"]),
         .library(name: "WorkerRegistry", targets: ["WorkerRegistry"]),
         .library(name: "WorkerRegistryTesting", targets: ["WorkerRegistryTesting"]),
+        .executable(name: "pool-bench", targets: ["PoolBench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
     ],
     targets: [
         .target(
@@ -39,6 +41,15 @@ let package = Package(
             name: "WorkerRegistryTesting",
             dependencies: [
                 "WorkerRegistry", "Supervision",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "PoolBench",
+            dependencies: [
+                "Supervision", "WorkerRegistry", "CPlatform",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict

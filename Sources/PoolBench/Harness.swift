@@ -1,0 +1,169 @@
+import CPlatform
+import Supervision
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Prints figures as `name value unit` and context as `# …`, and tracks failed checks.
+final class Reporter: Sendable {
+    private let failures = Mutex<[String]>([])
+    let repetitions: Int
+
+    init(repetitions: Int) {
+        self.repetitions = repetitions
+    }
+
+    func info(_ line: String) {
+        print("# " + line)
+    }
+
+    func emit(_ name: String, _ value: Double, _ unit: String) {
+        print("\(name) \(format(value)) \(unit)")
+    }
+
+    func emit(_ name: String, _ value: Bool) {
+        print("\(name) \(value) bool")
+    }
+
+    /// Records a correctness check; a failed one makes the run fail.
+    func check(_ condition: Bool, _ description: @autoclosure () -> String) {
+        let text = description()
+        info("check \(condition ? "ok" : "FAILED"): \(text)")
+        if !condition { failures.withLock { $0.append(text) } }
+    }
+
+    var failed: [String] { failures.withLock { $0 } }
+
+    /// Runs `measure` once to warm up, then `repetitions` times, and emits the median.
+    func run(_ name: String, _ unit: String, _ measure: (Int) async throws -> Double) async rethrows {
+        _ = try await measure(0)
+        var values: [Double] = []
+        for rep in 1...repetitions { values.append(try await measure(rep)) }
+        report(name, unit, values)
+    }
+
+    /// Like ``run(_:_:_:)`` for workloads that produce several figures at once.
+    func runMulti(_ specs: [(String, String)], _ measure: (Int) async throws -> [String: Double]) async rethrows {
+        _ = try await measure(0)
+        var results: [[String: Double]] = []
+        for rep in 1...repetitions { results.append(try await measure(rep)) }
+        for (name, unit) in specs { report(name, unit, results.map { $0[name] ?? .nan }) }
+    }
+
+    func report(_ name: String, _ unit: String, _ values: [Double]) {
+        info("\(name) reps=[\(values.map(format).joined(separator: ", "))]")
+        emit(name, median(values), unit)
+    }
+
+    private func format(_ value: Double) -> String {
+        if value.isNaN { return "nan" }
+        if abs(value) >= 100 { return String(format1: value) }
+        return String(format3: value)
+    }
+}
+
+extension String {
+    init(format1 value: Double) { self = Self.fixed(value, digits: 1) }
+    init(format3 value: Double) { self = Self.fixed(value, digits: 3) }
+
+    static func fixed(_ value: Double, digits: Int) -> String {
+        var scale = 1.0
+        for _ in 0..<digits { scale *= 10 }
+        let rounded = (value * scale).rounded() / scale
+        var text = String(rounded)
+        if let dot = text.firstIndex(of: ".") {
+            let decimals = text.distance(from: dot, to: text.endIndex) - 1
+            if decimals < digits { text += String(repeating: "0", count: digits - decimals) }
+        } else {
+            text += "." + String(repeating: "0", count: digits)
+        }
+        return text
+    }
+}
+
+func median(_ values: [Double]) -> Double {
+    let sorted = values.sorted()
+    guard !sorted.isEmpty else { return .nan }
+    let middle = sorted.count / 2
+    return sorted.count % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
+}
+
+/// Nearest-rank percentile, as the OTP reference computes it.
+func percentile(_ values: [Double], _ p: Double) -> Double {
+    let sorted = values.sorted()
+    guard !sorted.isEmpty else { return .nan }
+    let rank = Int((p * Double(sorted.count)).rounded(.up)) - 1
+    return sorted[max(0, min(rank, sorted.count - 1))]
+}
+
+/// Monotonic nanoseconds.
+@inline(__always)
+func now() -> UInt64 {
+    var spec = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &spec)
+    return UInt64(spec.tv_sec) &* 1_000_000_000 &+ UInt64(spec.tv_nsec)
+}
+
+/// Heap bytes in use and resident bytes.
+struct MemoryReading {
+    var heap: Double
+    var resident: Double
+
+    static func now() -> MemoryReading {
+        MemoryReading(heap: Double(cplatform_heap_in_use()), resident: Double(cplatform_resident_bytes()))
+    }
+}
+
+/// A deterministic generator for reproducible key sequences.
+struct SplitMix64: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+func randomKeys(_ count: Int, base: Int, space: Int, seed: UInt64) -> [Int] {
+    var generator = SplitMix64(seed: seed)
+    return (0..<count).map { _ in base + Int.random(in: 0..<space, using: &generator) }
+}
+
+/// Runs `body` as a process — the bench process of the OTP reference — and returns its
+/// result.
+func asProcess<T: Sendable>(_ runtime: Runtime, _ body: @escaping @Sendable (Inbox) async throws -> T) async throws -> T {
+    let box = Mutex<Result<T, any Error>?>(nil)
+    let (stream, continuation) = AsyncStream<Void>.makeStream()
+    Process.spawn(runtime: runtime) { inbox in
+        let result: Result<T, any Error>
+        do { result = .success(try await body(inbox)) } catch { result = .failure(error) }
+        box.withLock { $0 = result }
+        continuation.finish()
+    }
+    for await _ in stream {}
+    return try box.withLock { $0! }.get()
+}
+
+/// A start barrier for concurrent callers.
+final class Barrier: Sendable {
+    private let state: Mutex<(waiting: Int, continuations: [CheckedContinuation<Void, Never>])>
+    init(parties: Int) { state = Mutex((parties, [])) }
+
+    func arriveAndWait() async {
+        await withCheckedContinuation { continuation in
+            let release = state.withLock { state -> [CheckedContinuation<Void, Never>] in
+                state.waiting -= 1
+                state.continuations.append(continuation)
+                guard state.waiting == 0 else { return [] }
+                defer { state.continuations = [] }
+                return state.continuations
+            }
+            for waiting in release { waiting.resume() }
+        }
+    }
+}

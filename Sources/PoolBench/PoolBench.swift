@@ -1,0 +1,68 @@
+import ArgumentParser
+import Logging
+import Supervision
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `pool-bench`: PoolTUI's side of the OTP reference benchmark
+/// (`../shared/anchors/beam-bench.exs`), on the same workloads and sizes, printing the
+/// same names. `Scripts/compare-otp.sh` runs both and prints the ratios.
+@main
+struct PoolBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "pool-bench",
+        abstract: "Benchmarks PoolTUI's runtime, registry and dashboard against the OTP reference workloads.",
+        discussion: """
+            Each figure is printed as `name value unit`: the median of the repetitions after a
+            warm-up run. Lines starting with `#` are context (per-repetition values, setup
+            times, correctness checks). A failed check makes the run exit with status 1.
+
+            Sections: registry los kill restart churn idle extra soak dashboard (default: all).
+            """)
+
+    @Flag(help: "Run every workload at a small size in seconds and assert the correctness checks (used by CI).")
+    var quick = false
+
+    @Option(help: "Repetitions per figure (after one warm-up).")
+    var reps: Int = 5
+
+    @Argument(help: "Sections to run.")
+    var sections: [String] = []
+
+    mutating func run() async throws {
+        let sizes = quick ? Sizes.quick : Sizes.full
+        let reporter = Reporter(repetitions: quick ? min(reps, 3) : reps)
+        var logger = Logger(label: "pool-bench")
+        logger.logLevel = .critical
+        let runtime = Runtime(logger: logger, label: "bench")
+        let all = ["registry", "los", "kill", "restart", "churn", "idle", "extra", "soak", "dashboard"]
+        let chosen = sections.isEmpty ? all : sections
+        for section in chosen where !all.contains(section) {
+            throw ValidationError("unknown section \(section); sections are \(all.joined(separator: " "))")
+        }
+        reporter.info("pool-bench \(quick ? "--quick" : "full") | reps=\(reporter.repetitions) (value = median of reps) | cpus=\(sysconf(Int32(_SC_NPROCESSORS_ONLN)))")
+        let started = now()
+        func section(_ name: String, _ title: String, _ body: () async throws -> Void) async throws {
+            guard chosen.contains(name) else { return }
+            reporter.info("---- \(title)")
+            let start = now()
+            try await body()
+            reporter.info("---- \(title) done in \(String(format3: Double(now() - start) / 1e9)) s")
+        }
+        try await section("registry", "1-3 registry lookup / register") { try await registrySection(reporter, sizes, runtime) }
+        try await section("los", "4+9 lookup_or_start / call roundtrip") { try await lookupOrStartSection(reporter, sizes, runtime) }
+        try await section("kill", "5 kill cleanup") { try await killSection(reporter, sizes, runtime) }
+        try await section("restart", "6 restart latency") { try await restartSection(reporter, sizes, runtime) }
+        try await section("churn", "7 churn") { try await churnSection(reporter, sizes, runtime) }
+        try await section("idle", "8 idle process memory") { try await idleSection(reporter, sizes, runtime) }
+        try await section("extra", "extra: DynamicSupervisor.stop cost") { try await shutdownSection(reporter, sizes, runtime) }
+        try await section("soak", "soak: start/kill cycles") { try await soakSection(reporter, sizes, runtime) }
+        reporter.info("total wall time \(String(format3: Double(now() - started) / 1e9)) s")
+        if !reporter.failed.isEmpty {
+            reporter.info("FAILED checks: \(reporter.failed.count)")
+            throw ExitCode(1)
+        }
+    }
+}
