@@ -22,19 +22,25 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
     ],
     targets: [
+        .target(name: "CPlatform"),
+        .target(
+            name: "ScalableLocks",
+            dependencies: ["CPlatform"],
+            swiftSettings: strict
+        ),
         .target(
             name: "Supervision",
             dependencies: [
+                "ScalableLocks",
                 .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "HeapModule", package: "swift-collections"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
         ),
-        .target(name: "CPlatform"),
         .target(
             name: "WorkerRegistry",
-            dependencies: ["Supervision", "CPlatform"],
+            dependencies: ["Supervision", "ScalableLocks"],
             swiftSettings: strict
         ),
         .target(

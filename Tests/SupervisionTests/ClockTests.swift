@@ -163,8 +163,9 @@ struct ObservabilityTests {
         let supervisor = try await Supervisor.start(children: [Tracked.spec("a", log: log)],
                                                     options: .init(maxRestarts: 5, period: .seconds(30)), runtime: runtime)
         let pid = try await supervisor.pid(of: "a")!
+        let watch = Process.watch(pid)
         Process.exit(pid, .kill)
-        let snapshot = try await supervisor.afterExit(of: pid)
+        let snapshot = try await supervisor.afterExit(of: watch)
         #expect(snapshot.intensity == IntensityUse(restarts: 1, maxRestarts: 5, period: .seconds(30)))
         #expect(snapshot.intensity.description == "1/5 in 30.0 seconds")
         #expect(snapshot.children.map(\.restarts) == [1])

@@ -137,7 +137,7 @@ struct GenServerTests {
         let first = Task { try await blocker.call(.block, timeout: .infinity) }
         await entered.wait()
         let queued = (0..<5).map { _ in Task { try await blocker.call(.ping, timeout: .infinity) } }
-        while Process.info(blocker.pid!).mailboxLength < 5 { await Task.yield() }
+        while (Process.info(blocker.pid!)?.mailboxLength ?? 0) < 5 { await Task.yield() }
         Process.exit(blocker.pid!, .kill)
         await #expect(throws: CallError.exited(.killed)) { try await first.value }
         for call in queued {

@@ -27,8 +27,9 @@ struct SupervisorTests {
         let log = Recorder<String>()
         let supervisor = try await start(["a", "b", "c"], log: log)
         let before = try await supervisor.whichChildren().map(\.pid)
+        let watch = Process.watch(before[1]!)
         Process.exit(before[1]!, .kill)
-        let after = try await supervisor.afterExit(of: before[1]!).children.map(\.pid)
+        let after = try await supervisor.afterExit(of: watch).children.map(\.pid)
         #expect(after[0] == before[0])
         #expect(after[1] != before[1] && after[1] != nil)
         #expect(after[2] == before[2])
@@ -41,8 +42,9 @@ struct SupervisorTests {
         let log = Recorder<String>()
         let supervisor = try await start(["a", "b", "c"], log: log, strategy: .oneForAll)
         let before = try await supervisor.whichChildren().map(\.pid)
+        let watch = Process.watch(before[1]!)
         Process.exit(before[1]!, .kill)
-        let after = try await supervisor.afterExit(of: before[1]!).children
+        let after = try await supervisor.afterExit(of: watch).children
         #expect(zip(before, after.map(\.pid)).allSatisfy { $0 != $1 })
         #expect(after.allSatisfy { $0.state == .running && $0.restarts == 1 })
         #expect(Array(log.all.dropFirst(3)) == ["stop c", "stop a", "start a", "start b", "start c"])
@@ -54,8 +56,9 @@ struct SupervisorTests {
         let log = Recorder<String>()
         let supervisor = try await start(["a", "b", "c", "d"], log: log, strategy: .restForOne)
         let before = try await supervisor.whichChildren().map(\.pid)
+        let watch = Process.watch(before[1]!)
         Process.exit(before[1]!, .kill)
-        let after = try await supervisor.afterExit(of: before[1]!).children.map(\.pid)
+        let after = try await supervisor.afterExit(of: watch).children.map(\.pid)
         #expect(after[0] == before[0])
         #expect(after[1] != before[1] && after[2] != before[2] && after[3] != before[3])
         #expect(Array(log.all.dropFirst(4)) == ["stop d", "stop c", "start b", "start c", "start d"])
@@ -70,14 +73,15 @@ struct SupervisorTests {
         let supervisor = try await Supervisor.start(
             children: [Tracked.spec("w", log: log, restart: policy)], runtime: runtime)
         let pid = try await supervisor.pid(of: "w")!
+        let watch = Process.watch(pid)
         switch reason {
         case .killed: Process.exit(pid, .kill)
         case .error: ServerRef<Tracked>(pid: pid).cast(.crash)
         default: ServerRef<Tracked>(pid: pid).cast(.exit(reason))
         }
-        let snapshot = try await supervisor.afterExit(of: pid)
+        let snapshot = try await supervisor.afterExit(of: watch)
         let expectRestart = policy == .permanent || (policy == .transient && !reason.isOrderly)
-        #expect(pid.core_exitReasonForTests == reason)
+        #expect(watch.exitReason == reason)
         if expectRestart {
             #expect(snapshot.children.map(\.state) == [.running])
             #expect(snapshot.children.first?.restarts == 1)
@@ -189,8 +193,9 @@ struct SupervisorTests {
         let watch = Process.watch(supervisor.pid)
         for _ in 0..<3 {
             let pid = try await supervisor.pid(of: "a")!
+            let exited = Process.watch(pid)
             Process.exit(pid, .kill)
-            _ = try await supervisor.afterExit(of: pid)
+            _ = try await supervisor.afterExit(of: exited)
         }
         let b = try await supervisor.pid(of: "b")!
         Process.exit(try await supervisor.pid(of: "a")!, .kill)
@@ -209,8 +214,9 @@ struct SupervisorTests {
             children: [Tracked.spec("a", log: log)], options: .init(maxRestarts: 1, period: .seconds(5)), runtime: runtime)
         for _ in 0..<10 {
             let pid = try await supervisor.pid(of: "a")!
+            let watch = Process.watch(pid)
             Process.exit(pid, .kill)
-            let snapshot = try await supervisor.afterExit(of: pid)
+            let snapshot = try await supervisor.afterExit(of: watch)
             #expect(snapshot.intensity.restarts == 1)
             clock.advance(by: .seconds(6))
         }
@@ -230,10 +236,11 @@ struct SupervisorTests {
         // First crash: the inner supervisor may not restart (0 allowed) and exits shutdown;
         // the root restarts it, with a fresh worker.
         let inner1 = try await root.pid(of: "inner")!
+        let innerWatch = Process.watch(inner1)
         let worker1 = try await Supervisor(pid: inner1).pid(of: "w")!
         Process.exit(worker1, .kill)
         let inner2 = await events.restart(of: inner1)
-        #expect(inner1.core_exitReasonForTests == .shutdown)
+        #expect(innerWatch.exitReason == .shutdown)
         let worker2 = try await Supervisor(pid: inner2).pid(of: "w")!
         #expect(worker2 != worker1)
 
@@ -290,8 +297,9 @@ struct SupervisorTests {
                                     id: "w", shutdown: .brutalKill)
         let supervisor = try await Supervisor.start(children: [spec], runtime: runtime)
         let pid = try await supervisor.pid(of: "w")!
+        let watch = Process.watch(pid)
         try await supervisor.terminateChild(id: "w")
-        #expect(pid.core_exitReasonForTests == .killed)
+        #expect(watch.exitReason == .killed)
         #expect(terminated.all.isEmpty)
         try await supervisor.stop()
     }

@@ -158,7 +158,7 @@ struct Counter: GenServer {
         case .crash: throw TestFailure("boom")
         case .stop(let reason): return .stop(reason, reply: value)
         case .whoami: return .reply(Int(Process.current!.serial))
-        case .parent: return .reply(Int(Process.info(Process.current!).parent?.serial ?? 0))
+        case .parent: return .reply(Int(Process.info(Process.current!)?.parent?.serial ?? 0))
         case .deferred:
             let value = self.value
             Task { caller.reply(value * 10) }
@@ -322,11 +322,11 @@ extension Supervisor {
         try await whichChildren().first { $0.id == id }?.pid
     }
 
-    /// Waits until `pid` (a child) has exited and the supervisor has handled its exit:
+    /// Waits until the watched child has exited and the supervisor has handled its exit:
     /// the watch fires after the exit signal reached the supervisor's mailbox, and the
     /// snapshot call is handled after it.
-    func afterExit(of pid: PID) async throws -> SupervisorSnapshot {
-        _ = await Process.watch(pid).reason
+    func afterExit(of watch: ExitWatch) async throws -> SupervisorSnapshot {
+        _ = await watch.reason
         return try await snapshot()
     }
 }

@@ -12,6 +12,7 @@ extension GenServer {
     ///   - runtime: the runtime to start in; defaults to ``Runtime/current``.
     /// - Throws: ``StartError``: `ignored`, `alreadyStarted`, `initFailed` (with the exit
     ///   reason), `timeout`.
+    nonisolated(nonsending)
     public static func start(
         _ arguments: Arguments, name: (any ProcessName)? = nil,
         timeout: Timeout = .infinity, runtime: Runtime? = nil
@@ -27,6 +28,7 @@ extension GenServer {
     ///
     /// - Throws: as ``start(_:name:timeout:runtime:)``, and
     ///   ``StartError/parentExited(_:)`` if the calling process is exiting.
+    nonisolated(nonsending)
     public static func startLink(
         _ arguments: Arguments, name: (any ProcessName)? = nil,
         timeout: Timeout = .infinity, runtime: Runtime? = nil
@@ -34,6 +36,7 @@ extension GenServer {
         try await spawnServer(arguments, name: name, link: true, timeout: timeout, runtime: runtime)
     }
 
+    nonisolated(nonsending)
     static func spawnServer(
         _ arguments: Arguments, name: (any ProcessName)?, link: Bool,
         timeout: Timeout, runtime: Runtime?
@@ -90,6 +93,7 @@ extension GenServer {
 
 extension GenServer where Arguments == Void {
     /// Starts the server without arguments; see ``start(_:name:timeout:runtime:)``.
+    nonisolated(nonsending)
     public static func start(
         name: (any ProcessName)? = nil, timeout: Timeout = .infinity, runtime: Runtime? = nil
     ) async throws(StartError) -> ServerRef<Self> {
@@ -98,6 +102,7 @@ extension GenServer where Arguments == Void {
 
     /// Starts the server linked to the calling process; see
     /// ``startLink(_:name:timeout:runtime:)``.
+    nonisolated(nonsending)
     public static func startLink(
         name: (any ProcessName)? = nil, timeout: Timeout = .infinity, runtime: Runtime? = nil
     ) async throws(StartError) -> ServerRef<Self> {

@@ -43,14 +43,14 @@ public struct ServerRef<Server: GenServer>: Sendable, CustomStringConvertible {
 
     @inline(__always)
     func resolve() throws(CallError) -> ServerProcess<Server> {
-        let core: ProcessCore
+        let found: ProcessCore?
         switch address {
         case .pid(let pid):
-            core = pid.core
+            found = pid.core
         case .name(let name):
-            guard let pid = name.whereis() else { throw .noProcess(target: name.description) }
-            core = pid.core
+            found = name.whereis()?.core
         }
+        guard let core = found else { throw .noProcess(target: description) }
         guard let server = core as? ServerProcess<Server> else {
             throw .wrongServerType(target: description, expected: String(describing: Server.self))
         }
@@ -67,6 +67,7 @@ public struct ServerRef<Server: GenServer>: Sendable, CustomStringConvertible {
     /// ``CallError/cancelled`` if the calling task is cancelled.
     ///
     /// - Complexity: O(1); one allocation.
+    nonisolated(nonsending)
     public func call(_ request: Server.Request, timeout: Timeout = .default) async throws(CallError) -> Server.Reply {
         let server = try resolve()
         let caller = ProcessContext.current
@@ -131,6 +132,7 @@ public struct ServerRef<Server: GenServer>: Sendable, CustomStringConvertible {
     /// Throws ``CallError/noProcess(target:)`` if it is not alive,
     /// ``CallError/timeout(_:)`` if it has not exited in time (it keeps stopping), and
     /// ``CallError/exited(_:)`` if it exited with another reason first.
+    nonisolated(nonsending)
     public func stop(_ reason: ExitReason = .normal, timeout: Timeout = .infinity) async throws(CallError) {
         let server = try resolve()
         if ProcessContext.current === server { throw .callingSelf }

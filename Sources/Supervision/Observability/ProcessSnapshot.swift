@@ -51,11 +51,12 @@ public struct ProcessSnapshot: Sendable, CustomStringConvertible {
 }
 
 extension Process {
-    /// A snapshot of `pid`: status, mailbox length, links, monitors, names, parent.
+    /// A snapshot of `pid` — status, mailbox length, links, monitors, names, parent — or
+    /// `nil` once it has exited (as OTP's `Process.info` returns `nil`).
     ///
     /// - Complexity: O(links + exit hooks); takes the process's lock once.
-    public static func info(_ pid: PID) -> ProcessSnapshot {
-        let core = pid.core
+    public static func info(_ pid: PID) -> ProcessSnapshot? {
+        guard let core = pid.core else { return nil }
         let (snapshot, hooks) = core.state.withLock { state -> (ProcessSnapshot, [any ProcessExitHook]) in
             let status: ProcessSnapshot.Status
             switch state.status {

@@ -57,6 +57,7 @@ final class ExitWaiter: Sendable {
     var firedReason: ExitReason? { state.withLock { $0.reason } }
 
     /// Waits for the reason; `nil` if `timeout` passed first.
+    nonisolated(nonsending)
     func wait(timeout: Timeout, clock: any SupervisionClock) async -> ExitReason? {
         await OneShot<ExitReason>.wait(deadline: timeout, clock: clock) { listener in
             let reason = state.withLock { state -> ExitReason? in
@@ -79,19 +80,21 @@ public struct ExitWatch: Sendable {
     /// The monitor behind the watch.
     public let ref: MonitorRef
     let waiter: ExitWaiter
+    let clock: any SupervisionClock
 
     /// The watched process.
     public var pid: PID { ref.target }
 
     /// Suspends until the process has exited, and returns why.
     public var reason: ExitReason {
-        get async { await waiter.wait(timeout: .infinity, clock: ref.target.core.runtime.clock)! }
+        get async { await waiter.wait(timeout: .infinity, clock: clock)! }
     }
 
     /// Suspends until the process has exited or `timeout` has passed on its runtime's
     /// clock; returns the reason, or `nil` on timeout.
+    nonisolated(nonsending)
     public func reason(timeout: Timeout) async -> ExitReason? {
-        await waiter.wait(timeout: timeout, clock: ref.target.core.runtime.clock)
+        await waiter.wait(timeout: timeout, clock: clock)
     }
 
     /// The exit reason if the process has already exited, without waiting.
@@ -100,6 +103,6 @@ public struct ExitWatch: Sendable {
     /// Stops watching. Returns `false` if the watch had already fired.
     @discardableResult
     public func cancel() -> Bool {
-        ref.target.core.removeMonitor(ref)
+        ref.target.core?.removeMonitor(ref) ?? false
     }
 }

@@ -9,6 +9,7 @@ final class OneShot<Value: Sendable>: ScheduledTimer, @unchecked Sendable {
 
     /// Suspends until resolved; `nil` means the deadline passed first. `register`
     /// publishes the one-shot to whoever will resolve it (and may resolve it at once).
+    nonisolated(nonsending)
     static func wait(
         deadline: Timeout, clock: any SupervisionClock,
         register: (OneShot<Value>) -> Void

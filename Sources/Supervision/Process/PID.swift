@@ -2,46 +2,42 @@ import Synchronization
 
 /// The identity of a process: unique for the life of the OS process, never reused.
 ///
-/// A `PID` is a small value (a serial number and a reference to the process) that is
-/// cheap to copy, compare and hash. It stays valid after the process exits: sending to
-/// it is a no-op, calling it throws ``CallError/noProcess(_:)``, monitoring it delivers
-/// `DOWN` with ``ExitReason/noproc`` at once. Holding a `PID` of a dead process keeps a
-/// few hundred bytes of bookkeeping alive, never the process's state or mailbox.
+/// As in Erlang, a `PID` is a plain value — a serial number — resolved to its process
+/// through the process table when a message or signal is sent. Copying, hashing and
+/// storing pids costs no reference counting, and holding the pid of a dead process
+/// keeps nothing alive: sending to it is a no-op, calling it throws
+/// ``CallError/noProcess(target:)``, monitoring it delivers `DOWN` with
+/// ``ExitReason/noproc`` at once.
 ///
 /// PIDs print like Erlang's, `<0.42.0>`, and order by creation.
 public struct PID: Sendable, Hashable, Comparable, CustomStringConvertible {
     /// The serial number, unique for the life of the OS process.
     public let serial: UInt64
-    let core: ProcessCore
 
-    init(core: ProcessCore) {
-        self.serial = core.serial
-        self.core = core
+    init(serial: UInt64) {
+        self.serial = serial
     }
-
-    @inlinable
-    public static func == (lhs: PID, rhs: PID) -> Bool { lhs.serial == rhs.serial }
 
     @inlinable
     public static func < (lhs: PID, rhs: PID) -> Bool { lhs.serial < rhs.serial }
 
-    @inlinable
-    public func hash(into hasher: inout Hasher) { hasher.combine(serial) }
-
     public var description: String { "<0.\(serial).0>" }
 
-    /// Whether the process has not exited yet. A process whose exit is in progress
-    /// (names being released) still counts as alive until its exit completes.
+    /// The process, if it has not fully exited.
+    var core: ProcessCore? { ProcessTable.shared.core(serial) }
+
+    /// Whether the process has not fully exited. A process whose exit is in progress
+    /// (releasing its names) still counts as alive until its exit completes.
     ///
-    /// - Complexity: O(1), one atomic load.
-    public var isAlive: Bool { core.isAlive }
+    /// - Complexity: O(1); reads the process table.
+    public var isAlive: Bool { ProcessTable.shared.contains(serial) }
 
     /// Whether the process is alive and has not begun exiting: it accepts messages,
     /// links, monitors and names. Registries check this after inserting an entry, so an
     /// entry can never outlive its process.
     ///
-    /// - Complexity: O(1), one atomic load.
-    public var acceptsMessages: Bool { core.acceptsMessages }
+    /// - Complexity: O(1); reads the process table.
+    public var acceptsMessages: Bool { core?.acceptsMessages ?? false }
 }
 
 /// Hands out process serial numbers. Starts at 64 so that the first user processes

@@ -44,7 +44,7 @@ public enum Process {
     /// `Info` type; a spawned process receives it from its ``Inbox``.
     public static func send(_ pid: PID, _ message: some Sendable) {
         if let caller = ProcessContext.current, !caller.acceptsMessages { return }
-        pid.core.deliver(.info(message))
+        pid.core?.deliver(.info(message))
     }
 
     /// Sends a plain message to the process holding `name`; dropped if nobody does.
@@ -66,8 +66,9 @@ public enum Process {
     ///
     /// Signalling a dead process does nothing.
     public static func exit(_ pid: PID, _ reason: ExitReason) {
-        if let caller = ProcessContext.current, !caller.acceptsMessages, caller !== pid.core { return }
-        pid.core.receiveExitSignal(from: current, reason: reason)
+        guard let target = pid.core else { return }
+        if let caller = ProcessContext.current, !caller.acceptsMessages, caller !== target { return }
+        target.receiveExitSignal(from: current, reason: reason)
     }
 
     /// Links the calling process and `pid`: when either exits abnormally, the other
@@ -78,7 +79,8 @@ public enum Process {
     ///   exits (one that does receives `EXIT(pid, noproc)` instead, as in OTP).
     public static func link(_ pid: PID) throws(ProcessError) {
         guard let caller = ProcessContext.current else { throw .notInProcess(operation: "link") }
-        switch ProcessCore.link(caller, pid.core) {
+        let outcome: ProcessCore.LinkOutcome = pid.core.map { ProcessCore.link(caller, $0) } ?? .targetNotAlive
+        switch outcome {
         case .linked:
             return
         case .callerNotAlive:
@@ -93,21 +95,23 @@ public enum Process {
     /// Removes the link between the calling process and `pid`, both ways. No exit signal
     /// from `pid` arrives after this returns. Does nothing from plain code.
     public static func unlink(_ pid: PID) {
-        guard let caller = ProcessContext.current else { return }
-        ProcessCore.unlink(caller, pid.core)
+        guard let caller = ProcessContext.current, let target = pid.core else { return }
+        ProcessCore.unlink(caller, target)
     }
 
     /// Links two processes, for code that is not one of them (a supervisor setting up
     /// its children, a test). Returns `false` if either is dead.
     @discardableResult
     public static func link(_ a: PID, _ b: PID) -> Bool {
-        if case .linked = ProcessCore.link(a.core, b.core) { return true }
+        guard let first = a.core, let second = b.core else { return false }
+        if case .linked = ProcessCore.link(first, second) { return true }
         return false
     }
 
     /// Removes the link between two processes.
     public static func unlink(_ a: PID, _ b: PID) {
-        ProcessCore.unlink(a.core, b.core)
+        guard let first = a.core, let second = b.core else { return }
+        ProcessCore.unlink(first, second)
     }
 
     /// Monitors `pid` from the calling process, which will receive exactly one
@@ -119,7 +123,7 @@ public enum Process {
     @discardableResult
     public static func monitor(_ pid: PID) throws(ProcessError) -> MonitorRef {
         guard let caller = ProcessContext.current else { throw .notInProcess(operation: "monitor") }
-        return pid.core.addMonitor(.process(caller))
+        return ProcessCore.addMonitor(on: pid, .process(caller))
     }
 
     /// Removes a monitor. Returns `false` if its `DOWN` was already sent. With `flush`,
@@ -127,7 +131,7 @@ public enum Process {
     /// `DOWN` is seen after this returns.
     @discardableResult
     public static func demonitor(_ ref: MonitorRef, flush: Bool = false) -> Bool {
-        let removed = ref.target.core.removeMonitor(ref)
+        let removed = ref.target.core?.removeMonitor(ref) ?? false
         if !removed, flush, let caller = ProcessContext.current {
             caller.state.withLock { state in
                 if let index = state.mailbox.firstIndex(where: {
@@ -145,8 +149,9 @@ public enum Process {
     /// ``ExitWatch/reason``. Fires at once with ``ExitReason/noproc`` if `pid` is dead.
     public static func watch(_ pid: PID) -> ExitWatch {
         let waiter = ExitWaiter()
-        let ref = pid.core.addMonitor(.waiter(waiter))
-        return ExitWatch(ref: ref, waiter: waiter)
+        let clock = pid.core?.runtime.clock ?? Runtime.current.clock
+        let ref = ProcessCore.addMonitor(on: pid, .waiter(waiter))
+        return ExitWatch(ref: ref, waiter: waiter, clock: clock)
     }
 
     /// Sets whether the calling process traps exits, and returns the previous setting.
@@ -167,8 +172,9 @@ public enum Process {
     ///
     /// Use it after ``StartError/alreadyStarted(_:)``: the holder of a name may still be
     /// initializing, and may yet fail.
+    nonisolated(nonsending)
     public static func awaitStarted(_ pid: PID) async -> Bool {
-        await pid.core.awaitAcknowledged()
+        await pid.core?.awaitAcknowledged() ?? false
     }
 
     /// Whether `pid` has not yet exited. O(1).
@@ -179,7 +185,7 @@ public enum Process {
     @discardableResult
     public static func sendAfter(_ pid: PID, _ message: some Sendable, after delay: Duration) -> TimerRef {
         let timer = MessageTimer(target: pid, message: message)
-        pid.core.runtime.clock.schedule(timer, after: delay)
+        (pid.core?.runtime ?? Runtime.current).clock.schedule(timer, after: delay)
         return TimerRef(timer: timer)
     }
 
@@ -189,12 +195,12 @@ public enum Process {
     /// - Complexity: O(1) amortised.
     @discardableResult
     public static func addExitHook(_ hook: any ProcessExitHook, to pid: PID) -> Bool {
-        pid.core.addExitHook(hook)
+        pid.core?.addExitHook(hook) ?? false
     }
 
     /// Detaches `hook` from `pid`. O(hooks of `pid`).
     public static func removeExitHook(_ hook: any ProcessExitHook, from pid: PID) {
-        pid.core.removeExitHook(hook)
+        pid.core?.removeExitHook(hook)
     }
 }
 
@@ -218,12 +224,12 @@ private final class MessageTimer: ScheduledTimer, @unchecked Sendable {
         self.message = message
     }
 
-    var isSettled: Bool { done.load(ordering: .acquiring) || !target.core.acceptsMessages }
+    var isSettled: Bool { done.load(ordering: .acquiring) }
 
     func cancel() -> Bool { !done.exchange(true, ordering: .acquiringAndReleasing) }
 
     func fire() {
         guard !done.exchange(true, ordering: .acquiringAndReleasing) else { return }
-        target.core.deliver(.info(message))
+        target.core?.deliver(.info(message))
     }
 }

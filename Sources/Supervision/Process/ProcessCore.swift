@@ -81,9 +81,10 @@ class ProcessCore: @unchecked Sendable {
         self.state = Mutex(ProcessState())
         runtime.counters.live.add(1, ordering: .relaxed)
         runtime.counters.spawned.add(1, ordering: .relaxed)
+        ProcessTable.shared.insert(self)
     }
 
-    final var pid: PID { PID(core: self) }
+    final var pid: PID { PID(serial: serial) }
 
     /// Not yet fully exited.
     final var isAlive: Bool {
@@ -183,10 +184,11 @@ class ProcessCore: @unchecked Sendable {
             guard state.status == .alive else { return false }
             state.status = .dead
             state.exitReason = .normal
+            statusWord.store(ProcessStatus.dead.rawValue, ordering: .releasing)
+            ProcessTable.shared.remove(serial)
             return true
         }
         if wasAlive {
-            statusWord.store(ProcessStatus.dead.rawValue, ordering: .releasing)
             runtime.counters.live.subtract(1, ordering: .relaxed)
         }
     }
@@ -254,11 +256,12 @@ class ProcessCore: @unchecked Sendable {
             hook.processExiting(me, reason: reason)
         }
 
-        // 4. Dead.
+        // 4. Dead: gone from the process table, so no pid reaches it any more.
         let (links, monitors) = state.withLock { state -> ([PID], [UInt64: Watcher]) in
             state.status = .dead
             state.exitReason = reason
             statusWord.store(ProcessStatus.dead.rawValue, ordering: .releasing)
+            ProcessTable.shared.remove(serial)
             defer { state.monitors = [:] }
             return (state.links.removeAll(), state.monitors)
         }
@@ -267,10 +270,11 @@ class ProcessCore: @unchecked Sendable {
 
         // 5. Signal links, then monitors.
         for link in links {
+            guard let linked = link.core else { continue }
             if leftovers.silentParent, link == parent {
-                link.core.dropLink(to: me)
+                linked.dropLink(to: me)
             } else {
-                link.core.receiveLinkExit(from: me, reason: reason, propagating: &work)
+                linked.receiveLinkExit(from: me, reason: reason, propagating: &work)
             }
         }
         for (id, watcher) in monitors {
@@ -278,7 +282,7 @@ class ProcessCore: @unchecked Sendable {
         }
     }
 
-    /// The exit reason, once dead.
+    /// The exit reason, once dead (for holders of the process object).
     final var exitReason: ExitReason? {
         state.withLock { $0.status == .dead ? $0.exitReason : nil }
     }
@@ -366,6 +370,17 @@ class ProcessCore: @unchecked Sendable {
 
     // MARK: - Monitors and hooks
 
+    /// Adds a monitor on `pid`; a process that is already dead gets its `DOWN` with
+    /// ``ExitReason/noproc`` at once.
+    static func addMonitor(on pid: PID, _ watcher: Watcher) -> MonitorRef {
+        guard let core = pid.core else {
+            let ref = MonitorRef.make(target: pid)
+            watcher.deliverDown(ref, reason: .noproc)
+            return ref
+        }
+        return core.addMonitor(watcher)
+    }
+
     /// Adds a monitor; a process that is already dead gets its `DOWN` with
     /// ``ExitReason/noproc`` at once.
     final func addMonitor(_ watcher: Watcher) -> MonitorRef {
@@ -401,6 +416,7 @@ class ProcessCore: @unchecked Sendable {
     }
 
     /// Waits until `initialize` has succeeded (`true`) or the process exited first.
+    nonisolated(nonsending)
     final func awaitAcknowledged() async -> Bool {
         await OneShot<Bool>.wait(deadline: .infinity, clock: runtime.clock) { waiter in
             let known = state.withLock { state -> Bool? in

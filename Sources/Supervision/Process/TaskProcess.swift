@@ -32,6 +32,7 @@ final class TaskProcess: ProcessCore, @unchecked Sendable {
     /// Removes and returns the first message accepted by `predicate`, waiting for one
     /// until `deadline`. Returns `nil` on timeout; throws `CancellationError` once the
     /// process is exiting.
+    nonisolated(nonsending)
     func receive(
         deadline: Timeout, where predicate: (Message) -> Bool
     ) async throws -> Message? {
@@ -132,12 +133,14 @@ public struct Inbox: Sendable {
     public var pid: PID { core.pid }
 
     /// Removes and returns the next message, waiting for one.
+    nonisolated(nonsending)
     public func receive() async throws -> Message {
         try await core.receive(deadline: .infinity) { _ in true }!
     }
 
     /// Removes and returns the next message, or `nil` if none arrives within `timeout`
     /// (measured on the runtime's clock).
+    nonisolated(nonsending)
     public func receive(timeout: Timeout) async throws -> Message? {
         try await core.receive(deadline: timeout) { _ in true }
     }
@@ -145,6 +148,7 @@ public struct Inbox: Sendable {
     /// Removes and returns the first message that `predicate` accepts, leaving the
     /// others in order (a selective receive). `predicate` runs under the mailbox lock:
     /// it must only inspect the message.
+    nonisolated(nonsending)
     public func receive(
         timeout: Timeout = .infinity, where predicate: (Message) -> Bool
     ) async throws -> Message? {
@@ -153,6 +157,7 @@ public struct Inbox: Sendable {
 
     /// Removes and returns the first plain message of type `T`, leaving other messages
     /// in order; `nil` on timeout.
+    nonisolated(nonsending)
     public func receive<T: Sendable>(
         _ type: T.Type, timeout: Timeout = .infinity
     ) async throws -> T? {

@@ -2,22 +2,25 @@
 /// the supervisor), watch it, signal it according to its ``ShutdownPolicy``, wait, and
 /// kill it if it outlives its timeout.
 enum ChildShutdown {
-    /// Unlinks, watches and signals `child`. Returns the watch to await with
+    /// Watches, unlinks and signals `child` (OTP's order: monitor, then unlink, so the
+    /// exit reason is never lost). Returns the watch to await with
     /// ``finish(_:policy:deadline:clock:)``.
     static func begin(_ child: PID, supervisor: ProcessCore, policy: ShutdownPolicy) -> ExitWatch {
-        ProcessCore.unlink(supervisor, child.core)
         let watch = Process.watch(child)
+        guard let core = child.core else { return watch }
+        ProcessCore.unlink(supervisor, core)
         switch policy {
         case .brutalKill:
-            child.core.terminate(.killed)
+            core.terminate(.killed)
         case .timeout, .infinity:
-            child.core.receiveExitSignal(from: supervisor.pid, reason: .shutdown)
+            core.receiveExitSignal(from: supervisor.pid, reason: .shutdown)
         }
         return watch
     }
 
     /// Waits for the child signalled by ``begin(_:supervisor:policy:)`` to exit, killing
     /// it once `deadline` passes (timeout policies only). Returns its exit reason.
+    nonisolated(nonsending)
     static func finish(
         _ watch: ExitWatch, policy: ShutdownPolicy, deadline: Timestamp, clock: any SupervisionClock
     ) async -> ExitReason {
@@ -32,13 +35,10 @@ enum ChildShutdown {
             } else if let exited = watch.exitReason {
                 reason = exited
             } else {
-                watch.pid.core.terminate(.killed)
+                watch.pid.core?.terminate(.killed)
                 reason = await watch.reason
             }
         }
-        // A child that died just before it was watched reports `noproc`; its own exit
-        // reason is the useful one.
-        if case .noproc = reason, let actual = watch.pid.core.exitReason { return actual }
         return reason
     }
 
@@ -50,6 +50,7 @@ enum ChildShutdown {
 
     /// Stops one child and waits for it.
     @discardableResult
+    nonisolated(nonsending)
     static func run(_ child: PID, supervisor: ProcessCore, policy: ShutdownPolicy) async -> ExitReason {
         let clock = supervisor.runtime.clock
         let deadline = deadline(for: policy, from: clock.now())

@@ -23,16 +23,18 @@ public struct DynamicSupervisor: Sendable, CustomStringConvertible {
 
     /// The supervisor process.
     public let pid: PID
+    let core: ProcessCore
     let table: ChildTable
     let server: ServerRef<DynamicSupervisorServer>
 
     /// Reaches the dynamic supervisor running as `pid` (found, for instance, through
     /// ``Supervisor/whichChildren()``). Returns `nil` if `pid` is not one, or is dead.
     public init?(pid: PID) {
-        guard pid.isAlive,
-              let table = pid.core.state.withLock({ $0.attachment }) as? ChildTable
+        guard let core = pid.core,
+              let table = core.state.withLock({ $0.attachment }) as? ChildTable
         else { return nil }
         self.pid = pid
+        self.core = core
         self.table = table
         self.server = ServerRef(pid: pid)
     }
@@ -40,6 +42,7 @@ public struct DynamicSupervisor: Sendable, CustomStringConvertible {
     public var description: String { "DynamicSupervisor\(pid)" }
 
     /// Starts a dynamic supervisor linked to the calling process.
+    nonisolated(nonsending)
     public static func start(
         options: Options = Options(), name: (any ProcessName)? = nil, runtime: Runtime? = nil
     ) async throws(StartError) -> DynamicSupervisor {
@@ -70,10 +73,11 @@ public struct DynamicSupervisor: Sendable, CustomStringConvertible {
     ///   ``StartError/supervisorNotRunning``. A failed start leaves nothing behind and
     ///   does not affect other children.
     @discardableResult
+    nonisolated(nonsending)
     public func startChild(_ spec: ChildSpec) async throws(StartError) -> ChildStart {
-        guard pid.acceptsMessages else { throw .supervisorNotRunning }
+        guard core.acceptsMessages else { throw .supervisorNotRunning }
         try table.reserve()
-        let supervisor = pid.core
+        let supervisor = core
         let result: Result<PID, any Error> = await ProcessContext.$current.withValue(supervisor) {
             do { return .success(try await spec.start()) } catch { return .failure(error) }
         }
@@ -103,9 +107,10 @@ public struct DynamicSupervisor: Sendable, CustomStringConvertible {
     /// dead (after its shutdown policy ran: signal, wait, kill).
     ///
     /// - Throws: ``SupervisorError/notFound(_:)`` if `child` is not a running child.
+    nonisolated(nonsending)
     public func terminateChild(_ child: PID) async throws(SupervisorError) {
         guard let entry = table.remove(child) else { throw .notFound(child.description) }
-        await ChildShutdown.run(child, supervisor: pid.core, policy: entry.spec.shutdown)
+        await ChildShutdown.run(child, supervisor: core, policy: entry.spec.shutdown)
     }
 
     /// The children: OTP's `which_children`, plus restart counts. O(children).
@@ -115,16 +120,18 @@ public struct DynamicSupervisor: Sendable, CustomStringConvertible {
     public func countChildren() -> ChildCounts { table.counts }
 
     /// Restart-intensity use now.
-    public func intensity() -> IntensityUse { table.intensityUse(now: pid.core.runtime.clock.now()) }
+    public func intensity() -> IntensityUse { table.intensityUse(now: core.runtime.clock.now()) }
 
     /// Waits until the supervisor process has handled every exit it received before this
     /// call (a round trip through its mailbox). Child counts read afterwards reflect
     /// every child that had exited when `sync` was called.
+    nonisolated(nonsending)
     public func sync() async throws(CallError) {
         try await server.call(.sync, timeout: .infinity)
     }
 
     /// Stops every child (concurrently) and then the supervisor, and waits.
+    nonisolated(nonsending)
     public func stop(_ reason: ExitReason = .normal, timeout: Timeout = .infinity) async throws(CallError) {
         try await server.stop(reason, timeout: timeout)
     }

@@ -60,6 +60,7 @@ public struct Supervisor: Sendable, CustomStringConvertible {
     ///   `.error(SupervisorError.failedToStartChild(id:reason:))` naming the first child
     ///   that failed (the ones started before it are stopped again), or
     ///   `SupervisorError.duplicateChildID`.
+    nonisolated(nonsending)
     public static func start(
         children: [ChildSpec], options: Options = Options(), name: (any ProcessName)? = nil,
         runtime: Runtime? = nil
@@ -84,51 +85,60 @@ public struct Supervisor: Sendable, CustomStringConvertible {
     /// - Throws: ``SupervisorError/alreadyStarted(id:_:)``,
     ///   ``SupervisorError/alreadyPresent(_:)``, ``SupervisorError/startFailed(id:_:)``.
     @discardableResult
+    nonisolated(nonsending)
     public func startChild(_ spec: ChildSpec) async throws(SupervisorError) -> ChildStart {
         guard case .started(let start) = try await request(.startChild(spec)) else { preconditionFailure() }
         return start
     }
 
     /// Stops a child and keeps its spec (a temporary child's spec is dropped).
+    nonisolated(nonsending)
     public func terminateChild(id: String) async throws(SupervisorError) {
         _ = try await request(.terminateChild(id))
     }
 
     /// Starts a terminated child again.
     @discardableResult
+    nonisolated(nonsending)
     public func restartChild(id: String) async throws(SupervisorError) -> ChildStart {
         guard case .started(let start) = try await request(.restartChild(id)) else { preconditionFailure() }
         return start
     }
 
     /// Removes the spec of a terminated child.
+    nonisolated(nonsending)
     public func deleteChild(id: String) async throws(SupervisorError) {
         _ = try await request(.deleteChild(id))
     }
 
     /// The children, in start order.
+    nonisolated(nonsending)
     public func whichChildren() async throws(SupervisorError) -> [ChildInfo] {
         guard case .snapshot(let snapshot) = try await request(.snapshot) else { preconditionFailure() }
         return snapshot.children
     }
 
     /// OTP's `count_children`.
+    nonisolated(nonsending)
     public func countChildren() async throws(SupervisorError) -> ChildCounts {
         guard case .snapshot(let snapshot) = try await request(.snapshot) else { preconditionFailure() }
         return snapshot.counts
     }
 
     /// Children, counts and restart-intensity use in one consistent snapshot.
+    nonisolated(nonsending)
     public func snapshot() async throws(SupervisorError) -> SupervisorSnapshot {
         guard case .snapshot(let snapshot) = try await request(.snapshot) else { preconditionFailure() }
         return snapshot
     }
 
     /// Stops the children in reverse order, then the supervisor, and waits for it.
+    nonisolated(nonsending)
     public func stop(_ reason: ExitReason = .normal, timeout: Timeout = .infinity) async throws(CallError) {
         try await server.stop(reason, timeout: timeout)
     }
 
+    nonisolated(nonsending)
     private func request(_ request: SupervisorServer.Request) async throws(SupervisorError) -> SupervisorServer.Reply {
         let reply: SupervisorServer.Reply
         do {

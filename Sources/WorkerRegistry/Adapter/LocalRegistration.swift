@@ -21,6 +21,7 @@ public struct LocalRegistration<Name: Hashable & Sendable>: RegistrationAdapter 
         return (registry.childSpec(id: label), Meta(registry: registry))
     }
 
+    nonisolated(nonsending)
     public func startChild(
         meta: Meta, name: Name, supervisor: DynamicSupervisor,
         spec: @Sendable (any ProcessName) -> ChildSpec

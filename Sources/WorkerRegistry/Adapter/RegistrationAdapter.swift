@@ -23,6 +23,7 @@ public protocol RegistrationAdapter: Sendable {
     /// - Parameter spec: builds the child spec from the name the child must register
     ///   under (pass it as the `name:` of `startLink`).
     /// - Throws: ``StartError`` when the start fails (nothing is then registered).
+    nonisolated(nonsending)
     func startChild(
         meta: Meta, name: Name, supervisor: DynamicSupervisor,
         spec: @Sendable (any ProcessName) -> ChildSpec

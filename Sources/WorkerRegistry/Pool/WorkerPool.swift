@@ -92,6 +92,7 @@ public final class WorkerPool<Worker: GenServer, ID: Hashable & Sendable, Value:
 
     /// Starts the pool's supervisor, linked to the calling process.
     @discardableResult
+    nonisolated(nonsending)
     public func start(runtime: Runtime? = nil) async throws(StartError) -> DynamicSupervisor {
         let supervisor = try await DynamicSupervisor.start(options: supervisorOptions, runtime: runtime)
         current.withLock { $0 = supervisor }
@@ -113,6 +114,7 @@ public final class WorkerPool<Worker: GenServer, ID: Hashable & Sendable, Value:
     public var supervisor: DynamicSupervisor? { current.withLock { $0 } }
 
     /// Stops every worker and the pool's supervisor, and waits for them.
+    nonisolated(nonsending)
     public func stopPool() async {
         guard let supervisor else { return }
         try? await supervisor.stop(.shutdown)
@@ -124,7 +126,7 @@ public final class WorkerPool<Worker: GenServer, ID: Hashable & Sendable, Value:
     /// dead worker.
     ///
     /// - Complexity: O(1); no allocation, no process, no lock readers contend on.
-    @inline(__always)
+    @inlinable @inline(__always)
     public func lookup(_ id: ID) -> PID? {
         registry.whereis(id)
     }
@@ -137,6 +139,8 @@ public final class WorkerPool<Worker: GenServer, ID: Hashable & Sendable, Value:
     /// - Parameter timeout: how long the worker's `initialize` may take.
     /// - Throws: ``StartError``: `initFailed`, `ignored`, `timeout`, `maxChildren`,
     ///   `supervisorNotRunning`. Nothing is registered then, and other workers run on.
+    @inlinable
+    nonisolated(nonsending)
     public func lookupOrStart(
         _ id: ID, arguments: Worker.Arguments, timeout: Timeout = .seconds(5)
     ) async throws(StartError) -> PID {
@@ -149,13 +153,16 @@ public final class WorkerPool<Worker: GenServer, ID: Hashable & Sendable, Value:
     ///
     /// - Throws: ``StartError/alreadyStarted(_:)`` with the running worker if `id` is
     ///   taken, and the errors of ``lookupOrStart(_:arguments:timeout:)``.
+    nonisolated(nonsending)
     public func start(
         _ id: ID, arguments: Worker.Arguments, timeout: Timeout = .seconds(5)
     ) async throws(StartError) -> PID {
         try await startWorker(id, arguments: arguments, timeout: timeout, reuseExisting: false)
     }
 
-    private func startWorker(
+    @usableFromInline
+    nonisolated(nonsending)
+    func startWorker(
         _ id: ID, arguments: Worker.Arguments, timeout: Timeout, reuseExisting: Bool
     ) async throws(StartError) -> PID {
         guard let supervisor else { throw .supervisorNotRunning }
@@ -184,6 +191,7 @@ public final class WorkerPool<Worker: GenServer, ID: Hashable & Sendable, Value:
     /// Stops the worker under `id` — its shutdown policy runs — and returns once it is
     /// dead and unregistered: gen_registry's `stop`. The worker is not restarted.
     @discardableResult
+    nonisolated(nonsending)
     public func stop(_ id: ID) async -> StopResult {
         guard let pid = registry.whereis(id), let supervisor else { return .notFound }
         do {
@@ -196,6 +204,7 @@ public final class WorkerPool<Worker: GenServer, ID: Hashable & Sendable, Value:
     }
 
     /// The number of running workers. O(1).
+    @inlinable
     public func count() -> Int {
         registry.count()
     }

@@ -35,10 +35,18 @@ public final class Registry<Key: Hashable & Sendable, Value: Sendable>: Sendable
     /// The number of independently locked partitions.
     public var partitionCount: Int { partitions.count }
 
+    /// Owns the partitions.
+    @usableFromInline
     let partitions: [RegistryPartition<Key, Value>]
+    /// The same partitions, unretained: the read path reaches them without reference
+    /// counting, which would make concurrent readers write to one shared object.
+    @usableFromInline
+    let unretainedPartitions: [Unmanaged<RegistryPartition<Key, Value>>]
+    @usableFromInline
     let shared: RegistryShared<Key, Value>
     let metadata: Mutex<[String: any Sendable]>
-    private let closed = Atomic<Bool>(false)
+    @usableFromInline
+    let closed = Atomic<Bool>(false)
 
     /// Creates a registry, open and ready for use.
     ///
@@ -60,17 +68,32 @@ public final class Registry<Key: Hashable & Sendable, Value: Sendable>: Sendable
         self.name = name
         let shared = RegistryShared(name: name, listeners: listeners)
         self.shared = shared
-        self.partitions = (0..<partitions).map { _ in RegistryPartition(shared: shared) }
+        let owned = (0..<partitions).map { _ in RegistryPartition(shared: shared) }
+        self.partitions = owned
+        self.unretainedPartitions = owned.map { Unmanaged.passUnretained($0) }
         self.metadata = Mutex(meta)
     }
 
-    @inline(__always)
+    @inlinable @inline(__always)
     func partition(for key: Key) -> RegistryPartition<Key, Value> {
-        partitions.count == 1 ? partitions[0] : partitions[Int(UInt(bitPattern: key.hashValue) % UInt(partitions.count))]
+        partitions.count == 1 ? partitions[0] : partitions[partitionIndex(for: key)]
+    }
+
+    @inlinable @inline(__always)
+    func partitionIndex(for key: Key) -> Int {
+        Int(UInt(bitPattern: key.hashValue) % UInt(unretainedPartitions.count))
+    }
+
+    /// Runs `body` with the partition of `key`, without retaining it.
+    @inlinable @inline(__always)
+    func withPartition<Result>(for key: Key, _ body: (RegistryPartition<Key, Value>) -> Result) -> Result {
+        let index = unretainedPartitions.count == 1 ? 0 : partitionIndex(for: key)
+        return unretainedPartitions[index]._withUnsafeGuaranteedRef(body)
     }
 
     /// Whether the registry is closed (its host process stopped). A closed registry is
     /// empty and refuses registrations.
+    @inlinable
     public var isClosed: Bool { closed.load(ordering: .acquiring) }
 
     // MARK: - Register
@@ -80,6 +103,7 @@ public final class Registry<Key: Hashable & Sendable, Value: Sendable>: Sendable
     /// - Throws: ``RegistryError/alreadyRegistered(_:)`` if a unique key is taken,
     ///   ``RegistryError/notInProcess`` from plain code, ``RegistryError/closed``.
     /// - Complexity: O(1) amortised.
+    @inlinable
     public func register(_ key: Key, value: Value) throws(RegistryError) {
         guard let caller = Process.current else { throw .notInProcess }
         try register(key, value: value, for: caller)
@@ -89,6 +113,7 @@ public final class Registry<Key: Hashable & Sendable, Value: Sendable>: Sendable
     ///
     /// The entry exists only while `pid` lives: if `pid` is exiting or dead this throws
     /// ``RegistryError/noProcess(_:)`` and registers nothing.
+    @inlinable
     public func register(_ key: Key, value: Value, for pid: PID) throws(RegistryError) {
         guard !isClosed else { throw .closed }
         let partition = partition(for: key)
@@ -109,19 +134,23 @@ public final class Registry<Key: Hashable & Sendable, Value: Sendable>: Sendable
                 throw .noProcess(pid)
             }
         }
-        shared.notify([.registered(key: key, pid: pid, value: value)])
+        if shared.hasListeners { shared.notify([.registered(key: key, pid: pid, value: value)]) }
     }
 
     /// Removes every entry of the calling process under `key`. Always succeeds.
+    @inlinable
     public func unregister(_ key: Key) {
         guard let caller = Process.current else { return }
         unregister(key, for: caller)
     }
 
     /// Removes every entry of `pid` under `key`.
+    @inlinable
     public func unregister(_ key: Key, for pid: PID) {
         let removed = partition(for: key).remove(key, of: pid)
-        shared.notify(removed.map { _ in .unregistered(key: key, pid: pid, cause: .unregistered) })
+        if removed > 0 && shared.hasListeners {
+            shared.notify(Array(repeating: .unregistered(key: key, pid: pid, cause: .unregistered), count: removed))
+        }
     }
 
     /// Removes the calling process's entries under `key` whose value `predicate`
@@ -134,7 +163,9 @@ public final class Registry<Key: Hashable & Sendable, Value: Sendable>: Sendable
     /// Removes `pid`'s entries under `key` whose value `predicate` accepts.
     public func unregisterMatch(_ key: Key, for pid: PID, where predicate: (Value) -> Bool) {
         let removed = partition(for: key).remove(key, of: pid, where: predicate)
-        shared.notify(removed.map { _ in .unregistered(key: key, pid: pid, cause: .unregistered) })
+        if removed > 0 && shared.hasListeners {
+            shared.notify(Array(repeating: .unregistered(key: key, pid: pid, cause: .unregistered), count: removed))
+        }
     }
 
     // MARK: - Read
@@ -142,17 +173,17 @@ public final class Registry<Key: Hashable & Sendable, Value: Sendable>: Sendable
     /// The entries under `key`: OTP's `lookup`. Never contains a dead process.
     ///
     /// - Complexity: O(entries under the key); allocation-free for unique keys.
-    @inline(__always)
+    @inlinable @inline(__always)
     public func lookup(_ key: Key) -> RegistryEntries<Value> {
-        partition(for: key).lookup(key)
+        withPartition(for: key) { $0.lookup(key) }
     }
 
     /// The process holding `key` in a unique registry, or `nil`: the allocation-free
     /// lookup behind via names and pools. In a duplicate registry, `nil` unless exactly
     /// one entry exists.
-    @inline(__always)
+    @inlinable @inline(__always)
     public func whereis(_ key: Key) -> PID? {
-        partition(for: key).holder(of: key)
+        withPartition(for: key) { $0.holder(of: key) }
     }
 
     /// The keys `pid` holds, in registration order per partition; `[]` for a dead pid.
@@ -166,6 +197,7 @@ public final class Registry<Key: Hashable & Sendable, Value: Sendable>: Sendable
     }
 
     /// The number of entries. O(1).
+    @inlinable
     public func count() -> Int {
         shared.count.load(ordering: .relaxed)
     }

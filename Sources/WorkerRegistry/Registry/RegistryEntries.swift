@@ -7,6 +7,7 @@ public struct RegistryEntry<Value: Sendable>: Sendable {
     /// The value it registered with the key.
     public let value: Value
 
+    @inlinable
     public init(pid: PID, value: Value) {
         self.pid = pid
         self.value = value
@@ -25,20 +26,25 @@ extension RegistryEntry: CustomStringConvertible {
 /// A key of a unique registry has at most one entry, and then the collection stores it
 /// inline: a lookup allocates nothing.
 public struct RegistryEntries<Value: Sendable>: RandomAccessCollection, Sendable {
+    @usableFromInline
     enum Storage: Sendable {
         case none
         case one(RegistryEntry<Value>)
         case many(ContiguousArray<RegistryEntry<Value>>)
     }
 
+    @usableFromInline
     let storage: Storage
 
+    @inlinable
     init(_ storage: Storage) {
         self.storage = storage
     }
 
+    @inlinable
     public var startIndex: Int { 0 }
 
+    @inlinable
     public var endIndex: Int {
         switch storage {
         case .none: return 0
@@ -47,6 +53,7 @@ public struct RegistryEntries<Value: Sendable>: RandomAccessCollection, Sendable
         }
     }
 
+    @inlinable
     public subscript(position: Int) -> RegistryEntry<Value> {
         switch storage {
         case .none:

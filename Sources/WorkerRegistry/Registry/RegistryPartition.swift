@@ -1,14 +1,17 @@
+import ScalableLocks
 import Supervision
 import Synchronization
 
 /// The keys one process holds in a partition: inline for the usual one key. A process
 /// that held keys and has none now stays known (``none``): the partition's exit hook
 /// is still attached to it, and must not be attached again.
+@usableFromInline
 enum OwnedKeys<Key: Hashable> {
     case none
     case one(Key)
     case many([Key])
 
+    @usableFromInline
     var all: [Key] {
         switch self {
         case .none: return []
@@ -17,6 +20,7 @@ enum OwnedKeys<Key: Hashable> {
         }
     }
 
+    @usableFromInline
     mutating func append(_ key: Key) {
         switch self {
         case .none: self = .one(key)
@@ -29,6 +33,7 @@ enum OwnedKeys<Key: Hashable> {
     }
 
     /// Removes every occurrence of `key`.
+    @usableFromInline
     func removing(_ key: Key) -> OwnedKeys {
         switch self {
         case .none: return .none
@@ -45,16 +50,23 @@ enum OwnedKeys<Key: Hashable> {
 }
 
 /// State shared by a registry's partitions: the entry count and the listeners.
+@usableFromInline
 final class RegistryShared<Key: Hashable & Sendable, Value: Sendable>: Sendable {
     let name: String
+    @usableFromInline
     let count = Atomic<Int>(0)
     let listeners: [RegistryListener<Key, Value>]
+    @usableFromInline
+    let hasListeners: Bool
 
+    @usableFromInline
     init(name: String, listeners: [RegistryListener<Key, Value>]) {
         self.name = name
         self.listeners = listeners
+        self.hasListeners = !listeners.isEmpty
     }
 
+    @usableFromInline
     func notify(_ events: [RegistryEvent<Key, Value>]) {
         guard !listeners.isEmpty else { return }
         for event in events {
@@ -66,33 +78,43 @@ final class RegistryShared<Key: Hashable & Sendable, Value: Sendable>: Sendable 
 /// One partition of a registry: entries by key, keys by owner, under one read-mostly
 /// lock. It is also the exit hook of every process registered in it: the hook removes
 /// the process's entries as part of the process's exit.
+@usableFromInline
 final class RegistryPartition<Key: Hashable & Sendable, Value: Sendable>: ProcessExitHook, @unchecked Sendable {
+    @usableFromInline
     typealias Entry = RegistryEntry<Value>
 
+    @usableFromInline
     let shared: RegistryShared<Key, Value>
+    @usableFromInline
     let lock = ReadMostlyLock()
-    // Guarded by `lock`.
-    private var entries: [Key: RegistryEntries<Value>.Storage] = [:]
-    private var owners: [PID: OwnedKeys<Key>] = [:]
+    // Guarded by `lock` (which is why dynamic exclusivity checks are off for them).
+    @usableFromInline @exclusivity(unchecked)
+    var entries: [Key: RegistryEntries<Value>.Storage] = [:]
+    @usableFromInline @exclusivity(unchecked)
+    var owners: [PID: OwnedKeys<Key>] = [:]
 
+    @usableFromInline
     init(shared: RegistryShared<Key, Value>) {
         self.shared = shared
     }
 
     // MARK: - Reads
 
-    @inline(__always)
+    @inlinable @inline(__always)
     func lookup(_ key: Key) -> RegistryEntries<Value> {
-        lock.withReadLock { RegistryEntries(entries[key] ?? .none) }
+        let stripe = lock.readLock()
+        let storage = entries[key]
+        lock.readUnlock(stripe)
+        return RegistryEntries(storage ?? .none)
     }
 
     /// The holder of a unique key. Allocation-free.
-    @inline(__always)
+    @inlinable @inline(__always)
     func holder(of key: Key) -> PID? {
-        lock.withReadLock { () -> PID? in
-            if case .one(let entry) = entries[key] { return entry.pid }
-            return nil
-        }
+        let stripe = lock.readLock()
+        defer { lock.readUnlock(stripe) }
+        if case .one(let entry) = entries[key] { return entry.pid }
+        return nil
     }
 
     func keys(of pid: PID) -> [Key] {
@@ -114,12 +136,14 @@ final class RegistryPartition<Key: Hashable & Sendable, Value: Sendable>: Proces
 
     // MARK: - Writes
 
+    @usableFromInline
     enum Insertion {
         /// Inserted; the partition's hook must be attached to the process if `firstKey`.
         case inserted(firstKey: Bool)
         case taken(PID)
     }
 
+    @inlinable
     func insert(_ key: Key, _ entry: Entry, unique: Bool) -> Insertion {
         lock.withWriteLock { () -> Insertion in
             switch entries[key] {
@@ -148,37 +172,48 @@ final class RegistryPartition<Key: Hashable & Sendable, Value: Sendable>: Proces
         }
     }
 
-    /// Removes `pid`'s entries under `key` that `predicate` accepts. Returns them.
-    @discardableResult
-    func remove(_ key: Key, of pid: PID, where predicate: (Value) -> Bool = { _ in true }) -> [Entry] {
-        lock.withWriteLock { () -> [Entry] in
-            guard let storage = entries[key] else { return [] }
-            var removed: [Entry] = []
-            var kept: ContiguousArray<Entry> = []
+    /// Removes `pid`'s entries under `key` that `predicate` accepts. Returns how many it
+    /// removed. Allocation-free for a key with one entry.
+    @inlinable @discardableResult
+    func remove(_ key: Key, of pid: PID, where predicate: (Value) -> Bool = { _ in true }) -> Int {
+        lock.withWriteLock { () -> Int in
+            guard let storage = entries[key] else { return 0 }
+            var removed = 0
+            var pidKeepsKey = false
             switch storage {
-            case .none: return []
+            case .none:
+                return 0
             case .one(let entry):
-                if entry.pid == pid && predicate(entry.value) { removed.append(entry) } else { kept.append(entry) }
+                guard entry.pid == pid && predicate(entry.value) else { return 0 }
+                entries[key] = nil
+                removed = 1
             case .many(let list):
+                var kept: ContiguousArray<Entry> = []
                 for entry in list {
-                    if entry.pid == pid && predicate(entry.value) { removed.append(entry) } else { kept.append(entry) }
+                    if entry.pid == pid && predicate(entry.value) {
+                        removed += 1
+                    } else {
+                        kept.append(entry)
+                        if entry.pid == pid { pidKeepsKey = true }
+                    }
+                }
+                guard removed > 0 else { return 0 }
+                switch kept.count {
+                case 0: entries[key] = nil
+                case 1: entries[key] = .one(kept[0])
+                default: entries[key] = .many(kept)
                 }
             }
-            guard !removed.isEmpty else { return [] }
-            switch kept.count {
-            case 0: entries[key] = nil
-            case 1: entries[key] = .one(kept[0])
-            default: entries[key] = .many(kept)
-            }
-            if !kept.contains(where: { $0.pid == pid }), let owned = owners[pid] {
+            if !pidKeepsKey, let owned = owners[pid] {
                 owners[pid] = owned.removing(key)
             }
-            shared.count.subtract(removed.count, ordering: .relaxed)
+            shared.count.subtract(removed, ordering: .relaxed)
             return removed
         }
     }
 
     /// Removes every entry of `pid`; returns them with their keys.
+    @usableFromInline
     func removeAll(of pid: PID) -> [(Key, Entry)] {
         lock.withWriteLock { () -> [(Key, Entry)] in
             guard let owned = owners.removeValue(forKey: pid) else { return [] }
@@ -239,11 +274,14 @@ final class RegistryPartition<Key: Hashable & Sendable, Value: Sendable>: Proces
 
     // MARK: - ProcessExitHook
 
+    @usableFromInline
     func processExiting(_ pid: PID, reason: ExitReason) {
         let removed = removeAll(of: pid)
+        guard shared.hasListeners else { return }
         shared.notify(removed.map { .unregistered(key: $0.0, pid: pid, cause: .processExited(reason)) })
     }
 
+    @usableFromInline
     func names(of pid: PID) -> [String] {
         keys(of: pid).map { "\(shared.name)/\($0)" }
     }
