@@ -31,7 +31,7 @@ let package = Package(
         .target(
             name: "Supervision",
             dependencies: [
-                "ScalableLocks",
+                "ScalableLocks", "CPlatform",
                 .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "HeapModule", package: "swift-collections"),
                 .product(name: "Logging", package: "swift-log"),

@@ -1,3 +1,4 @@
+import CPlatform
 import Logging
 import Synchronization
 
@@ -20,6 +21,10 @@ public final class Runtime: Sendable {
     public let events: EventBus
     /// A name for the runtime, shown in diagnostics.
     public let label: String
+    /// Whether a call to (or start of) an idle server may run the server's code
+    /// directly on the caller's thread until its first suspension, instead of
+    /// scheduling it. Off when an executor is given, so that it decides every job.
+    let runsInline: Bool
 
     let counters = Counters()
 
@@ -42,6 +47,7 @@ public final class Runtime: Sendable {
         self.clock = clock
         self.events = EventBus(clock: clock)
         self.executor = executor
+        self.runsInline = executor == nil
         self.logger = logger
         self.label = label
     }
@@ -70,6 +76,20 @@ public final class Runtime: Sendable {
         return Task.detached(operation: operation)
     }
 
+    /// Starts a task for process code that runs synchronously on the calling thread
+    /// until its first suspension (SE-0472's `Task.immediate`), when the runtime allows
+    /// and nesting is shallow; otherwise schedules it like ``spawnTask(_:)``.
+    func spawnInlineTask(_ operation: sending @escaping @isolated(any) () async -> Void) -> Task<Void, Never> {
+        guard runsInline && cplatform_inline_depth() < ProcessContext.maxInlineDepth else {
+            return spawnTask(operation)
+        }
+        // The task runs on this thread, on this stack, until it first suspends: count
+        // the nesting so that chains of inline calls stay shallow.
+        _ = cplatform_inline_depth_enter()
+        defer { cplatform_inline_depth_leave() }
+        return Task.immediate(operation: operation)
+    }
+
     /// Processes of this runtime that have started and not yet exited.
     ///
     /// - Complexity: O(1).
@@ -85,6 +105,10 @@ public final class Runtime: Sendable {
 }
 
 /// The process whose code is running, carried by the task.
+@usableFromInline
 enum ProcessContext {
-    @TaskLocal static var current: ProcessCore?
+    @usableFromInline @TaskLocal static var current: ProcessCore?
+    /// Inline activations nest at most this deep on one thread's stack before falling
+    /// back to scheduling.
+    static let maxInlineDepth: Int32 = 4
 }

@@ -66,4 +66,14 @@ static inline void cplatform_trim_heap(void) {
 #endif
 }
 
+/// Enters one more level of inline execution on the calling thread; returns the new
+/// depth. Pair with `cplatform_inline_depth_leave`.
+int cplatform_inline_depth_enter(void);
+
+/// Leaves one level of inline execution on the calling thread.
+void cplatform_inline_depth_leave(void);
+
+/// The inline execution depth of the calling thread.
+int cplatform_inline_depth(void);
+
 #endif

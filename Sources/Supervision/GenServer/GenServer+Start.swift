@@ -12,6 +12,7 @@ extension GenServer {
     ///   - runtime: the runtime to start in; defaults to ``Runtime/current``.
     /// - Throws: ``StartError``: `ignored`, `alreadyStarted`, `initFailed` (with the exit
     ///   reason), `timeout`.
+    @inlinable
     nonisolated(nonsending)
     public static func start(
         _ arguments: Arguments, name: (any ProcessName)? = nil,
@@ -28,6 +29,7 @@ extension GenServer {
     ///
     /// - Throws: as ``start(_:name:timeout:runtime:)``, and
     ///   ``StartError/parentExited(_:)`` if the calling process is exiting.
+    @inlinable
     nonisolated(nonsending)
     public static func startLink(
         _ arguments: Arguments, name: (any ProcessName)? = nil,
@@ -36,6 +38,7 @@ extension GenServer {
         try await spawnServer(arguments, name: name, link: true, timeout: timeout, runtime: runtime)
     }
 
+    @inlinable
     nonisolated(nonsending)
     static func spawnServer(
         _ arguments: Arguments, name: (any ProcessName)?, link: Bool,
@@ -67,24 +70,28 @@ extension GenServer {
             }
         }
 
-        let outcome = await withUnsafeContinuation { continuation in
-            let slot = StartSlot()
-            slot.arm(continuation)
+        let slot = StartSlot(caller: caller?.pid, timeout: timeout)
+        // `initialize` runs on this thread, up to its first suspension, before this returns.
+        if !core.beginStartup(slot) {
+            slot.settle(.success(.failed(core.exitReason ?? .killed)))
+        }
+        let outcome: StartSlot.Outcome
+        if let ready = slot.take() {
+            outcome = ready
+        } else {
             if case .after(let delay) = timeout {
                 runtime.clock.schedule(slot, after: delay)
             }
-            if !core.beginStartup(slot), slot.claim() {
-                slot.resume(.failed(core.exitReason ?? .killed))
-            }
+            outcome = await slot.wait()
         }
         switch outcome {
-        case .started:
+        case .success(.started):
             return ServerRef(core: core)
-        case .ignored:
+        case .success(.ignored):
             throw .ignored
-        case .failed(let reason):
+        case .success(.failed(let reason)):
             throw .initFailed(reason)
-        case .timedOut:
+        case .failure:
             core.terminate(.killed)
             throw .timeout(timeout)
         }

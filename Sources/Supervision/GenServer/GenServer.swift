@@ -129,8 +129,16 @@ extension GenServer {
 /// caller's timeout or cancellation settles the call. A server that has exited can no
 /// longer reply: the caller already has ``CallError/exited(_:)``.
 public struct Caller<Reply: Sendable>: Sendable {
+    @usableFromInline
     let slot: ReplySlot<Reply>
+    @usableFromInline
     let server: ProcessCore
+
+    @inlinable
+    init(slot: ReplySlot<Reply>, server: ProcessCore) {
+        self.slot = slot
+        self.server = server
+    }
 
     /// The calling process, or `nil` when plain code called.
     public var pid: PID? { slot.caller }

@@ -1,37 +1,62 @@
 import Logging
+import Synchronization
 
 /// The process that runs a ``GenServer``.
 ///
 /// No task exists while the server is idle. A message arriving at an idle mailbox starts
 /// one *activation* — a task that handles messages until the mailbox is empty, then
 /// ends — so a million idle servers cost memory for their state and bookkeeping only.
+///
+/// The handling code is `@inlinable` and entered through ``run``, a closure made where
+/// the server is started: it is compiled for the concrete server type in the module that
+/// starts it, so handling a message costs no generic-metadata lookups.
+@usableFromInline
 final class ServerProcess<Server: GenServer>: ProcessCore, @unchecked Sendable {
     /// The server's state. Only the running activation touches it; activations never
     /// overlap, and each starts after the previous one released the process lock.
-    @exclusivity(unchecked)
-    private var server: Server?
+    @usableFromInline @exclusivity(unchecked)
+    var server: Server?
     /// Consumed by the first activation.
-    private var pendingArguments: Server.Arguments?
+    @usableFromInline @exclusivity(unchecked)
+    var pendingArguments: Server.Arguments?
+    /// Runs one activation; specialized for `Server` where the process was created.
+    @usableFromInline
+    let run: nonisolated(nonsending) @Sendable (ServerProcess<Server>, Bool) async -> Void
 
+    @inlinable
     init(runtime: Runtime, parent: PID?, arguments: Server.Arguments) {
         self.pendingArguments = arguments
+        self.run = { process, inline in await process.activate(inline: inline) }
         super.init(runtime: runtime, parent: parent, usesActivations: true)
         state.withLock { $0.acknowledged = false }
     }
 
+    @usableFromInline
     override var behaviourName: String { String(describing: Server.self) }
 
-    override func startActivation(generation: UInt64) {
-        let task = runtime.spawnTask { [self] in
-            await ProcessContext.$current.withValue(self) {
-                await self.activate()
+    @usableFromInline
+    override func startActivation(generation: UInt64, inline: Bool) {
+        let task: Task<Void, Never>
+        if inline {
+            task = runtime.spawnInlineTask { [self] in
+                await ProcessContext.$current.withValue(self) {
+                    await self.run(self, true)
+                }
+            }
+        } else {
+            task = runtime.spawnTask { [self] in
+                await ProcessContext.$current.withValue(self) {
+                    await self.run(self, false)
+                }
             }
         }
         adopt(task, generation: generation)
     }
 
-    /// Arms the start: the first activation runs `initialize` and answers `slot`.
-    /// Returns `false` if the process died before it could begin.
+    /// Arms the start: the first activation runs `initialize` — on the starter's thread
+    /// when possible, since the starter waits for it — and answers `slot`. Returns
+    /// `false` if the process died before it could begin.
+    @usableFromInline
     func beginStartup(_ slot: StartSlot) -> Bool {
         let generation = state.withLock { state -> UInt64? in
             guard state.status == .alive else { return nil }
@@ -41,11 +66,13 @@ final class ServerProcess<Server: GenServer>: ProcessCore, @unchecked Sendable {
             return state.generation
         }
         guard let generation else { return false }
-        startActivation(generation: generation)
+        startActivation(generation: generation, inline: true)
         return true
     }
 
-    private func activate() async {
+    @inlinable
+    nonisolated(nonsending)
+    func activate(inline: Bool) async {
         if let arguments = pendingArguments {
             pendingArguments = nil
             guard await initialize(arguments) else {
@@ -54,9 +81,10 @@ final class ServerProcess<Server: GenServer>: ProcessCore, @unchecked Sendable {
             }
         }
         // Still owning the state of a dead process: nobody needs it any more.
-        if await drain() == .processEnded { releaseBehaviourState() }
+        if await drain(inline: inline) == .processEnded { releaseBehaviourState() }
     }
 
+    @usableFromInline
     override func releaseBehaviourState() {
         server = nil
         pendingArguments = nil
@@ -64,7 +92,9 @@ final class ServerProcess<Server: GenServer>: ProcessCore, @unchecked Sendable {
 
     // MARK: - Init
 
-    private func initialize(_ arguments: Server.Arguments) async -> Bool {
+    @inlinable
+    nonisolated(nonsending)
+    func initialize(_ arguments: Server.Arguments) async -> Bool {
         let result: InitResult<Server>
         do {
             result = try await Server.initialize(arguments)
@@ -78,20 +108,7 @@ final class ServerProcess<Server: GenServer>: ProcessCore, @unchecked Sendable {
         switch result {
         case .ok(let server):
             self.server = server
-            let acknowledged = state.withLock { state -> (StartSlot, [OneShot<Bool>])? in
-                guard state.status == .alive, let slot = state.startup, slot.claim() else { return nil }
-                state.startup = nil
-                state.acknowledged = true
-                defer { state.startWaiters = [] }
-                return (slot, state.startWaiters)
-            }
-            // Nothing to acknowledge: killed meanwhile, or the starter timed out and is
-            // killing us.
-            guard let (slot, waiters) = acknowledged else { return false }
-            slot.resume(.started)
-            for waiter in waiters { waiter.resolve(true) }
-            runtime.events.publish(.started(pid, parent: parent, behaviour: behaviourName))
-            return true
+            return acknowledgeStart()
         case .ignore:
             settleStartup(.ignored)
             terminate(.normal)
@@ -103,48 +120,92 @@ final class ServerProcess<Server: GenServer>: ProcessCore, @unchecked Sendable {
         }
     }
 
-    private func settleStartup(_ outcome: StartSlot.Outcome) {
+    /// Tells the starter that `initialize` succeeded. Returns `false` if there is nothing
+    /// to acknowledge: killed meanwhile, or the starter timed out and is killing us.
+    @usableFromInline
+    func acknowledgeStart() -> Bool {
+        let acknowledged = state.withLock { state -> (StartSlot, [OneShot<Bool>])? in
+            guard state.status == .alive, let slot = state.startup, slot.claim() else { return nil }
+            state.startup = nil
+            state.acknowledged = true
+            defer { state.startWaiters = [] }
+            return (slot, state.startWaiters)
+        }
+        guard let (slot, waiters) = acknowledged else { return false }
+        slot.complete(.success(.started))
+        for waiter in waiters { waiter.resolve(true) }
+        runtime.events.publish(.started(pid, parent: parent, behaviour: behaviourName))
+        return true
+    }
+
+    @usableFromInline
+    func settleStartup(_ outcome: StartOutcome) {
         let slot = state.withLock { state -> StartSlot? in
             defer { state.startup = nil }
             return state.startup
         }
-        if let slot, slot.claim() { slot.resume(outcome) }
+        slot?.settle(.success(outcome))
     }
 
     // MARK: - Messages
 
-    private enum Outcome {
+    @usableFromInline
+    enum Outcome {
         case proceed
         case stop(ExitReason)
         case crash(any Error)
     }
 
-    private enum DrainEnd { case wentIdle, processEnded }
-    private enum Next { case envelope(Envelope), idle, ended }
+    @usableFromInline
+    enum DrainEnd { case wentIdle, processEnded }
+
+    @usableFromInline
+    enum Next { case envelope(Envelope), idle, ended }
+
+    /// Takes the next message, or ends the activation when the mailbox is empty.
+    @usableFromInline
+    func next(finishedCall: Bool) -> Next {
+        state.withLock { state -> Next in
+            if finishedCall { state.inflight = nil }
+            guard state.status == .alive else { return .ended }
+            guard let envelope = state.mailbox.popFirst() else {
+                state.active = false
+                state.task = nil
+                return .idle
+            }
+            state.handled &+= 1
+            if case .call(let slot) = envelope { state.inflight = slot }
+            return .envelope(envelope)
+        }
+    }
+
 
     /// Handles messages until the mailbox is empty (the activation then gives up the
     /// state and ends) or the process ends (the activation still owns the state).
-    private func drain() async -> DrainEnd {
+    ///
+    /// An inline activation (running on a caller's thread) handles one message, then, if
+    /// more are waiting, suspends once so that the rest is scheduled like any other
+    /// activation and the caller gets its thread back.
+    @inlinable
+    nonisolated(nonsending)
+    func drain(inline: Bool) async -> DrainEnd {
         var finishedCall = false
+        var inline = inline
+        var handledOne = false
         while true {
-            let next = state.withLock { state -> Next in
-                if finishedCall { state.inflight = nil }
-                guard state.status == .alive else { return .ended }
-                guard let envelope = state.mailbox.popFirst() else {
-                    state.active = false
-                    state.task = nil
-                    return .idle
-                }
-                state.handled &+= 1
-                if case .call(let slot) = envelope { state.inflight = slot }
-                return .envelope(envelope)
-            }
             let envelope: Envelope
-            switch next {
+            switch next(finishedCall: finishedCall) {
             case .envelope(let next): envelope = next
             case .idle: return .wentIdle
             case .ended: return .processEnded
             }
+            if inline && handledOne {
+                // More mail after the caller's message: give the caller its thread back
+                // and go on as a scheduled activation.
+                inline = false
+                await Task.yield()
+            }
+            handledOne = true
             switch await handle(envelope) {
             case .proceed:
                 if case .call = envelope { finishedCall = true } else { finishedCall = false }
@@ -158,7 +219,9 @@ final class ServerProcess<Server: GenServer>: ProcessCore, @unchecked Sendable {
         }
     }
 
-    private func handle(_ envelope: Envelope) async -> Outcome {
+    @inlinable
+    nonisolated(nonsending)
+    func handle(_ envelope: Envelope) async -> Outcome {
         do {
             switch envelope {
             case .call(let untyped):
@@ -167,9 +230,7 @@ final class ServerProcess<Server: GenServer>: ProcessCore, @unchecked Sendable {
                 case .reply(let reply):
                     slot.settle(.success(reply))
                 case .noreply:
-                    state.withLock { state in
-                        if !slot.isSettled { state.deferred[ObjectIdentifier(slot)] = slot }
-                    }
+                    keepForLater(slot)
                 case .stop(let reason, let reply):
                     slot.settle(.success(reply))
                     return .stop(reason)
@@ -199,34 +260,49 @@ final class ServerProcess<Server: GenServer>: ProcessCore, @unchecked Sendable {
         }
     }
 
-    private func outcome(_ result: HandleResult) -> Outcome {
+    /// Keeps a call answered later (`.noreply`) so that the server's exit fails it.
+    @usableFromInline
+    func keepForLater(_ slot: CallSlot) {
+        state.withLock { state in
+            if !slot.isSettled { state.deferred[ObjectIdentifier(slot)] = slot }
+        }
+    }
+
+    @inlinable
+    func outcome(_ result: HandleResult) -> Outcome {
         switch result {
         case .noreply: return .proceed
         case .stop(let reason): return .stop(reason)
         }
     }
 
-    private func unexpected(_ payload: any Sendable, kind: String) -> Outcome {
+    @usableFromInline
+    func unexpected(_ payload: any Sendable, kind: String) -> Outcome {
         runtime.logger.warning(
             "\(behaviourName) \(pid) received an unexpected \(kind): \(String(describing: payload))")
         return .proceed
     }
 
     /// An orderly stop: `terminate`, then exit. Skipped if the process was killed.
-    private func stop(_ reason: ExitReason) async {
+    @inlinable
+    nonisolated(nonsending)
+    func stop(_ reason: ExitReason) async {
         guard acceptsMessages else { return }
         await server!.terminate(reason.asExitReason)
         terminate(reason)
     }
 
-    private func crash(_ error: any Error) async {
+    @inlinable
+    nonisolated(nonsending)
+    func crash(_ error: any Error) async {
         guard acceptsMessages else { return }
         report(crash: error, during: "a handler")
         await server!.terminate(.error(error))
         terminate(.error(error))
     }
 
-    private func report(crash error: any Error, during phase: String) {
+    @usableFromInline
+    func report(crash error: any Error, during phase: String) {
         runtime.logger.error(
             "\(behaviourName) \(pid) crashed in \(phase): \(String(describing: error))",
             metadata: ["pid": "\(pid)", "parent": "\(parent.map(String.init(describing:)) ?? "none")"])

@@ -5,13 +5,16 @@
 /// address runs `Server` (``CallError/wrongServerType(target:expected:)`` otherwise), so
 /// user code never casts.
 public struct ServerRef<Server: GenServer>: Sendable, CustomStringConvertible {
+    @usableFromInline
     enum Address: Sendable {
         case pid(PID)
         case name(any ProcessName)
     }
 
+    @usableFromInline
     let address: Address
 
+    @usableFromInline
     init(core: ServerProcess<Server>) {
         address = .pid(core.pid)
     }
@@ -41,14 +44,14 @@ public struct ServerRef<Server: GenServer>: Sendable, CustomStringConvertible {
         }
     }
 
-    @inline(__always)
+    @inlinable @inline(__always)
     func resolve() throws(CallError) -> ServerProcess<Server> {
         let found: ProcessCore?
         switch address {
         case .pid(let pid):
-            found = pid.core
+            found = ProcessTable.shared.core(pid.serial)
         case .name(let name):
-            found = name.whereis()?.core
+            found = name.whereis().flatMap { ProcessTable.shared.core($0.serial) }
         }
         guard let core = found else { throw .noProcess(target: description) }
         guard let server = core as? ServerProcess<Server> else {
@@ -67,6 +70,7 @@ public struct ServerRef<Server: GenServer>: Sendable, CustomStringConvertible {
     /// ``CallError/cancelled`` if the calling task is cancelled.
     ///
     /// - Complexity: O(1); one allocation.
+    @inlinable
     nonisolated(nonsending)
     public func call(_ request: Server.Request, timeout: Timeout = .default) async throws(CallError) -> Server.Reply {
         let server = try resolve()
@@ -76,42 +80,35 @@ public struct ServerRef<Server: GenServer>: Sendable, CustomStringConvertible {
             if !caller.acceptsMessages { throw .cancelled }
         }
         let slot = RequestSlot<Server.Request, Server.Reply>(request: request, caller: caller?.pid, timeout: timeout)
+        // A calling process that dies while waiting has the slot cancelled by its exit.
+        caller?.setAwaiting(slot)
+        // An idle server handles the call on this thread before `deliver` returns.
+        if !server.deliver(.call(slot), inline: true) {
+            slot.fail(.noProcess(target: description))
+        }
         let result: Result<Server.Reply, CallError>
-        if let caller {
-            // A calling process that dies while waiting has the slot cancelled by its
-            // exit, which is cheaper than a task cancellation handler.
-            result = await withUnsafeContinuation { continuation in
-                _ = slot.arm(continuation)
-                caller.state.withLock { $0.awaiting = slot }
-                send(slot, to: server, timeout: timeout)
-            }
+        if let ready = slot.take() {
+            result = ready
         } else {
-            result = await withTaskCancellationHandler {
-                await withUnsafeContinuation { continuation in
-                    guard slot.arm(continuation) else {
-                        continuation.resume(returning: .failure(.cancelled))
-                        return
-                    }
-                    send(slot, to: server, timeout: timeout)
+            if case .after(let delay) = timeout {
+                server.schedule(slot, after: delay)
+            }
+            if caller != nil {
+                result = await slot.wait()
+            } else {
+                result = await withTaskCancellationHandler {
+                    await slot.wait()
+                } onCancel: {
+                    slot.fail(.cancelled)
                 }
-            } onCancel: {
-                slot.cancel()
             }
         }
         return try result.get()
     }
 
-    private func send(_ slot: CallSlot, to server: ServerProcess<Server>, timeout: Timeout) {
-        if case .after(let delay) = timeout {
-            server.runtime.clock.schedule(slot, after: delay)
-        }
-        if !server.deliver(.call(slot)) {
-            slot.fail(.noProcess(target: description))
-        }
-    }
-
     /// Sends `message` without waiting: OTP's `GenServer.cast`. Never blocks; a message
     /// to a dead or missing server is dropped, as in OTP.
+    @inlinable
     public func cast(_ message: Server.Message) {
         guard let server = try? resolve() else { return }
         if let caller = ProcessContext.current, !caller.acceptsMessages { return }
@@ -119,6 +116,7 @@ public struct ServerRef<Server: GenServer>: Sendable, CustomStringConvertible {
     }
 
     /// Sends a plain message, handled by ``GenServer/handleInfo(_:)``.
+    @inlinable
     public func send(_ message: Server.Info) {
         guard let server = try? resolve() else { return }
         if let caller = ProcessContext.current, !caller.acceptsMessages { return }

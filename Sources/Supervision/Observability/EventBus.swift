@@ -47,6 +47,7 @@ public final class EventBus: Sendable {
     /// Whether anyone is subscribed.
     public var hasSubscribers: Bool { subscriberCount.load(ordering: .acquiring) > 0 }
 
+    @usableFromInline
     func publish(_ kind: SupervisionEvent.Kind) {
         guard subscriberCount.load(ordering: .acquiring) > 0 else { return }
         let event = SupervisionEvent(time: clock.now(), kind: kind)

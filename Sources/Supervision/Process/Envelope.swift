@@ -1,5 +1,6 @@
 /// What a mailbox holds: user messages and the signals OTP turns into messages.
-enum Envelope {
+@usableFromInline
+enum Envelope: Sendable {
     /// A `call`; the slot holds the typed request and the caller's continuation.
     case call(CallSlot)
     /// A `cast` to a server (typed by the server's `Message`).

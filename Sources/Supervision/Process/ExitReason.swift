@@ -50,6 +50,7 @@ public enum ExitReason: Sendable, CustomStringConvertible {
 
     /// The reason a process exits with when it stops for `self`: ``kill`` becomes
     /// ``killed``; every other reason is kept.
+    @usableFromInline
     var asExitReason: ExitReason {
         if case .kill = self { return .killed }
         return self

@@ -20,7 +20,8 @@ public struct MonitorRef: Hashable, Sendable, CustomStringConvertible {
 }
 
 /// Who receives a `DOWN`.
-enum Watcher {
+@usableFromInline
+enum Watcher: Sendable {
     /// A process: the `DOWN` goes to its mailbox.
     case process(ProcessCore)
     /// Plain code awaiting an ``ExitWatch``.
@@ -36,6 +37,7 @@ enum Watcher {
 
 /// The receiving end of an ``ExitWatch``: remembers the reason and wakes everyone
 /// waiting for it.
+@usableFromInline
 final class ExitWaiter: Sendable {
     private struct State {
         var reason: ExitReason?

@@ -2,6 +2,7 @@ import Synchronization
 
 /// A one-time rendezvous that several parties race to resolve — a value, or the deadline
 /// passing (the one-shot is its own timer). Exactly one of them wins.
+@usableFromInline
 final class OneShot<Value: Sendable>: ScheduledTimer, @unchecked Sendable {
     private let claimed = Atomic<Bool>(false)
     // Written once, before the one-shot is published.
@@ -25,7 +26,7 @@ final class OneShot<Value: Sendable>: ScheduledTimer, @unchecked Sendable {
     }
 
     /// Resolves with `value`. Returns `false` if something else won.
-    @discardableResult
+    @usableFromInline @discardableResult
     func resolve(_ value: Value) -> Bool {
         guard claim() else { return false }
         continuation.unsafelyUnwrapped.resume(returning: value)
@@ -36,8 +37,10 @@ final class OneShot<Value: Sendable>: ScheduledTimer, @unchecked Sendable {
         claimed.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged
     }
 
+    @usableFromInline
     var isSettled: Bool { claimed.load(ordering: .acquiring) }
 
+    @usableFromInline
     func fire() {
         if claim() { continuation.unsafelyUnwrapped.resume(returning: nil) }
     }

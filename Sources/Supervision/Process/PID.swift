@@ -14,6 +14,7 @@ public struct PID: Sendable, Hashable, Comparable, CustomStringConvertible {
     /// The serial number, unique for the life of the OS process.
     public let serial: UInt64
 
+    @usableFromInline
     init(serial: UInt64) {
         self.serial = serial
     }

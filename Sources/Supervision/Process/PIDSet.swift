@@ -1,14 +1,20 @@
 /// A set of PIDs that costs nothing when empty and no allocation with one member —
 /// the common case for links (a worker is linked to its supervisor only) — and grows
 /// into a hashed set for supervisors linked to many children.
+@usableFromInline
 struct PIDSet {
-    private enum Storage {
+    @usableFromInline
+    enum Storage {
         case empty
         case one(PID)
         case many(Set<PID>)
     }
 
-    private var storage = Storage.empty
+    @usableFromInline
+    var storage = Storage.empty
+
+    @usableFromInline
+    init() {}
 
     var isEmpty: Bool {
         if case .empty = storage { return true }

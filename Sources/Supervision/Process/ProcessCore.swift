@@ -2,6 +2,7 @@ import DequeModule
 import Synchronization
 
 /// Where a process is in its life. Transitions only go forward.
+@usableFromInline
 enum ProcessStatus: UInt8 {
     /// Running or idle; accepts messages, links, monitors and names.
     case alive = 0
@@ -14,41 +15,50 @@ enum ProcessStatus: UInt8 {
 }
 
 /// The mutable part of a process, guarded by the process's lock.
+@usableFromInline
 struct ProcessState {
-    var status = ProcessStatus.alive
-    var exitReason: ExitReason?
-    var mailbox = Deque<Envelope>()
+    @usableFromInline var status = ProcessStatus.alive
+    @usableFromInline var exitReason: ExitReason?
+    @usableFromInline var mailbox = Deque<Envelope>()
     /// A task is handling the mailbox (server processes only).
-    var active = false
+    @usableFromInline var active = false
     /// Counts activations, so a late task handle is never stored for a newer one.
-    var generation: UInt64 = 0
+    @usableFromInline var generation: UInt64 = 0
     /// The task running the process's code, cancelled when the process dies.
-    var task: Task<Void, Never>?
+    @usableFromInline var task: Task<Void, Never>?
     /// A spawned process suspended in `receive`.
-    var receiver: UnsafeContinuation<Void, Never>?
-    var trapExit = false
-    var links = PIDSet()
+    @usableFromInline var receiver: UnsafeContinuation<Void, Never>?
+    @usableFromInline var trapExit = false
+    @usableFromInline var links = PIDSet()
     /// Monitors on this process: monitor id → who gets the `DOWN`.
-    var monitors: [UInt64: Watcher] = [:]
-    var hooks: [any ProcessExitHook] = []
+    @usableFromInline var monitors: [UInt64: Watcher] = [:]
+    @usableFromInline var hooks: [any ProcessExitHook] = []
     /// The call being handled right now.
-    var inflight: CallSlot?
+    @usableFromInline var inflight: CallSlot?
     /// The last call this process made; cancelled if the process dies while waiting.
-    var awaiting: CallSlot?
+    @usableFromInline var awaiting: CallSlot?
     /// Calls the server chose to answer later (`.noreply`).
-    var deferred: [ObjectIdentifier: CallSlot] = [:]
+    @usableFromInline var deferred: [ObjectIdentifier: CallSlot] = [:]
     /// The starter waiting for `initialize` to finish.
-    var startup: StartSlot?
+    @usableFromInline var startup: StartSlot?
     /// `false` until `initialize` succeeded: a process that dies before that is
     /// reported to its starter, not to its parent by an exit signal.
-    var acknowledged = true
+    @usableFromInline var acknowledged = true
     /// Messages handled so far.
-    var handled: UInt64 = 0
+    @usableFromInline var handled: UInt64 = 0
     /// Waiting for `initialize` to finish (``Process/awaitStarted(_:)``).
-    var startWaiters: [OneShot<Bool>] = []
+    @usableFromInline var startWaiters: [OneShot<Bool>] = []
     /// An object the behaviour publishes for direct access through the pid (a
     /// dynamic supervisor's shared child table).
-    var attachment: (any AnyObject & Sendable)?
+    @usableFromInline var attachment: (any AnyObject & Sendable)?
+    /// Handles exit signals from linked processes synchronously, inside the linked
+    /// process's exit, for a process that traps exits; returns `false` to have the signal
+    /// delivered as an `EXIT` message after all. A dynamic supervisor uses it to forget a
+    /// child without being woken up.
+    @usableFromInline var linkExitHandler: (@Sendable (PID, ExitReason) -> Bool)?
+
+    @usableFromInline
+    init() {}
 }
 
 /// A process: identity, mailbox, links, monitors, exit hooks and the exit procedure.
@@ -60,18 +70,24 @@ struct ProcessState {
 /// Locking: each process has one lock. Linking takes two, always in serial order. The
 /// exit procedure never holds a lock while it calls out (hooks, other processes,
 /// continuations), so no lock order can be inverted.
+@usableFromInline
 class ProcessCore: @unchecked Sendable {
+    @usableFromInline
     let serial: UInt64
+    @usableFromInline
     let runtime: Runtime
     /// The process that started this one (a supervisor for children), if any.
+    @usableFromInline
     let parent: PID?
     let startedAt: Timestamp
     /// Server processes start a task when a message arrives at an idle mailbox.
     let usesActivations: Bool
     /// Mirrors `ProcessState.status` for lock-free reads.
     let statusWord = Atomic<UInt8>(ProcessStatus.alive.rawValue)
+    @usableFromInline
     let state: Mutex<ProcessState>
 
+    @usableFromInline
     init(runtime: Runtime, parent: PID?, usesActivations: Bool) {
         self.serial = PIDAllocator.allocate()
         self.runtime = runtime
@@ -84,6 +100,7 @@ class ProcessCore: @unchecked Sendable {
         ProcessTable.shared.insert(self)
     }
 
+    @usableFromInline
     final var pid: PID { PID(serial: serial) }
 
     /// Not yet fully exited.
@@ -92,19 +109,26 @@ class ProcessCore: @unchecked Sendable {
     }
 
     /// Alive and not exiting: accepts messages, links, monitors and names.
+    @usableFromInline
     final var acceptsMessages: Bool {
         statusWord.load(ordering: .acquiring) == ProcessStatus.alive.rawValue
     }
 
     /// A short description of what the process runs, for diagnostics.
+    @usableFromInline
     var behaviourName: String { "process" }
 
     /// Drops the behaviour's state once the process is dead and no code of it owns the
     /// state any more.
+    @usableFromInline
     func releaseBehaviourState() {}
 
     /// Starts a task to handle the mailbox. Only for `usesActivations` processes.
-    func startActivation(generation: UInt64) {
+    ///
+    /// - Parameter inline: the caller is about to wait for this process (a call or a
+    ///   start), so the activation may run on the caller's thread right away.
+    @usableFromInline
+    func startActivation(generation: UInt64, inline: Bool) {
         preconditionFailure("\(Self.self) does not use activations")
     }
 
@@ -132,29 +156,33 @@ class ProcessCore: @unchecked Sendable {
         return .none
     }
 
-    final func perform(_ wake: Wake) {
+    final func perform(_ wake: Wake, inline: Bool = false) {
         switch wake {
         case .none: break
         case .resume(let receiver): receiver.resume()
-        case .activate(let generation): startActivation(generation: generation)
+        case .activate(let generation): startActivation(generation: generation, inline: inline)
         }
     }
 
     /// Delivers a message unless the process is exiting or dead. Never blocks beyond
     /// the process's lock. Returns whether the message was accepted.
-    @discardableResult
-    final func deliver(_ envelope: Envelope) -> Bool {
+    ///
+    /// - Parameter inline: the sender waits for this message's outcome (a call), so an
+    ///   idle server may handle it on the sender's thread before this returns.
+    @usableFromInline @discardableResult
+    final func deliver(_ envelope: Envelope, inline: Bool = false) -> Bool {
         let wake = state.withLock { state -> Wake? in
             guard state.status == .alive else { return nil }
             return enqueueLocked(&state, envelope)
         }
         guard let wake else { return false }
-        perform(wake)
+        perform(wake, inline: inline)
         return true
     }
 
     /// Stores the handle of a freshly started task, or cancels it if the process died
     /// or the activation already ended.
+    @usableFromInline
     final func adopt(_ task: Task<Void, Never>, generation: UInt64?) {
         let cancel = state.withLock { state -> Bool in
             guard state.status == .alive else { return true }
@@ -171,6 +199,7 @@ class ProcessCore: @unchecked Sendable {
     /// this returns, the process accepts nothing, its callers have their errors, its
     /// names are released, it is dead, and its links and monitors have been signalled.
     /// Linked processes that die of it die before this returns too.
+    @usableFromInline
     final func terminate(_ reason: ExitReason) {
         var work: [(ProcessCore, ExitReason)] = [(self, reason.asExitReason)]
         while let (core, reason) = work.popLast() {
@@ -179,6 +208,7 @@ class ProcessCore: @unchecked Sendable {
     }
 
     /// Marks a process that never ran (its name was taken) as dead, without events.
+    @usableFromInline
     final func discard() {
         let wasAlive = state.withLock { state -> Bool in
             guard state.status == .alive else { return false }
@@ -242,9 +272,7 @@ class ProcessCore: @unchecked Sendable {
         for envelope in leftovers.mailbox {
             if case .call(let slot) = envelope { slot.fail(callError) }
         }
-        if let startup = leftovers.startup, startup.claim() {
-            startup.resume(.failed(reason))
-        }
+        leftovers.startup?.settle(.success(.failed(reason)))
         for waiter in leftovers.startWaiters { waiter.resolve(false) }
 
         // No activation owns an idle server's state, and none will start now.
@@ -283,6 +311,7 @@ class ProcessCore: @unchecked Sendable {
     }
 
     /// The exit reason, once dead (for holders of the process object).
+    @usableFromInline
     final var exitReason: ExitReason? {
         state.withLock { $0.status == .dead ? $0.exitReason : nil }
     }
@@ -291,10 +320,11 @@ class ProcessCore: @unchecked Sendable {
 
     /// A linked process exited.
     private final func receiveLinkExit(from sender: PID, reason: ExitReason, propagating work: inout [(ProcessCore, ExitReason)]) {
-        enum Action { case nothing, die, wake(Wake) }
+        enum Action { case nothing, die, wake(Wake), intercept(@Sendable (PID, ExitReason) -> Bool) }
         let action = state.withLock { state -> Action in
             guard state.status == .alive, state.links.remove(sender) else { return .nothing }
             if state.trapExit {
+                if let handler = state.linkExitHandler { return .intercept(handler) }
                 return .wake(enqueueLocked(&state, .exit(from: sender, reason: reason)))
             }
             return reason.isNormal ? .nothing : .die
@@ -303,6 +333,8 @@ class ProcessCore: @unchecked Sendable {
         case .nothing: break
         case .wake(let wake): perform(wake)
         case .die: work.append((self, reason))
+        case .intercept(let handler):
+            if !handler(sender, reason) { deliver(.exit(from: sender, reason: reason)) }
         }
     }
 
@@ -332,9 +364,11 @@ class ProcessCore: @unchecked Sendable {
 
     // MARK: - Links
 
+    @usableFromInline
     enum LinkOutcome { case linked, targetNotAlive, callerNotAlive }
 
     /// Links two processes, atomically with respect to either one's exit.
+    @usableFromInline
     static func link(_ a: ProcessCore, _ b: ProcessCore) -> LinkOutcome {
         if a === b { return .linked }
         let (first, second) = a.serial < b.serial ? (a, b) : (b, a)
@@ -427,6 +461,18 @@ class ProcessCore: @unchecked Sendable {
             }
             if let known { waiter.resolve(known) }
         } ?? false
+    }
+
+    /// Remembers the call this process now waits for, so that its exit cancels it.
+    @usableFromInline
+    final func setAwaiting(_ slot: CallSlot) {
+        state.withLock { $0.awaiting = slot }
+    }
+
+    /// Arms a timer on this process's runtime clock.
+    @usableFromInline
+    final func schedule(_ timer: any ScheduledTimer, after delay: Duration) {
+        runtime.clock.schedule(timer, after: delay)
     }
 
     final func setTrapExit(_ value: Bool) -> Bool {

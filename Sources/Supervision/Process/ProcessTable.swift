@@ -10,7 +10,9 @@ import ScalableLocks
 ///
 /// Lookups take the read side of a shard's ``ReadMostlyLock``: concurrent senders never
 /// contend with each other.
+@usableFromInline
 final class ProcessTable: Sendable {
+    @usableFromInline
     static let shared = ProcessTable()
 
     private final class Shard: @unchecked Sendable {
@@ -47,7 +49,7 @@ final class ProcessTable: Sendable {
     }
 
     /// The process with this serial, if it has not fully exited.
-    @inline(__always)
+    @usableFromInline
     func core(_ serial: UInt64) -> ProcessCore? {
         withShard(serial) { shard in
             let stripe = shard.lock.readLock()

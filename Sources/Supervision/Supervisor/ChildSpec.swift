@@ -83,6 +83,7 @@ public struct ChildSpec: Sendable {
     ///   - id: the child's id; defaults to the type's name.
     ///   - name: a name to register the child under (restarts register it again).
     ///   - startTimeout: how long `initialize` may take.
+    @inlinable
     public static func worker<Server: GenServer>(
         _ server: Server.Type, arguments: Server.Arguments, id: String? = nil,
         name: (any ProcessName)? = nil, restart: RestartPolicy = .permanent,
@@ -94,6 +95,7 @@ public struct ChildSpec: Sendable {
     }
 
     /// A spec that starts a ``GenServer`` without arguments with `startLink`.
+    @inlinable
     public static func worker<Server: GenServer>(
         _ server: Server.Type, id: String? = nil, name: (any ProcessName)? = nil,
         restart: RestartPolicy = .permanent, shutdown: ShutdownPolicy? = nil,
@@ -105,6 +107,7 @@ public struct ChildSpec: Sendable {
 
 extension ServerRef {
     /// The pid of a reference made by a successful start.
+    @usableFromInline
     var startedPID: PID {
         guard case .pid(let pid) = address else { preconditionFailure("a started server has a pid") }
         return pid

@@ -32,7 +32,10 @@ final class ChildTable: Sendable {
 
     /// What the supervisor must do about a child's exit.
     enum ExitDecision {
-        /// Not a known child (or an early exit stashed for its `startChild`).
+        /// Not a child: the exit signal is the supervisor's own business (its parent's).
+        case notAChild
+        /// Nothing to do (an early exit stashed for its `startChild`, or the supervisor is
+        /// stopping).
         case ignore
         /// Forgotten: not restarted by its policy.
         case forgotten
@@ -83,11 +86,12 @@ final class ChildTable: Sendable {
     /// intensity.
     func childExited(_ pid: PID, reason: ExitReason, now: Timestamp) -> ExitDecision {
         state.withLock { state -> ExitDecision in
-            guard state.status == .running else { return .ignore }
             guard var child = state.children.removeValue(forKey: pid) else {
-                if state.pendingStarts > 0 { state.earlyExits[pid] = reason }
+                guard state.pendingStarts > 0 else { return .notAChild }
+                state.earlyExits[pid] = reason
                 return .ignore
             }
+            guard state.status == .running else { return .ignore }
             guard child.spec.restart.restarts(after: reason) else {
                 if child.spec.type == .supervisor { state.supervisorSpecs -= 1 }
                 return .forgotten
@@ -99,6 +103,11 @@ final class ChildTable: Sendable {
             state.restarting[ticket] = child
             return .restart(ticket: ticket, child)
         }
+    }
+
+    /// The child waiting for the restart `ticket`.
+    func restarting(_ ticket: UInt64) -> Child? {
+        state.withLock { $0.status == .running ? $0.restarting[ticket] : nil }
     }
 
     /// A retry of a failed restart is due; records it against the intensity.

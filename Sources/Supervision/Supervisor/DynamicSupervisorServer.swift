@@ -12,6 +12,10 @@ struct DynamicSupervisorServer: GenServer {
     typealias Reply = Void
 
     enum Info: Sendable {
+        /// A child exited and must be restarted (the restart is already counted).
+        case restart(ticket: UInt64)
+        /// A child's exit exceeded the restart intensity.
+        case giveUp
         /// A restart attempt failed; try again (counts toward the intensity).
         case retryRestart(ticket: UInt64)
         /// A child exited before its `startChild` registered it.
@@ -25,7 +29,23 @@ struct DynamicSupervisorServer: GenServer {
         try Process.flag(trapExit: true)
         let me = ProcessContext.current!
         let table = ChildTable(intensity: arguments.options.intensity, maxChildren: arguments.options.maxChildren)
-        me.state.withLock { $0.attachment = table }
+        let clock = me.runtime.clock
+        // A child's exit is decided inside the child's exit, under the table's lock: a
+        // child that is not restarted is forgotten without waking the supervisor.
+        let handler: @Sendable (PID, ExitReason) -> Bool = { [weak me] pid, reason in
+            guard let me else { return false }
+            switch table.childExited(pid, reason: reason, now: clock.now()) {
+            case .notAChild: return false
+            case .ignore, .forgotten: return true
+            case .restart(let ticket, _): me.deliver(.info(Info.restart(ticket: ticket)))
+            case .giveUp: me.deliver(.info(Info.giveUp))
+            }
+            return true
+        }
+        me.state.withLock {
+            $0.attachment = table
+            $0.linkExitHandler = handler
+        }
         return .ok(DynamicSupervisorServer(table: table, me: me))
     }
 
@@ -40,6 +60,11 @@ struct DynamicSupervisorServer: GenServer {
 
     mutating func handleInfo(_ message: Info) async throws -> HandleResult {
         switch message {
+        case .restart(let ticket):
+            guard let child = table.restarting(ticket) else { return .noreply }
+            return await handle(.restart(ticket: ticket, child))
+        case .giveUp:
+            return await handle(.giveUp)
         case .retryRestart(let ticket):
             return await handle(table.retry(ticket: ticket, now: me.runtime.clock.now()))
         case .earlyExit(let pid, let reason):
@@ -50,7 +75,7 @@ struct DynamicSupervisorServer: GenServer {
     private func handle(_ decision: ChildTable.ExitDecision) async -> HandleResult {
         let runtime = me.runtime
         switch decision {
-        case .ignore, .forgotten:
+        case .notAChild, .ignore, .forgotten:
             return .noreply
         case .giveUp:
             let use = table.intensityUse(now: runtime.clock.now())

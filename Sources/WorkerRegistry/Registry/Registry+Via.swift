@@ -10,21 +10,34 @@ public struct RegistryName<Key: Hashable & Sendable, Value: Sendable>: ProcessNa
     public let key: Key
     /// The value registered with the key when a process is started under the name.
     public let value: Value
+    // Made where `Key` and `Value` are concrete, so that resolving and registering
+    // through the `ProcessName` existential runs specialized code.
+    @usableFromInline
+    let find: @Sendable () -> PID?
+    @usableFromInline
+    let claim: @Sendable (PID) -> NameRegistration
 
-    public func whereis() -> PID? {
-        registry.whereis(key)
-    }
-
-    public func register(_ pid: PID) -> NameRegistration {
-        do {
-            try registry.register(key, value: value, for: pid)
-            return .registered
-        } catch .alreadyRegistered(let holder) {
-            return .taken(by: holder)
-        } catch {
-            return .notAlive
+    @inlinable
+    init(registry: Registry<Key, Value>, key: Key, value: Value) {
+        self.registry = registry
+        self.key = key
+        self.value = value
+        find = { registry.whereis(key) }
+        claim = { pid in
+            do throws(RegistryError) {
+                try registry.register(key, value: value, for: pid)
+                return .registered
+            } catch .alreadyRegistered(let holder) {
+                return .taken(by: holder)
+            } catch {
+                return .notAlive
+            }
         }
     }
+
+    public func whereis() -> PID? { find() }
+
+    public func register(_ pid: PID) -> NameRegistration { claim(pid) }
 
     public var description: String { "via(\(registry.name), \(key))" }
 }
@@ -33,6 +46,7 @@ extension Registry {
     /// A via name for `key`, registering `value` when a process starts under it.
     ///
     /// - Precondition: the registry has unique keys (as in OTP).
+    @inlinable
     public func via(_ key: Key, value: Value) -> RegistryName<Key, Value> {
         precondition(keys == .unique, "via names need a registry with unique keys; \(name) has duplicate keys")
         return RegistryName(registry: self, key: key, value: value)
@@ -41,6 +55,7 @@ extension Registry {
 
 extension Registry where Value == Void {
     /// A via name for `key` in a registry without values.
+    @inlinable
     public func via(_ key: Key) -> RegistryName<Key, Value> {
         via(key, value: ())
     }

@@ -44,9 +44,8 @@ public final class Registry<Key: Hashable & Sendable, Value: Sendable>: Sendable
     let unretainedPartitions: [Unmanaged<RegistryPartition<Key, Value>>]
     @usableFromInline
     let shared: RegistryShared<Key, Value>
-    let metadata: Mutex<[String: any Sendable]>
     @usableFromInline
-    let closed = Atomic<Bool>(false)
+    let metadata: Mutex<[String: any Sendable]>
 
     /// Creates a registry, open and ready for use.
     ///
@@ -59,6 +58,7 @@ public final class Registry<Key: Hashable & Sendable, Value: Sendable>: Sendable
     ///     because a process exited.
     ///   - meta: initial metadata.
     ///   - name: for diagnostics.
+    @inlinable
     public init(
         keys: Keys, partitions: Int = 1, listeners: [RegistryListener<Key, Value>] = [],
         meta: [String: any Sendable] = [:], name: String = "registry"
@@ -94,7 +94,7 @@ public final class Registry<Key: Hashable & Sendable, Value: Sendable>: Sendable
     /// Whether the registry is closed (its host process stopped). A closed registry is
     /// empty and refuses registrations.
     @inlinable
-    public var isClosed: Bool { closed.load(ordering: .acquiring) }
+    public var isClosed: Bool { shared.closed.load(ordering: .acquiring) }
 
     // MARK: - Register
 
@@ -124,7 +124,7 @@ public final class Registry<Key: Hashable & Sendable, Value: Sendable>: Sendable
             // The hook is attached once per partition and process. Either it is attached
             // while the process is alive (and will remove the entry when it exits), or
             // the process has begun exiting and the entry is taken back here.
-            let attached = firstKey ? Process.addExitHook(partition, to: pid) : pid.acceptsMessages
+            let attached = firstKey ? Process.addExitHook(partition.exitHook, to: pid) : pid.acceptsMessages
             guard attached else {
                 if firstKey {
                     _ = partition.removeAll(of: pid)
@@ -226,7 +226,7 @@ public final class Registry<Key: Hashable & Sendable, Value: Sendable>: Sendable
     /// Empties the registry and refuses registrations until ``reopen()``. Listeners hear
     /// of every removed entry with cause ``UnregisterCause/registryClosed``.
     public func close() {
-        closed.store(true, ordering: .releasing)
+        shared.closed.store(true, ordering: .releasing)
         for partition in partitions {
             let removed = partition.removeEverything()
             shared.notify(removed.map { .unregistered(key: $0.0, pid: $0.1.pid, cause: .registryClosed) })
@@ -235,7 +235,7 @@ public final class Registry<Key: Hashable & Sendable, Value: Sendable>: Sendable
 
     /// Accepts registrations again after ``close()``.
     public func reopen() {
-        closed.store(false, ordering: .releasing)
+        shared.closed.store(false, ordering: .releasing)
     }
 }
 

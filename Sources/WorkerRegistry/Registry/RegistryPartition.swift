@@ -52,9 +52,13 @@ enum OwnedKeys<Key: Hashable> {
 /// State shared by a registry's partitions: the entry count and the listeners.
 @usableFromInline
 final class RegistryShared<Key: Hashable & Sendable, Value: Sendable>: Sendable {
+    @usableFromInline
     let name: String
     @usableFromInline
     let count = Atomic<Int>(0)
+    /// Set while the registry is closed (its host process stopped).
+    @usableFromInline
+    let closed = Atomic<Bool>(false)
     let listeners: [RegistryListener<Key, Value>]
     @usableFromInline
     let hasListeners: Bool
@@ -75,11 +79,36 @@ final class RegistryShared<Key: Hashable & Sendable, Value: Sendable>: Sendable 
     }
 }
 
-/// One partition of a registry: entries by key, keys by owner, under one read-mostly
-/// lock. It is also the exit hook of every process registered in it: the hook removes
-/// the process's entries as part of the process's exit.
+/// The exit hook a partition attaches to each process registered in it: removes the
+/// process's entries as part of the process's exit.
+///
+/// It is not generic: it calls functions made where the registry's key and value types
+/// are concrete, so the removal runs specialized code, not generic code looking up
+/// type metadata on every exit.
 @usableFromInline
-final class RegistryPartition<Key: Hashable & Sendable, Value: Sendable>: ProcessExitHook, @unchecked Sendable {
+final class PartitionExitHook: ProcessExitHook, Sendable {
+    @usableFromInline
+    let exiting: @Sendable (PID, ExitReason) -> Void
+    @usableFromInline
+    let namesOf: @Sendable (PID) -> [String]
+
+    @inlinable
+    init(exiting: @escaping @Sendable (PID, ExitReason) -> Void, namesOf: @escaping @Sendable (PID) -> [String]) {
+        self.exiting = exiting
+        self.namesOf = namesOf
+    }
+
+    @usableFromInline
+    func processExiting(_ pid: PID, reason: ExitReason) { exiting(pid, reason) }
+
+    @usableFromInline
+    func names(of pid: PID) -> [String] { namesOf(pid) }
+}
+
+/// One partition of a registry: entries by key, keys by owner, under one read-mostly
+/// lock, and the exit hook that removes a process's entries when it exits.
+@usableFromInline
+final class RegistryPartition<Key: Hashable & Sendable, Value: Sendable>: @unchecked Sendable {
     @usableFromInline
     typealias Entry = RegistryEntry<Value>
 
@@ -93,9 +122,16 @@ final class RegistryPartition<Key: Hashable & Sendable, Value: Sendable>: Proces
     @usableFromInline @exclusivity(unchecked)
     var owners: [PID: OwnedKeys<Key>] = [:]
 
+    /// Attached once to every process registered in this partition.
     @usableFromInline
+    private(set) var exitHook: PartitionExitHook!
+
+    @inlinable
     init(shared: RegistryShared<Key, Value>) {
         self.shared = shared
+        exitHook = PartitionExitHook(
+            exiting: { [weak self] pid, reason in self?.processExiting(pid, reason: reason) },
+            namesOf: { [weak self] pid in self?.names(of: pid) ?? [] })
     }
 
     // MARK: - Reads
@@ -117,6 +153,7 @@ final class RegistryPartition<Key: Hashable & Sendable, Value: Sendable>: Proces
         return nil
     }
 
+    @inlinable
     func keys(of pid: PID) -> [Key] {
         lock.withReadLock { owners[pid]?.all ?? [] }
     }
@@ -213,7 +250,7 @@ final class RegistryPartition<Key: Hashable & Sendable, Value: Sendable>: Proces
     }
 
     /// Removes every entry of `pid`; returns them with their keys.
-    @usableFromInline
+    @inlinable
     func removeAll(of pid: PID) -> [(Key, Entry)] {
         lock.withWriteLock { () -> [(Key, Entry)] in
             guard let owned = owners.removeValue(forKey: pid) else { return [] }
@@ -272,16 +309,16 @@ final class RegistryPartition<Key: Hashable & Sendable, Value: Sendable>: Proces
         }
     }
 
-    // MARK: - ProcessExitHook
+    // MARK: - Exit hook
 
-    @usableFromInline
+    @inlinable
     func processExiting(_ pid: PID, reason: ExitReason) {
         let removed = removeAll(of: pid)
         guard shared.hasListeners else { return }
         shared.notify(removed.map { .unregistered(key: $0.0, pid: pid, cause: .processExited(reason)) })
     }
 
-    @usableFromInline
+    @inlinable
     func names(of pid: PID) -> [String] {
         keys(of: pid).map { "\(shared.name)/\($0)" }
     }
