@@ -32,7 +32,7 @@ final class ServerProcess<Server: GenServer>: ProcessCore, @unchecked Sendable {
     }
 
     @usableFromInline
-    override var behaviourName: String { String(describing: Server.self) }
+    override var behaviourName: String { TypeName.of(Server.self) }
 
     @usableFromInline
     override func startActivation(generation: UInt64, inline: Bool) {
@@ -134,7 +134,9 @@ final class ServerProcess<Server: GenServer>: ProcessCore, @unchecked Sendable {
         guard let (slot, waiters) = acknowledged else { return false }
         slot.complete(.success(.started))
         for waiter in waiters { waiter.resolve(true) }
-        runtime.events.publish(.started(pid, parent: parent, behaviour: behaviourName))
+        if runtime.events.hasSubscribers {
+            runtime.events.publish(.started(pid, parent: parent, behaviour: behaviourName))
+        }
         return true
     }
 

@@ -55,7 +55,7 @@ public struct ServerRef<Server: GenServer>: Sendable, CustomStringConvertible {
         }
         guard let core = found else { throw .noProcess(target: description) }
         guard let server = core as? ServerProcess<Server> else {
-            throw .wrongServerType(target: description, expected: String(describing: Server.self))
+            throw .wrongServerType(target: description, expected: TypeName.of(Server.self))
         }
         return server
     }

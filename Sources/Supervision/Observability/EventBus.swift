@@ -10,7 +10,8 @@ public final class EventBus: Sendable {
 
     private let clock: any SupervisionClock
     private let subscribers = Mutex<[(id: UInt64, continuation: Continuation)]>([])
-    private let subscriberCount = Atomic<Int>(0)
+    @usableFromInline
+    let subscriberCount = Atomic<Int>(0)
     private let nextID = Atomic<UInt64>(0)
     private let dropped = Atomic<Int>(0)
 
@@ -45,6 +46,7 @@ public final class EventBus: Sendable {
     public var droppedCount: Int { dropped.load(ordering: .relaxed) }
 
     /// Whether anyone is subscribed.
+    @inlinable
     public var hasSubscribers: Bool { subscriberCount.load(ordering: .acquiring) > 0 }
 
     @usableFromInline

@@ -26,7 +26,9 @@ final class TaskProcess: ProcessCore, @unchecked Sendable {
             }
         }
         adopt(task, generation: nil)
-        runtime.events.publish(.started(pid, parent: parent, behaviour: behaviourName))
+        if runtime.events.hasSubscribers {
+            runtime.events.publish(.started(pid, parent: parent, behaviour: behaviourName))
+        }
     }
 
     /// Removes and returns the first message accepted by `predicate`, waiting for one

@@ -1,13 +1,21 @@
 /// Stops a child the way OTP's supervisor does: unlink it (so no `EXIT` for it reaches
-/// the supervisor), watch it, signal it according to its ``ShutdownPolicy``, wait, and
-/// kill it if it outlives its timeout.
+/// the supervisor), signal it according to its ``ShutdownPolicy``, wait for it to exit,
+/// and kill it if it outlives its timeout.
+///
+/// A child that does not trap exits dies inside the signal (as does one that is
+/// killed): then there is nothing to wait for, and no monitor is set.
 enum ChildShutdown {
-    /// Watches, unlinks and signals `child` (OTP's order: monitor, then unlink, so the
-    /// exit reason is never lost). Returns the watch to await with
-    /// ``finish(_:policy:deadline:clock:)``.
-    static func begin(_ child: PID, supervisor: ProcessCore, policy: ShutdownPolicy) -> ExitWatch {
-        let watch = Process.watch(child)
-        guard let core = child.core else { return watch }
+    /// A child being stopped: either already dead, or watched until it exits.
+    struct Stopping {
+        let child: PID
+        let watch: ExitWatch?
+        let policy: ShutdownPolicy
+    }
+
+    /// Unlinks and signals `child`; watches it only if it survived the signal (it
+    /// traps exits and is running its `terminate`).
+    static func begin(_ child: PID, supervisor: ProcessCore, policy: ShutdownPolicy) -> Stopping {
+        guard let core = child.core else { return Stopping(child: child, watch: nil, policy: policy) }
         ProcessCore.unlink(supervisor, core)
         switch policy {
         case .brutalKill:
@@ -15,31 +23,27 @@ enum ChildShutdown {
         case .timeout, .infinity:
             core.receiveExitSignal(from: supervisor.pid, reason: .shutdown)
         }
-        return watch
+        guard core.isAlive else { return Stopping(child: child, watch: nil, policy: policy) }
+        // Still alive: it handles the signal as a message. A watch set after it died
+        // fires at once, so nothing is missed.
+        return Stopping(child: child, watch: Process.watch(child), policy: policy)
     }
 
-    /// Waits for the child signalled by ``begin(_:supervisor:policy:)`` to exit, killing
-    /// it once `deadline` passes (timeout policies only). Returns its exit reason.
+    /// Waits for a child signalled by ``begin(_:supervisor:policy:)`` to exit, killing it
+    /// once `deadline` passes (timeout policies only).
     nonisolated(nonsending)
-    static func finish(
-        _ watch: ExitWatch, policy: ShutdownPolicy, deadline: Timestamp, clock: any SupervisionClock
-    ) async -> ExitReason {
-        let reason: ExitReason
-        switch policy {
+    static func finish(_ stopping: Stopping, deadline: Timestamp, clock: any SupervisionClock) async {
+        guard let watch = stopping.watch else { return }
+        switch stopping.policy {
         case .brutalKill, .infinity:
-            reason = await watch.reason
+            _ = await watch.reason
         case .timeout:
             let remaining = deadline - clock.now()
-            if remaining > .zero, let exited = await watch.reason(timeout: .after(remaining)) {
-                reason = exited
-            } else if let exited = watch.exitReason {
-                reason = exited
-            } else {
-                watch.pid.core?.terminate(.killed)
-                reason = await watch.reason
-            }
+            if remaining > .zero, await watch.reason(timeout: .after(remaining)) != nil { return }
+            if watch.exitReason != nil { return }
+            watch.pid.core?.terminate(.killed)
+            _ = await watch.reason
         }
-        return reason
     }
 
     /// The deadline of a shutdown begun at `now`.
@@ -48,13 +52,13 @@ enum ChildShutdown {
         return .distantFuture
     }
 
-    /// Stops one child and waits for it.
-    @discardableResult
+    /// Stops one child and waits until it is dead.
     nonisolated(nonsending)
-    static func run(_ child: PID, supervisor: ProcessCore, policy: ShutdownPolicy) async -> ExitReason {
+    static func run(_ child: PID, supervisor: ProcessCore, policy: ShutdownPolicy) async {
         let clock = supervisor.runtime.clock
-        let deadline = deadline(for: policy, from: clock.now())
-        let watch = begin(child, supervisor: supervisor, policy: policy)
-        return await finish(watch, policy: policy, deadline: deadline, clock: clock)
+        let stopping = begin(child, supervisor: supervisor, policy: policy)
+        guard stopping.watch != nil else { return }
+        // Measured from the signal: a trapping child gets its full timeout to terminate.
+        await finish(stopping, deadline: deadline(for: policy, from: clock.now()), clock: clock)
     }
 }

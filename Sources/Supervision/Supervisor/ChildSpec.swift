@@ -89,7 +89,7 @@ public struct ChildSpec: Sendable {
         name: (any ProcessName)? = nil, restart: RestartPolicy = .permanent,
         shutdown: ShutdownPolicy? = nil, startTimeout: Timeout = .infinity
     ) -> ChildSpec {
-        ChildSpec(id: id ?? String(describing: server), restart: restart, shutdown: shutdown, type: .worker) {
+        ChildSpec(id: id ?? TypeName.of(server), restart: restart, shutdown: shutdown, type: .worker) {
             try await Server.startLink(arguments, name: name, timeout: startTimeout).startedPID
         }
     }

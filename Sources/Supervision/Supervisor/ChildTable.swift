@@ -7,11 +7,18 @@ import Synchronization
 /// supervisor process). Exits and restarts are handled by the supervisor process, which
 /// traps exits; the table keeps both views consistent under one lock.
 final class ChildTable: Sendable {
-    struct Child {
-        var spec: ChildSpec
+    /// One child. A reference, so that the table's dictionaries hold one word per
+    /// child and stay cheap to grow at a million children. Guarded by the table's lock.
+    final class Child: @unchecked Sendable {
+        let spec: ChildSpec
         var restarts = 0
         var lastPID: PID?
         var startedAt: Timestamp
+
+        init(spec: ChildSpec, startedAt: Timestamp) {
+            self.spec = spec
+            self.startedAt = startedAt
+        }
     }
 
     enum Status { case running, stopping }
@@ -86,7 +93,7 @@ final class ChildTable: Sendable {
     /// intensity.
     func childExited(_ pid: PID, reason: ExitReason, now: Timestamp) -> ExitDecision {
         state.withLock { state -> ExitDecision in
-            guard var child = state.children.removeValue(forKey: pid) else {
+            guard let child = state.children.removeValue(forKey: pid) else {
                 guard state.pendingStarts > 0 else { return .notAChild }
                 state.earlyExits[pid] = reason
                 return .ignore
@@ -123,7 +130,7 @@ final class ChildTable: Sendable {
     /// supervisor is stopping (the caller must stop the new child).
     func restarted(ticket: UInt64, as pid: PID, now: Timestamp) -> Int? {
         state.withLock { state -> Int? in
-            guard state.status == .running, var child = state.restarting.removeValue(forKey: ticket) else { return nil }
+            guard state.status == .running, let child = state.restarting.removeValue(forKey: ticket) else { return nil }
             child.restarts += 1
             child.startedAt = now
             state.children[pid] = child

@@ -110,16 +110,15 @@ struct DynamicSupervisorServer: GenServer {
         let children = table.beginStopping()
         let clock = me.runtime.clock
         let now = clock.now()
-        // Signal every child first, then wait for them: they stop concurrently.
-        var stopping: [(ExitWatch, ShutdownPolicy, Timestamp)] = []
-        stopping.reserveCapacity(children.count)
+        // Signal every child first, then wait for those still alive: they stop
+        // concurrently, and all their timeouts run from the same instant.
+        var stopping: [ChildShutdown.Stopping] = []
         for (pid, child) in children {
-            let policy = child.spec.shutdown
-            stopping.append((ChildShutdown.begin(pid, supervisor: me, policy: policy), policy,
-                             ChildShutdown.deadline(for: policy, from: now)))
+            let begun = ChildShutdown.begin(pid, supervisor: me, policy: child.spec.shutdown)
+            if begun.watch != nil { stopping.append(begun) }
         }
-        for (watch, policy, deadline) in stopping {
-            _ = await ChildShutdown.finish(watch, policy: policy, deadline: deadline, clock: clock)
+        for child in stopping {
+            await ChildShutdown.finish(child, deadline: ChildShutdown.deadline(for: child.policy, from: now), clock: clock)
         }
         me.runtime.events.publish(.supervisorShutdown(me.pid, reason: reason))
     }
