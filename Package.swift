@@ -14,6 +14,8 @@ let package = Package(
         .library(name: "Supervision", targets: ["Supervision"]),
         .library(name: "WorkerRegistry", targets: ["WorkerRegistry"]),
         .library(name: "WorkerRegistryTesting", targets: ["WorkerRegistryTesting"]),
+
+        .executable(name: "pooltui", targets: ["PoolTUI"]),
         .executable(name: "pool-bench", targets: ["PoolBench"]),
     ],
     dependencies: [
@@ -47,6 +49,35 @@ let package = Package(
             name: "WorkerRegistryTesting",
             dependencies: [
                 "WorkerRegistry", "Supervision",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "PoolDashboard",
+            dependencies: [
+                "Supervision", "WorkerRegistry",
+                .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "PoolDashboardTests",
+            dependencies: ["PoolDashboard", "Supervision", "WorkerRegistry"],
+            swiftSettings: strict
+        ),
+        // No pkgConfig: its -D flags are dropped by SwiftPM (with a warning) and the shim
+        // defines what it needs; the module map links ncursesw and tinfo.
+        .systemLibrary(
+            name: "CNCursesW",
+            providers: [.apt(["libncursesw5-dev"])]
+        ),
+        .executableTarget(
+            name: "PoolTUI",
+            dependencies: [
+                "PoolDashboard", "Supervision", "WorkerRegistry", "CNCursesW",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict

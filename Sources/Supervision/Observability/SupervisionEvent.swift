@@ -6,6 +6,12 @@ public struct SupervisionEvent: Sendable, CustomStringConvertible {
     /// What happened.
     public let kind: Kind
 
+    /// An event (the runtime makes these; tests and tools that replay events may too).
+    public init(time: Timestamp, kind: Kind) {
+        self.time = time
+        self.kind = kind
+    }
+
     /// The kinds of lifecycle events.
     public enum Kind: Sendable {
         /// A process finished `initialize` (or was spawned) and is running.

@@ -1,0 +1,46 @@
+import Supervision
+
+/// How the built-in demo runs: its size, restart policy and load.
+public struct DemoOptions: Sendable {
+    /// Workers started at once.
+    public var workers: Int
+    /// The pool's restart policy.
+    public var restart: RestartPolicy
+    /// The pool supervisor's restart intensity.
+    public var maxRestarts: Int
+    public var period: Duration
+    /// Worker crashes the load generator causes per second.
+    public var crashRate: Double
+    /// `lookupOrStart` calls the load generator makes per second.
+    public var lookupRate: Double
+    /// Seeds the load generator's choices.
+    public var seed: UInt64
+
+    public init(
+        workers: Int = 300, restart: RestartPolicy = .permanent, maxRestarts: Int = 3,
+        period: Duration = .seconds(5), crashRate: Double = 0.2, lookupRate: Double = 200, seed: UInt64 = 1
+    ) {
+        self.workers = workers
+        self.restart = restart
+        self.maxRestarts = maxRestarts
+        self.period = period
+        self.crashRate = crashRate
+        self.lookupRate = lookupRate
+        self.seed = seed
+    }
+
+    /// Ids are drawn from a space a fifth larger than the initial workers, so that
+    /// lookups sometimes start new ones.
+    public var idSpace: Int { max(workers + workers / 5, workers + 10) }
+
+    /// The phone number of worker `index`.
+    public static func number(_ index: Int) -> String {
+        let digits = String(index)
+        return "+1-555-" + String(repeating: "0", count: max(0, 7 - digits.count)) + digits
+    }
+
+    /// The registered value of a worker: its plan.
+    public static func plan(_ index: Int) -> String {
+        ["basic", "pro", "team", "enterprise"][index % 4] + " · region " + ["eu", "us", "ap"][index % 3]
+    }
+}

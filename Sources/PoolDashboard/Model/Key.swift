@@ -1,0 +1,48 @@
+/// A key press as the dashboard understands it, independent of the terminal library.
+public enum Key: Sendable, Hashable, CustomStringConvertible {
+    /// A printable character (typed text and single-letter commands).
+    case character(Character)
+    case up, down, pageUp, pageDown, home, end
+    case enter, escape, backspace, tab
+    /// Function keys F1–F12.
+    case function(Int)
+    /// Ctrl-C.
+    case interrupt
+    /// The terminal changed size.
+    case resize(columns: Int, rows: Int)
+
+    public var description: String {
+        switch self {
+        case .character(let character): return "'\(character)'"
+        case .up: return "↑"
+        case .down: return "↓"
+        case .pageUp: return "PgUp"
+        case .pageDown: return "PgDn"
+        case .home: return "Home"
+        case .end: return "End"
+        case .enter: return "Enter"
+        case .escape: return "Esc"
+        case .backspace: return "Backspace"
+        case .tab: return "Tab"
+        case .function(let number): return "F\(number)"
+        case .interrupt: return "^C"
+        case .resize(let columns, let rows): return "resize(\(columns)x\(rows))"
+        }
+    }
+}
+
+/// What a key asks the dashboard's runtime side to do.
+public enum Command: Sendable, Equatable {
+    /// Stop the worker gracefully (its supervisor's shutdown policy).
+    case stop(id: String)
+    /// Kill the worker (untrappable).
+    case kill(id: String)
+    /// Make the worker crash with an error.
+    case crash(id: String)
+    /// `lookupOrStart` the id.
+    case lookupOrStart(id: String)
+    /// Set a registry meta entry.
+    case putMeta(key: String, value: String)
+    /// Leave the dashboard.
+    case quit
+}

@@ -1,0 +1,46 @@
+/// One screenful: lines of exactly `columns` columns, each with a style. The terminal
+/// layer draws it (only the lines that changed); tests and `pooltui snapshot` read it
+/// as text.
+public struct Frame: Sendable, Equatable {
+    /// How a line is drawn.
+    public enum Style: Sendable, Equatable {
+        case plain
+        /// The title bar.
+        case title
+        /// Section and column headers.
+        case header
+        /// The selected table row.
+        case selected
+        /// A dead worker's row, shown for a moment.
+        case tombstone
+        /// A worker that was restarted recently.
+        case restarted
+        /// An event log line.
+        case log(DashboardState.LogEntry.Kind)
+        /// The key bar and prompts.
+        case status
+        /// Help, detail and tree overlays.
+        case overlay
+        /// Warnings (terminal too small).
+        case warning
+    }
+
+    public struct Line: Sendable, Equatable {
+        /// Escaped text, exactly ``Frame/columns`` columns wide.
+        public var text: String
+        public var style: Style
+    }
+
+    public var columns: Int
+    public var rows: Int
+    public var lines: [Line]
+
+    /// The frame as plain text, one line per row, trailing spaces removed.
+    public var text: String {
+        lines.map { line in
+            var text = line.text
+            while text.last == " " { text.removeLast() }
+            return text
+        }.joined(separator: "\n")
+    }
+}
