@@ -2,7 +2,7 @@
 import Supervision
 import Testing
 
-@Suite("Dashboard behaviour people rely on")
+@Suite("Dashboard behaviour people rely on", .timeLimit(.minutes(2)))
 struct DashboardBehaviourTests {
     let builder = FrameBuilder()
 

@@ -2,7 +2,7 @@
 import Supervision
 import Testing
 
-@Suite("Dashboard keys: what each key does to the model")
+@Suite("Dashboard keys: what each key does to the model", .timeLimit(.minutes(2)))
 struct DashboardKeyTests {
     @Test("↑ ↓ j k move the selection; it starts on the first row")
     func arrows() {

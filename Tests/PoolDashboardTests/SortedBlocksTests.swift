@@ -1,7 +1,7 @@
 @testable import PoolDashboard
 import Testing
 
-@Suite("SortedBlocks: an ordered multiset with positional access")
+@Suite("SortedBlocks: an ordered multiset with positional access", .timeLimit(.minutes(2)))
 struct SortedBlocksTests {
     @Test("random inserts and removes agree with a sorted array at every step", arguments: [1, 2, 3, 4])
     func agreesWithSortedArray(seed: UInt64) {

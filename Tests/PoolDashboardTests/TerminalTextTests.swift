@@ -1,7 +1,7 @@
 @testable import PoolDashboard
 import Testing
 
-@Suite("Terminal text: escaping, widths, fitting")
+@Suite("Terminal text: escaping, widths, fitting", .timeLimit(.minutes(2)))
 struct TerminalTextTests {
     @Test("control characters and escape sequences are shown escaped, never raw")
     func escaping() {

@@ -18,7 +18,7 @@ final class ProbeTimer: ScheduledTimer, Sendable {
     func fire() { fired.record(name) }
 }
 
-@Suite("Clocks and restart intensity")
+@Suite("Clocks and restart intensity", .timeLimit(.minutes(2)))
 struct ClockTests {
     @Test("a manual clock fires due timers in deadline order, then arming order, and only when advanced")
     func manualClockOrder() {
@@ -123,7 +123,7 @@ struct ClockTests {
     }
 }
 
-@Suite("Observability: events and snapshots")
+@Suite("Observability: events and snapshots", .timeLimit(.minutes(2)))
 struct ObservabilityTests {
     @Test("events carry start and exit, in order, for every process of the runtime")
     func lifecycleEvents() async throws {

@@ -1,7 +1,7 @@
 import Supervision
 import Testing
 
-@Suite("GenServer: start, calls, casts, stop")
+@Suite("GenServer: start, calls, casts, stop", .timeLimit(.minutes(2)))
 struct GenServerTests {
     let runtime = quietRuntime()
 

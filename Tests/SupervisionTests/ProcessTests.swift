@@ -1,7 +1,7 @@
 import Supervision
 import Testing
 
-@Suite("Processes: pids, mailboxes, exit signals, links, monitors")
+@Suite("Processes: pids, mailboxes, exit signals, links, monitors", .timeLimit(.minutes(2)))
 struct ProcessTests {
     let runtime = quietRuntime()
 

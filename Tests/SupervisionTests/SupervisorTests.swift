@@ -1,7 +1,7 @@
 import Supervision
 import Testing
 
-@Suite("Supervisor: strategies, restart policies, management, intensity")
+@Suite("Supervisor: strategies, restart policies, management, intensity", .timeLimit(.minutes(2)))
 struct SupervisorTests {
     let runtime = quietRuntime()
 

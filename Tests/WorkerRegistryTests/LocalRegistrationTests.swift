@@ -2,7 +2,7 @@ import Testing
 import WorkerRegistry
 import WorkerRegistryTesting
 
-@Suite("LocalRegistration passes the registration adapter conformance suite")
+@Suite("LocalRegistration passes the registration adapter conformance suite", .timeLimit(.minutes(2)))
 struct LocalRegistrationTests {
     @Test(arguments: RegistrationAdapterConformance.checks(for: { LocalRegistration<String>() }))
     func conformance(_ check: RegistrationAdapterConformance.Check) async throws {

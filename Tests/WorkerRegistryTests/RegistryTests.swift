@@ -2,7 +2,7 @@ import Supervision
 import Testing
 import WorkerRegistry
 
-@Suite("Registry: OTP's Registry, with cleanup as part of death")
+@Suite("Registry: OTP's Registry, with cleanup as part of death", .timeLimit(.minutes(2)))
 struct RegistryTests {
     let runtime = quietRuntime()
 

@@ -3,7 +3,7 @@ import Testing
 import WorkerRegistry
 
 /// gen_registry's own suite, case by case, plus what this pool promises beyond it.
-@Suite("WorkerPool: gen_registry in Swift")
+@Suite("WorkerPool: gen_registry in Swift", .timeLimit(.minutes(2)))
 struct WorkerPoolTests {
     let runtime = quietRuntime()
 
