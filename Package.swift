@@ -85,7 +85,7 @@ let package = Package(
         .executableTarget(
             name: "PoolBench",
             dependencies: [
-                "Supervision", "WorkerRegistry", "CPlatform",
+                "Supervision", "WorkerRegistry", "PoolDashboard", "CPlatform",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -59,6 +59,7 @@ struct PoolBench: AsyncParsableCommand {
         try await section("idle", "8 idle process memory") { try await idleSection(reporter, sizes, runtime) }
         try await section("extra", "extra: DynamicSupervisor.stop cost") { try await shutdownSection(reporter, sizes, runtime) }
         try await section("soak", "soak: start/kill cycles") { try await soakSection(reporter, sizes, runtime) }
+        try await section("dashboard", "dashboard at scale") { try await dashboardSection(reporter, sizes, runtime) }
         reporter.info("total wall time \(String(format3: Double(now() - started) / 1e9)) s")
         if !reporter.failed.isEmpty {
             reporter.info("FAILED checks: \(reporter.failed.count)")

@@ -59,6 +59,29 @@ struct DashboardKeyTests {
         #expect(state.mode == .normal && state.filter.isEmpty && state.tableCount == 30, "Esc in the prompt clears")
     }
 
+    @Test("a filter narrowed as you type shows what a fresh filter shows, in any order, and takes in rows that arrive later")
+    func filterNarrowing() {
+        let keys = ["東京-1", "東京-2", "zürich-1", "zurich-1", "☎️-12", "+1-555-1212", "+1-555-2121", "x"]
+        var state = DashboardState.with(keys)
+        for order in SortOrder.allCases {
+            while state.sort != order { _ = state.press(.character("o")) }
+            for text in ["東", "東京", "東京-2", "ü", "zü", "1", "12", "121", "☎️", "-5"] {
+                var typed = state
+                _ = typed.press(.character("/"))
+                _ = typed.type(text)
+                let expected = state.tableIDs().filter { Array($0.utf8).contains(Array(text.utf8)) }
+                #expect(typed.tableIDs() == expected, "\(text) sorted by \(order)")
+            }
+        }
+        _ = state.press(.character("/"))
+        _ = state.type("555")
+        _ = state.press(.enter)
+        let pids = Pids.make(2)
+        state.apply(.registered(id: "+1-555-0000", pid: pids[0], value: "v", at: .zero + .seconds(99)))
+        state.apply(.registered(id: "+1-444-0000", pid: pids[1], value: "v", at: .zero + .seconds(99)))
+        #expect(Set(state.tableIDs()) == ["+1-555-1212", "+1-555-2121", "+1-555-0000"])
+    }
+
     @Test("o cycles the sort: key, uptime, restarts, state")
     func sortCycle() {
         var state = DashboardState.with(ids(1...3))

@@ -12,7 +12,7 @@ struct WorkerIndex: Sendable {
     private(set) var pids: [PID: String] = [:]
 
     /// The filtered view: the rows whose key contains `filter`, in `order`.
-    private var filtered: (filter: String, order: SortOrder, rows: SortedBlocks<OrderKey>)?
+    private var filtered: (filter: String, matcher: KeyFilter, order: SortOrder, rows: SortedBlocks<OrderKey>)?
 
     init() {
         for order in SortOrder.allCases { orders[order] = SortedBlocks() }
@@ -30,8 +30,8 @@ struct WorkerIndex: Sendable {
         rows[row.id] = row
         pids[row.pid] = row.id
         for order in SortOrder.allCases { orders[order]!.insert(OrderKey(row, order)) }
-        if let view = filtered, Self.matches(row.id, view.filter) {
-            filtered!.rows.insert(OrderKey(row, view.order))
+        if let (order, matches) = filtered.map({ ($0.order, $0.matcher.matches(row.id)) }), matches {
+            filtered!.rows.insert(OrderKey(row, order))
         }
     }
 
@@ -44,30 +44,39 @@ struct WorkerIndex: Sendable {
     private mutating func detach(_ row: WorkerRow) {
         if pids[row.pid] == row.id { pids[row.pid] = nil }
         for order in SortOrder.allCases { orders[order]!.remove(OrderKey(row, order)) }
-        if let view = filtered, Self.matches(row.id, view.filter) {
-            filtered!.rows.remove(OrderKey(row, view.order))
+        if let (order, matches) = filtered.map({ ($0.order, $0.matcher.matches(row.id)) }), matches {
+            filtered!.rows.remove(OrderKey(row, order))
         }
-    }
-
-    static func matches(_ id: String, _ filter: String) -> Bool {
-        filter.isEmpty || id.contains(filter)
     }
 
     // MARK: - Views
 
-    /// Makes `filter` and `order` the current view. Building a filtered view scans the
-    /// rows once, in order: O(n).
+    /// Makes `filter` and `order` the current view.
+    ///
+    /// A new view scans the rows once, in order: O(n) byte comparisons. Typing one more
+    /// character narrows the current view instead, scanning only its rows: O(m).
     mutating func select(filter: String, order: SortOrder) {
         if filter.isEmpty {
             filtered = nil
             return
         }
-        if let view = filtered, view.filter == filter, view.order == order { return }
+        let matcher = KeyFilter(filter)
         var matching: [OrderKey] = []
-        orders[order]!.forEach { key in
-            if Self.matches(key.id, filter) { matching.append(key) }
+        if let view = filtered, view.order == order {
+            if view.filter == filter { return }
+            if view.matcher.matches(filter) {
+                // Every row matching the longer filter matches the shorter one.
+                view.rows.forEach { key in
+                    if matcher.matches(key.id) { matching.append(key) }
+                }
+                filtered = (filter, matcher, order, SortedBlocks(sorted: matching))
+                return
+            }
         }
-        filtered = (filter, order, SortedBlocks(sorted: matching))
+        orders[order]!.forEach { key in
+            if matcher.matches(key.id) { matching.append(key) }
+        }
+        filtered = (filter, matcher, order, SortedBlocks(sorted: matching))
     }
 
     /// The number of rows in the view.
