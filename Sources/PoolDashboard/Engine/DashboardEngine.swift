@@ -102,7 +102,10 @@ public final class DashboardEngine: Sendable {
             guard let pid = pool.lookup(id) else { return note("KILL \(TerminalText.escaped(id)): not running", .error) }
             note("KILL \(TerminalText.escaped(id)) \(pid) (brutal)", .kill)
             Process.exit(pid, .kill)
-            note("kill returned: \(pid) dead, \(TerminalText.escaped(id)) \(pool.lookup(id) == nil ? "gone from the registry" : "still registered?!")", .kill)
+            // The id may already be back, under the pid of its restart.
+            let holder = pool.lookup(id)
+            let registry = holder == pid ? "still registered?!" : holder.map { "gone from the registry (id now held by \($0))" } ?? "gone from the registry"
+            note("kill returned: \(pid) dead, \(TerminalText.escaped(id)) \(registry)", .kill)
         case .crash(let id):
             guard let pid = pool.lookup(id) else { return note("CRASH \(TerminalText.escaped(id)): not running", .error) }
             note("CRASH \(TerminalText.escaped(id)) \(pid) (told to fail)", .crash)
