@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "Supervision", targets: ["Supervision"]),
         .library(name: "WorkerRegistry", targets: ["WorkerRegistry"]),
         .library(name: "WorkerRegistryTesting", targets: ["WorkerRegistryTesting"]),
+        .library(name: "SupervisionTesting", targets: ["SupervisionTesting"]),
 
         .executable(name: "pooltui", targets: ["PoolTUI"]),
         .executable(name: "pool-bench", targets: ["PoolBench"]),
@@ -43,6 +44,14 @@ let package = Package(
         .target(
             name: "WorkerRegistry",
             dependencies: ["Supervision", "ScalableLocks"],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "SupervisionTesting",
+            dependencies: [
+                "Supervision", "WorkerRegistry",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strict
         ),
         .target(
@@ -76,7 +85,7 @@ let package = Package(
         .executableTarget(
             name: "PoolTUI",
             dependencies: [
-                "PoolDashboard", "Supervision", "WorkerRegistry", "CNCursesW",
+                "PoolDashboard", "Supervision", "SupervisionTesting", "WorkerRegistry", "CNCursesW",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -102,6 +111,11 @@ let package = Package(
         .testTarget(
             name: "SupervisionTests",
             dependencies: ["Supervision"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "SupervisionTestingTests",
+            dependencies: ["SupervisionTesting", "Supervision", "WorkerRegistry"],
             swiftSettings: strict
         ),
     ],

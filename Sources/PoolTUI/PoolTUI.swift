@@ -11,6 +11,6 @@ struct PoolTUI: AsyncParsableCommand {
             dynamic supervisor of phone-line workers and a load generator — and shows it live.
             Press ? in the dashboard for its keys.
             """,
-        subcommands: [Dashboard.self, Snapshot.self],
+        subcommands: [Dashboard.self, Snapshot.self, Simulate.self],
         defaultSubcommand: Dashboard.self)
 }

@@ -25,6 +25,10 @@ public final class Runtime: Sendable {
     /// directly on the caller's thread until its first suspension, instead of
     /// scheduling it. Off when an executor is given, so that it decides every job.
     let runsInline: Bool
+    /// The executor again when it confines the runtime's work (a lockstep scheduler):
+    /// told of every spawn, delivery and exit, so that work from elsewhere is caught.
+    @usableFromInline
+    let confinement: (any ConfiningExecutor)?
 
     let counters = Counters()
 
@@ -48,6 +52,7 @@ public final class Runtime: Sendable {
         self.events = EventBus(clock: clock)
         self.executor = executor
         self.runsInline = executor == nil
+        self.confinement = executor as? any ConfiningExecutor
         self.logger = logger
         self.label = label
     }
@@ -111,4 +116,15 @@ enum ProcessContext {
     /// Inline activations nest at most this deep on one thread's stack before falling
     /// back to scheduling.
     static let maxInlineDepth: Int32 = 4
+}
+
+/// A task executor that must run all of a runtime's work itself — a deterministic
+/// scheduler such as `SupervisionTesting`'s lockstep executor.
+///
+/// A runtime created with such an executor calls ``checkConfinement(_:)`` whenever one of
+/// its processes is created, is sent a message or exits, so the executor can tell work
+/// that escaped it (a plain `Task {}`, a real sleep, another thread) from its own.
+public protocol ConfiningExecutor: TaskExecutor {
+    /// Called on the thread that performs `operation` (`"spawn"`, `"deliver"`, `"exit"`).
+    func checkConfinement(_ operation: StaticString)
 }

@@ -14,6 +14,7 @@ public final class EventBus: Sendable {
     let subscriberCount = Atomic<Int>(0)
     private let nextID = Atomic<UInt64>(0)
     private let dropped = Atomic<Int>(0)
+    private let observers = Mutex<[@Sendable (SupervisionEvent) -> Void]>([])
 
     init(clock: any SupervisionClock) {
         self.clock = clock
@@ -42,6 +43,15 @@ public final class EventBus: Sendable {
         if removed { subscriberCount.subtract(1, ordering: .releasing) }
     }
 
+    /// Calls `observer` with every event published from now on, synchronously, on the
+    /// publishing thread and inside the operation that publishes it — for deterministic
+    /// tools such as a lockstep scheduler's trace. The observer must be quick and must not
+    /// block or call back into the runtime. It stays for the life of the bus.
+    public func observe(_ observer: @escaping @Sendable (SupervisionEvent) -> Void) {
+        observers.withLock { $0.append(observer) }
+        subscriberCount.add(1, ordering: .releasing)
+    }
+
     /// Events dropped because a subscriber's buffer was full.
     public var droppedCount: Int { dropped.load(ordering: .relaxed) }
 
@@ -53,6 +63,7 @@ public final class EventBus: Sendable {
     func publish(_ kind: SupervisionEvent.Kind) {
         guard subscriberCount.load(ordering: .acquiring) > 0 else { return }
         let event = SupervisionEvent(time: clock.now(), kind: kind)
+        for observer in observers.withLock({ $0 }) { observer(event) }
         let current = subscribers.withLock { $0 }
         for subscriber in current {
             if case .dropped = subscriber.continuation.yield(event) {

@@ -89,6 +89,7 @@ class ProcessCore: @unchecked Sendable {
 
     @usableFromInline
     init(runtime: Runtime, parent: PID?, usesActivations: Bool) {
+        runtime.confinement?.checkConfinement("spawn")
         self.serial = PIDAllocator.allocate()
         self.runtime = runtime
         self.parent = parent
@@ -171,6 +172,7 @@ class ProcessCore: @unchecked Sendable {
     ///   idle server may handle it on the sender's thread before this returns.
     @usableFromInline @discardableResult
     final func deliver(_ envelope: Envelope, inline: Bool = false) -> Bool {
+        runtime.confinement?.checkConfinement("deliver")
         let wake = state.withLock { state -> Wake? in
             guard state.status == .alive else { return nil }
             return enqueueLocked(&state, envelope)
@@ -201,6 +203,7 @@ class ProcessCore: @unchecked Sendable {
     /// Linked processes that die of it die before this returns too.
     @usableFromInline
     final func terminate(_ reason: ExitReason) {
+        runtime.confinement?.checkConfinement("exit")
         var work: [(ProcessCore, ExitReason)] = [(self, reason.asExitReason)]
         while let (core, reason) = work.popLast() {
             core.exitNow(reason, propagating: &work)

@@ -38,6 +38,9 @@ public final class WorkerPool<Worker: GenServer, ID: Hashable & Sendable, Value:
         public var maxChildren: Int?
         /// Partitions of the pool's registry.
         public var partitions: Int
+        /// Deliberate bugs, for showing that lockstep exploration finds them. Never set
+        /// outside such tests.
+        @_spi(Faults) public var faults: Faults = []
 
         public init(
             restart: RestartPolicy = .temporary, shutdown: ShutdownPolicy = .timeout(.seconds(5)),
@@ -50,6 +53,19 @@ public final class WorkerPool<Worker: GenServer, ID: Hashable & Sendable, Value:
             self.maxChildren = maxChildren
             self.partitions = partitions
         }
+    }
+
+    /// Deliberate bugs a test can switch on (`@_spi(Faults) import WorkerRegistry`).
+    @_spi(Faults)
+    public struct Faults: OptionSet, Sendable {
+        public let rawValue: Int
+        public init(rawValue: Int) { self.rawValue = rawValue }
+
+        /// `lookupOrStart` returns the worker holding the id without waiting for its
+        /// start to complete: the re-check that the holder did start is dropped, so a
+        /// racing caller can get a worker that is still initializing, or one whose start
+        /// then fails.
+        public static var skipStartedRecheck: Faults { Faults(rawValue: 1) }
     }
 
     /// The outcome of ``stop(_:)``.
@@ -179,6 +195,10 @@ public final class WorkerPool<Worker: GenServer, ID: Hashable & Sendable, Value:
                 case .ignored: throw StartError.ignored
                 }
             } catch .alreadyStarted(let holder) {
+                if options.faults.contains(.skipStartedRecheck) {
+                    if reuseExisting { return holder }
+                    throw .alreadyStarted(holder)
+                }
                 if await Process.awaitStarted(holder) {
                     if reuseExisting { return holder }
                     throw .alreadyStarted(holder)

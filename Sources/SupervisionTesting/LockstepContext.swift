@@ -1,0 +1,95 @@
+import Supervision
+import Synchronization
+
+/// What a scenario sees of its lockstep run: the simulated runtime, seeded randomness,
+/// the step budget, and ways to record facts, check properties and add invariants.
+public final class LockstepContext: Sendable {
+    /// The runtime every process of the scenario must belong to (it is also
+    /// `Runtime.current` inside the scenario).
+    public let runtime: Runtime
+    /// The run's seed.
+    public let seed: UInt64
+    /// The run's virtual clock.
+    public let clock: ManualClock
+
+    let trace: Trace
+    private let random: Mutex<SeededGenerator>
+    private let stopRequested = Atomic<Bool>(false)
+    private let state = Mutex<(invariants: [Invariant], failure: String?)>(([], nil))
+
+    init(runtime: Runtime, clock: ManualClock, seed: UInt64, trace: Trace) {
+        self.runtime = runtime
+        self.clock = clock
+        self.seed = seed
+        self.trace = trace
+        // A stream of its own, so that the scenario's choices do not depend on how many
+        // scheduling decisions came before them.
+        random = Mutex(SeededGenerator(seed: seed ^ 0x5DEE_CE66_D1CE_4E5B))
+    }
+
+    /// A seeded random integer in `range` (the same sequence for the same seed).
+    public func random(in range: Range<Int>) -> Int {
+        random.withLock { Int.random(in: range, using: &$0) }
+    }
+
+    /// A seeded random choice with probability `probability`.
+    public func chance(_ probability: Double) -> Bool {
+        random.withLock { Double.random(in: 0..<1, using: &$0) < probability }
+    }
+
+    /// Waits `duration` of the run's virtual time (the clock jumps there once nothing
+    /// else can run).
+    public func sleep(for duration: Duration) async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            clock.schedule(ResumeTimer(continuation), at: clock.now() + duration)
+        }
+    }
+
+    /// Whether the step budget is spent: loops should end and the scenario wind its
+    /// tree down.
+    public var shouldStop: Bool { stopRequested.load(ordering: .relaxed) }
+
+    func requestStop() { stopRequested.store(true, ordering: .relaxed) }
+
+    /// Adds a line to the trace (and so to the digest). Name pids with ``label(_:)``.
+    public func record(_ fact: String) {
+        trace.line(fact, isEvent: false)
+    }
+
+    /// The run-stable name of `pid` (`p1`, `p2` … in order of first appearance).
+    public func label(_ pid: PID) -> String { trace.label(pid) }
+
+    /// Checks a property of the scenario itself; the first failure ends the run as a
+    /// violation of `name`.
+    public func check(_ condition: Bool, _ name: String, _ message: @autoclosure () -> String) {
+        guard !condition else { return }
+        let text = "\(name): \(message())"
+        state.withLock { if $0.failure == nil { $0.failure = text } }
+    }
+
+    /// Adds an invariant, checked after every following step.
+    public func addInvariant(_ invariant: Invariant) {
+        state.withLock { $0.invariants.append(invariant) }
+    }
+
+    var invariants: [Invariant] { state.withLock { $0.invariants } }
+    var failure: String? { state.withLock { $0.failure } }
+}
+
+/// A timer that resumes a waiting task once.
+private final class ResumeTimer: ScheduledTimer, @unchecked Sendable {
+    private let continuation: Mutex<CheckedContinuation<Void, Never>?>
+
+    init(_ continuation: CheckedContinuation<Void, Never>) {
+        self.continuation = Mutex(continuation)
+    }
+
+    func fire() {
+        continuation.withLock { continuation in
+            defer { continuation = nil }
+            return continuation
+        }?.resume()
+    }
+
+    var isSettled: Bool { continuation.withLock { $0 == nil } }
+}

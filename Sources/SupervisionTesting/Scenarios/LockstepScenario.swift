@@ -1,0 +1,246 @@
+@_spi(Faults) import WorkerRegistry
+import Supervision
+
+/// The built-in scenarios of `pooltui simulate` and of the lockstep tests: a
+/// GenRegistry-style pool under a supervision tree, driven by concurrent callers, with
+/// every built-in invariant checked after every step.
+public enum LockstepScenario: String, Sendable, CaseIterable {
+    /// Callers start, stop and kill workers over a few ids, as fast as the schedule lets them.
+    case churn
+    /// Permanent workers crash again and again: restarts, the intensity window in virtual
+    /// time, the pool supervisor giving up and its parent restarting it.
+    case crashStorm = "crash-storm"
+    /// Callers race gen_registry's `start` over the same ids while starts yield and
+    /// sometimes fail: exactly one worker per id, and every caller gets a worker whose
+    /// start completed (its own, or the holder's through `alreadyStarted`).
+    case lookupOrStartRace = "lookup-or-start-race"
+    /// A killer kills workers that are still inside their start, holding their name.
+    case killDuringRegistration = "kill-during-registration"
+
+    /// A deliberate bug to switch on, to show the explorer finds it.
+    public enum Fault: String, Sendable, CaseIterable {
+        /// `lookupOrStart` returns a racing holder without waiting for its start.
+        case skipStartedRecheck = "skip-started-recheck"
+    }
+
+    /// Runs the scenario in a lockstep run.
+    public func run(seed: UInt64, strategy: SchedulingStrategy = .random, steps: Int = 10_000,
+                    faults: Set<Fault> = []) -> LockstepRun {
+        var run = Lockstep.run(seed: seed, strategy: strategy, steps: steps) { context in
+            try await self.body(context, faults: faults)
+        }
+        run.violation?.command = command(seed: seed, strategy: strategy, steps: steps, faults: faults)
+        return run
+    }
+
+    /// Runs the scenario over `seeds`, stopping at the first violation.
+    public func explore(seeds: some Sequence<UInt64>, strategy: SchedulingStrategy = .random,
+                        steps: Int = 2_000, faults: Set<Fault> = []) -> Exploration {
+        var exploration = Exploration()
+        for seed in seeds {
+            let run = run(seed: seed, strategy: strategy, steps: steps, faults: faults)
+            exploration.runs += 1
+            exploration.digests.insert(run.digest)
+            if let violation = run.violation {
+                exploration.failure = violation
+                break
+            }
+        }
+        return exploration
+    }
+
+    /// The command that replays a run exactly.
+    public func command(seed: UInt64, strategy: SchedulingStrategy, steps: Int, faults: Set<Fault>) -> String {
+        var command = "swift run pooltui simulate --scenario \(rawValue) --seed \(seed) --steps \(steps) --strategy \(strategy)"
+        for fault in faults.sorted(by: { $0.rawValue < $1.rawValue }) { command += " --fault \(fault.rawValue)" }
+        return command
+    }
+
+    // MARK: - Bodies
+
+    private func body(_ context: LockstepContext, faults: Set<Fault>) async throws {
+        var options = WorkerPool<SimWorker, Int, Int>.Options(
+            restart: self == .crashStorm ? .permanent : .temporary,
+            shutdown: .brutalKill, maxRestarts: 3, period: .seconds(5))
+        if faults.contains(.skipStartedRecheck) { options.faults.insert(.skipStartedRecheck) }
+        let pool = WorkerPool(SimWorker.self, id: Int.self, name: "sim", options: options) { id, _ in id }
+        let ledger = StartLedger()
+        let monitors = MonitorLedger()
+        context.addInvariant(.registryEntriesAreAlive(pool.registry))
+        context.addInvariant(.uniqueKeysHaveOneProcess(pool.registry))
+        context.addInvariant(.supervisorCountsLiveChildren { pool.supervisor })
+        context.addInvariant(.restartsWithinIntensity(context.runtime))
+        context.addInvariant(monitors.invariant)
+        let root = try await Supervisor.start(children: [
+            pool.registry.childSpec(id: "registry"),
+            pool.childSpec(id: "pool"),
+        ], options: .init(strategy: .oneForOne, maxRestarts: 1_000, period: .seconds(5)))
+        context.record("tree up: root \(context.label(root.pid))")
+
+        switch self {
+        case .churn:
+            try await churn(context, pool, ledger, monitors)
+        case .crashStorm:
+            try await crashStorm(context, pool, ledger, monitors)
+        case .lookupOrStartRace:
+            try await race(context, pool, ledger, monitors)
+        case .killDuringRegistration:
+            try await killDuringRegistration(context, pool, ledger, monitors)
+        }
+
+        try await root.stop()
+        context.check(pool.registry.count() == 0, "teardown", "registry holds \(pool.registry.count()) entries after the tree stopped")
+        context.record("tree down")
+    }
+
+    private typealias Pool = WorkerPool<SimWorker, Int, Int>
+
+    private func arguments(_ context: LockstepContext, _ ledger: StartLedger, failing: Double = 0) -> SimWorker.Arguments {
+        SimWorker.Arguments(yields: context.random(in: 0..<4), failsToStart: context.chance(failing), ledger: ledger)
+    }
+
+    private func churn(_ context: LockstepContext, _ pool: Pool, _ ledger: StartLedger, _ monitors: MonitorLedger) async throws {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for caller in 0..<3 {
+                group.addTask {
+                    var operations = 0
+                    while !context.shouldStop {
+                        let id = context.random(in: 0..<6)
+                        switch context.random(in: 0..<10) {
+                        case 0..<6:
+                            // As in OTP, a hit may return a worker that is registered and
+                            // still starting; calls to it wait for its start.
+                            if let pid = try? await pool.lookupOrStart(id, arguments: arguments(context, ledger)) {
+                                monitors.watch(pid)
+                            }
+                        case 6..<8:
+                            _ = await pool.stop(id)
+                        default:
+                            if let pid = pool.lookup(id) {
+                                Process.exit(pid, .kill)
+                                context.check(!pid.isAlive && pool.lookup(id) != pid, "kill is synchronous",
+                                              "\(context.label(pid)) still registered under \(id) after kill returned")
+                            }
+                        }
+                        operations += 1
+                    }
+                    context.record("caller \(caller) did \(operations) operations")
+                }
+            }
+            try await group.waitForAll()
+        }
+    }
+
+    private func crashStorm(_ context: LockstepContext, _ pool: Pool, _ ledger: StartLedger, _ monitors: MonitorLedger) async throws {
+        for id in 0..<6 {
+            if let pid = try? await pool.lookupOrStart(id, arguments: arguments(context, ledger)) { monitors.watch(pid) }
+        }
+        var crashes = 0
+        while !context.shouldStop {
+            // Crashes come in bursts, some closer together than the intensity period.
+            await context.sleep(for: .milliseconds(Int64(context.random(in: 1..<1_500))))
+            let id = context.random(in: 0..<6)
+            if let pid = pool.lookup(id) {
+                monitors.watch(pid)
+                ServerRef<SimWorker>(pid: pid).cast(.crash)
+                crashes += 1
+            } else if pool.supervisor != nil, let pid = try? await pool.lookupOrStart(id, arguments: arguments(context, ledger)) {
+                monitors.watch(pid)
+            }
+        }
+        context.record("\(crashes) crashes")
+    }
+
+    private func race(_ context: LockstepContext, _ pool: Pool, _ ledger: StartLedger, _ monitors: MonitorLedger) async throws {
+        var round = 0
+        while !context.shouldStop {
+            let ids = 0..<3
+            let results = try await withThrowingTaskGroup(of: (Int, PID?).self) { group in
+                for _ in 0..<4 {
+                    for id in ids.shuffled(using: context) {
+                        group.addTask {
+                            // gen_registry's start: the caller's own worker once its start
+                            // completed, or alreadyStarted with a holder whose start completed.
+                            let pid: PID?
+                            do {
+                                pid = try await pool.start(id, arguments: arguments(context, ledger, failing: 0.25))
+                            } catch StartError.alreadyStarted(let holder) {
+                                pid = holder
+                            } catch {
+                                pid = nil
+                            }
+                            if let pid {
+                                context.check(ledger.hasStarted(pid), "start returns only workers that started",
+                                              "got \(context.label(pid)) for id \(id) before its start completed (or after it failed)")
+                            }
+                            return (id, pid)
+                        }
+                    }
+                }
+                var results: [Int: Set<PID>] = [:]
+                for try await (id, pid) in group { if let pid { results[id, default: []].insert(pid) } }
+                return results
+            }
+            for (id, pids) in results.sorted(by: { $0.key < $1.key }) {
+                // No kills here: callers that got a worker for an id all got the same one.
+                context.check(pids.count == 1, "one worker per id", "round \(round): id \(id) went to \(pids.count) workers")
+                pids.forEach(monitors.watch)
+                context.record("round \(round) id \(id) -> \(pids.map(context.label).sorted().joined(separator: ","))")
+            }
+            for id in ids { _ = await pool.stop(id) }
+            round += 1
+        }
+    }
+
+    private func killDuringRegistration(_ context: LockstepContext, _ pool: Pool, _ ledger: StartLedger, _ monitors: MonitorLedger) async throws {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                var kills = 0
+                while !context.shouldStop {
+                    // Whoever holds a name now, mid-start or not, is killed.
+                    if let (_, entry) = pool.registry.entries().first {
+                        Process.exit(entry.pid, .kill)
+                        context.check(!entry.pid.isAlive, "kill is synchronous", "\(context.label(entry.pid)) alive after kill returned")
+                        kills += 1
+                    }
+                    await Task.yield()
+                }
+                context.record("killer: \(kills) kills")
+            }
+            for _ in 0..<2 {
+                group.addTask {
+                    while !context.shouldStop {
+                        let id = context.random(in: 0..<4)
+                        do {
+                            let pid = try await pool.lookupOrStart(id, arguments: arguments(context, ledger))
+                            monitors.watch(pid)
+                        } catch {
+                            // A start killed mid-way fails; the id is free again.
+                        }
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+    }
+}
+
+/// What exploring many seeds found.
+public struct Exploration: Sendable {
+    /// Runs made.
+    public var runs = 0
+    /// Distinct trace digests seen: different seeds give different schedules.
+    public var digests: Set<UInt64> = []
+    /// The first violation, with the seed and a command that replays it.
+    public var failure: LockstepViolation?
+}
+
+extension Range where Bound == Int {
+    func shuffled(using context: LockstepContext) -> [Int] {
+        var items = Array(self)
+        for index in items.indices.reversed() where index > 0 {
+            items.swapAt(index, context.random(in: 0..<(index + 1)))
+        }
+        return items
+    }
+}
