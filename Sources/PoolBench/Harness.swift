@@ -1,4 +1,5 @@
 import CPlatform
+import PoolDashboard
 import Supervision
 import Synchronization
 
@@ -113,19 +114,6 @@ struct MemoryReading {
 
     static func now() -> MemoryReading {
         MemoryReading(heap: Double(cplatform_heap_in_use()), resident: Double(cplatform_resident_bytes()))
-    }
-}
-
-/// A deterministic generator for reproducible key sequences.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
 

@@ -57,7 +57,7 @@ func dashboardSection(_ reporter: Reporter, _ sizes: Sizes, _ runtime: Runtime) 
     press(&state, Array(repeating: .pageDown, count: workers / layout.tableRows / 2))
 
     // Frame builds: the three views.
-    var byKey = state
+    let byKey = state
     var byUptime = state
     press(&byUptime, [.character("o")])
     var filtered = state
@@ -81,7 +81,6 @@ func dashboardSection(_ reporter: Reporter, _ sizes: Sizes, _ runtime: Runtime) 
             return milliseconds
         }
     }
-    byKey = state
     reporter.report("dashboard_frame_build_1m", "ms", worst.dropFirst().map { $0.max() ?? .nan })
 
     // Key to frame: a script a person might type, each key timed to its frame.

@@ -77,7 +77,7 @@ public final class MonitorLedger: Sendable {
     }
 
     private final class Book: Sendable {
-        let state = Mutex<(entries: [MonitorRef: Entry], pending: Int)>(([:], 0))
+        let state = Mutex<[MonitorRef: Entry]>([:])
     }
 
     private let book = Book()
@@ -93,12 +93,9 @@ public final class MonitorLedger: Sendable {
                 switch try await inbox.receive() {
                 case .message(let target as PID):
                     let ref = try Process.monitor(target)
-                    state.state.withLock {
-                        $0.entries[ref] = Entry(target: target)
-                        $0.pending -= 1
-                    }
+                    state.state.withLock { $0[ref] = Entry(target: target) }
                 case .down(let ref, _):
-                    state.state.withLock { $0.entries[ref]?.downs += 1 }
+                    state.state.withLock { $0[ref]?.downs += 1 }
                 default:
                     continue
                 }
@@ -108,27 +105,26 @@ public final class MonitorLedger: Sendable {
 
     /// Asks the ledger to monitor `target` (asynchronously, as a message).
     public func watch(_ target: PID) {
-        book.state.withLock { $0.pending += 1 }
         Process.send(pid, target)
     }
 
     /// Monitors set up so far.
-    public var count: Int { book.state.withLock { $0.entries.count } }
+    public var count: Int { book.state.withLock { $0.count } }
 
     /// Never two DOWNs for one monitor; at the end (`final`), exactly one for every
     /// monitor of a dead process and none for a live one.
     public var invariant: Invariant {
         Invariant("every monitor receives exactly one DOWN", final: { [book] in
-            book.state.withLock { state in
-                for (ref, entry) in state.entries {
+            book.state.withLock { entries in
+                for (ref, entry) in entries {
                     if !entry.target.isAlive, entry.downs != 1 { return "\(ref) of dead \(entry.target) received \(entry.downs) DOWNs" }
                     if entry.target.isAlive, entry.downs != 0 { return "\(ref) of live \(entry.target) received a DOWN" }
                 }
                 return nil
             }
         }) { [book] in
-            book.state.withLock { state in
-                state.entries.first { $0.value.downs > 1 }.map { "\($0.key) received \($0.value.downs) DOWNs" }
+            book.state.withLock { entries in
+                entries.first { $0.value.downs > 1 }.map { "\($0.key) received \($0.value.downs) DOWNs" }
             }
         }
     }

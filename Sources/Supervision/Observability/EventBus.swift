@@ -15,6 +15,7 @@ public final class EventBus: Sendable {
     private let nextID = Atomic<UInt64>(0)
     private let dropped = Atomic<Int>(0)
     private let observers = Mutex<[@Sendable (SupervisionEvent) -> Void]>([])
+    private let observerCount = Atomic<Int>(0)
 
     init(clock: any SupervisionClock) {
         self.clock = clock
@@ -49,6 +50,7 @@ public final class EventBus: Sendable {
     /// block or call back into the runtime. It stays for the life of the bus.
     public func observe(_ observer: @escaping @Sendable (SupervisionEvent) -> Void) {
         observers.withLock { $0.append(observer) }
+        observerCount.add(1, ordering: .releasing)
         subscriberCount.add(1, ordering: .releasing)
     }
 
@@ -63,7 +65,9 @@ public final class EventBus: Sendable {
     func publish(_ kind: SupervisionEvent.Kind) {
         guard subscriberCount.load(ordering: .acquiring) > 0 else { return }
         let event = SupervisionEvent(time: clock.now(), kind: kind)
-        for observer in observers.withLock({ $0 }) { observer(event) }
+        if observerCount.load(ordering: .acquiring) > 0 {
+            for observer in observers.withLock({ $0 }) { observer(event) }
+        }
         let current = subscribers.withLock { $0 }
         for subscriber in current {
             if case .dropped = subscriber.continuation.yield(event) {
