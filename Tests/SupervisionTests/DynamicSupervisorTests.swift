@@ -179,6 +179,61 @@ struct DynamicSupervisorTests {
         try await supervisor.stop()
     }
 
+    @Test("a child killed before startChild returns is never listed, and is restarted if permanent")
+    func diesBeforeRegistration() async throws {
+        var events = EventLog(runtime)
+        let supervisor = try await DynamicSupervisor.start(runtime: runtime)
+        // The start links a counter to the supervisor, then kills it before returning its
+        // pid: its exit reaches the supervisor while startChild is still registering it.
+        // (Found by the lockstep explorer: the child used to be listed, dead, until the
+        // supervisor process caught up.)
+        func killedAtBirth(_ restart: RestartPolicy) -> ChildSpec {
+            ChildSpec(id: "doomed", restart: restart) {
+                let pid = try await Counter.startLink(0).pid!
+                Process.exit(pid, .kill)
+                return pid
+            }
+        }
+        let temporary = try #require(try await supervisor.startChild(killedAtBirth(.temporary)).pid)
+        #expect(!temporary.isAlive)
+        #expect(supervisor.whichChildren().isEmpty)
+        #expect(supervisor.countChildren() == ChildCounts(specs: 0, active: 0, supervisors: 0, workers: 0))
+
+        let permanent = try #require(try await supervisor.startChild(killedAtBirth(.permanent)).pid)
+        #expect(!supervisor.whichChildren().contains { $0.pid == permanent })
+        #expect(supervisor.countChildren().active == 0)
+        // Its restart runs the same start, which kills again: each one counts toward the
+        // intensity (3 in 5 s), so the supervisor gives up, as OTP's would.
+        let watch = Process.watch(supervisor.pid)
+        _ = await events.restart(of: permanent)
+        #expect(await watch.reason == .shutdown)
+    }
+
+    @Test("its parent's death is never mistaken for a child's, even while a start is pending")
+    func parentDiesDuringStart() async throws {
+        let root = try await Supervisor.start(children: [DynamicSupervisor.childSpec(id: "pool")], runtime: runtime)
+        let pool = try #require(DynamicSupervisor(pid: try await root.pid(of: "pool")!))
+        let (began, beginning) = AsyncStream<Void>.makeStream()
+        let (gate, opening) = AsyncStream<Void>.makeStream()
+        let start = Task {
+            try await pool.startChild(ChildSpec(id: "slow") {
+                beginning.yield()
+                for await _ in gate { break }
+                return try await Counter.startLink(0).pid!
+            })
+        }
+        for await _ in began { break }
+        // The root's exit signal reaches the pool while its startChild waits: an exit
+        // that arrives mid-start is stashed for the starting child, but the parent's
+        // must still stop the pool.
+        let watch = Process.watch(pool.pid)
+        Process.exit(root.pid, .kill)
+        #expect(await watch.reason(timeout: .seconds(30)) == .killed)
+        opening.yield()
+        let outcome = await start.result
+        #expect(throws: StartError.self) { try outcome.get() }
+    }
+
     @Test("exceeding the intensity stops all children and exits shutdown; a parent restarts it")
     func intensityEscalates() async throws {
         var events = EventLog(runtime)

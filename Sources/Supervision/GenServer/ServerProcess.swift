@@ -266,7 +266,9 @@ final class ServerProcess<Server: GenServer>: ProcessCore, @unchecked Sendable {
     @usableFromInline
     func keepForLater(_ slot: CallSlot) {
         state.withLock { state in
-            if !slot.isSettled { state.deferred[ObjectIdentifier(slot)] = slot }
+            guard !slot.isSettled else { return }
+            state.deferredCount &+= 1
+            state.deferred[ObjectIdentifier(slot)] = (state.deferredCount, slot)
         }
     }
 

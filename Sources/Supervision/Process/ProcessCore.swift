@@ -37,8 +37,10 @@ struct ProcessState {
     @usableFromInline var inflight: CallSlot?
     /// The last call this process made; cancelled if the process dies while waiting.
     @usableFromInline var awaiting: CallSlot?
-    /// Calls the server chose to answer later (`.noreply`).
-    @usableFromInline var deferred: [ObjectIdentifier: CallSlot] = [:]
+    /// Calls the server chose to answer later (`.noreply`), with the order they were
+    /// deferred in: the server's exit fails them in that order.
+    @usableFromInline var deferred: [ObjectIdentifier: (order: UInt64, slot: CallSlot)] = [:]
+    @usableFromInline var deferredCount: UInt64 = 0
     /// The starter waiting for `initialize` to finish.
     @usableFromInline var startup: StartSlot?
     /// `false` until `initialize` succeeded: a process that dies before that is
@@ -233,7 +235,7 @@ class ProcessCore: @unchecked Sendable {
         var hooks: [any ProcessExitHook]
         var inflight: CallSlot?
         var awaiting: CallSlot?
-        var deferred: [ObjectIdentifier: CallSlot]
+        var deferred: [ObjectIdentifier: (order: UInt64, slot: CallSlot)]
         var startup: StartSlot?
         var silentParent: Bool
         var idle: Bool
@@ -271,7 +273,9 @@ class ProcessCore: @unchecked Sendable {
         let callError = CallError.exited(reason)
         leftovers.inflight?.fail(callError)
         leftovers.awaiting?.fail(.cancelled)
-        for slot in leftovers.deferred.values { slot.fail(callError) }
+        // Everything that wakes another task goes out in a fixed order (never a hash
+        // table's), so that a seeded scheduler sees the same jobs in the same order.
+        for (_, slot) in leftovers.deferred.values.sorted(by: { $0.order < $1.order }) { slot.fail(callError) }
         for envelope in leftovers.mailbox {
             if case .call(let slot) = envelope { slot.fail(callError) }
         }
@@ -308,7 +312,7 @@ class ProcessCore: @unchecked Sendable {
                 linked.receiveLinkExit(from: me, reason: reason, propagating: &work)
             }
         }
-        for (id, watcher) in monitors {
+        for (id, watcher) in monitors.count > 1 ? monitors.sorted(by: { $0.key < $1.key }) : Array(monitors) {
             watcher.deliverDown(MonitorRef(id: id, target: me), reason: reason)
         }
     }

@@ -72,20 +72,32 @@ final class ChildTable: Sendable {
     }
 
     enum Registration {
-        case registered(earlyExit: ExitReason?)
+        /// Registered (or, if its start failed, nothing to register).
+        case registered
+        /// The child exited before it could be registered: it never appears in the
+        /// table, and `decision` says what its exit calls for (a restart, or nothing).
+        case exitedEarly(ExitDecision)
         case supervisorStopping
     }
 
-    /// Ends a reservation; registers the child if it started.
+    /// Ends a reservation; registers the child if it started and is still alive.
+    ///
+    /// A child that already exited (its exit signal arrived while its `startChild` was
+    /// still running) is decided here, under the same lock, instead of being listed for
+    /// a moment as a running child: the table never lists a dead child.
     func finishStart(pid: PID?, spec: ChildSpec, now: Timestamp) -> Registration {
         state.withLock { state -> Registration in
             state.pendingStarts -= 1
             defer { if state.pendingStarts == 0 { state.earlyExits.removeAll() } }
-            guard let pid else { return .registered(earlyExit: nil) }
+            guard let pid else { return .registered }
             guard state.status == .running else { return .supervisorStopping }
-            state.children[pid] = Child(spec: spec, startedAt: now)
+            let child = Child(spec: spec, startedAt: now)
             if spec.type == .supervisor { state.supervisorSpecs += 1 }
-            return .registered(earlyExit: state.earlyExits.removeValue(forKey: pid))
+            if let reason = state.earlyExits.removeValue(forKey: pid) {
+                return .exitedEarly(Self.decide(child, pid: pid, reason: reason, now: now, &state))
+            }
+            state.children[pid] = child
+            return .registered
         }
     }
 
@@ -98,18 +110,23 @@ final class ChildTable: Sendable {
                 state.earlyExits[pid] = reason
                 return .ignore
             }
-            guard state.status == .running else { return .ignore }
-            guard child.spec.restart.restarts(after: reason) else {
-                if child.spec.type == .supervisor { state.supervisorSpecs -= 1 }
-                return .forgotten
-            }
-            guard state.intensity.recordRestart(at: now) else { return .giveUp }
-            child.lastPID = pid
-            let ticket = state.nextTicket
-            state.nextTicket &+= 1
-            state.restarting[ticket] = child
-            return .restart(ticket: ticket, child)
+            return Self.decide(child, pid: pid, reason: reason, now: now, &state)
         }
+    }
+
+    /// What the exit of `child` (already out of `children`) calls for.
+    private static func decide(_ child: Child, pid: PID, reason: ExitReason, now: Timestamp, _ state: inout State) -> ExitDecision {
+        guard state.status == .running else { return .ignore }
+        guard child.spec.restart.restarts(after: reason) else {
+            if child.spec.type == .supervisor { state.supervisorSpecs -= 1 }
+            return .forgotten
+        }
+        guard state.intensity.recordRestart(at: now) else { return .giveUp }
+        child.lastPID = pid
+        let ticket = state.nextTicket
+        state.nextTicket &+= 1
+        state.restarting[ticket] = child
+        return .restart(ticket: ticket, child)
     }
 
     /// The child waiting for the restart `ticket`.
@@ -126,15 +143,39 @@ final class ChildTable: Sendable {
         }
     }
 
-    /// A restart succeeded. Returns the child's restart count, or `nil` if the
-    /// supervisor is stopping (the caller must stop the new child).
-    func restarted(ticket: UInt64, as pid: PID, now: Timestamp) -> Int? {
-        state.withLock { state -> Int? in
-            guard state.status == .running, let child = state.restarting.removeValue(forKey: ticket) else { return nil }
+    /// A restart is about to run the child's start: its exit, if it comes before
+    /// ``finishRestart(ticket:pid:now:)``, is stashed for it.
+    func beginRestart() {
+        state.withLock { $0.pendingStarts += 1 }
+    }
+
+    enum RestartRegistration {
+        /// The start failed or was ignored: the caller decides from its error.
+        case notStarted
+        /// The supervisor is stopping: the caller must stop the new child.
+        case supervisorStopping
+        /// Restarted as `pid`, `restarts` times in all. If it already exited,
+        /// `earlyExit` says what that exit calls for, and it is not listed.
+        case restarted(PID, restarts: Int, earlyExit: ExitDecision?)
+    }
+
+    /// Ends a restart begun with ``beginRestart()``.
+    func finishRestart(ticket: UInt64, pid: PID?, now: Timestamp) -> RestartRegistration {
+        state.withLock { state -> RestartRegistration in
+            state.pendingStarts -= 1
+            defer { if state.pendingStarts == 0 { state.earlyExits.removeAll() } }
+            guard let pid else { return .notStarted }
+            guard state.status == .running, let child = state.restarting.removeValue(forKey: ticket) else {
+                return .supervisorStopping
+            }
             child.restarts += 1
             child.startedAt = now
+            if let reason = state.earlyExits.removeValue(forKey: pid) {
+                return .restarted(pid, restarts: child.restarts,
+                                  earlyExit: Self.decide(child, pid: pid, reason: reason, now: now, &state))
+            }
             state.children[pid] = child
-            return child.restarts
+            return .restarted(pid, restarts: child.restarts, earlyExit: nil)
         }
     }
 
@@ -156,7 +197,7 @@ final class ChildTable: Sendable {
         }
     }
 
-    /// Marks the table stopping and hands over every running child.
+    /// Marks the table stopping and hands over every running child, oldest first.
     func beginStopping() -> [(PID, Child)] {
         state.withLock { state -> [(PID, Child)] in
             state.status = .stopping
@@ -165,7 +206,8 @@ final class ChildTable: Sendable {
                 state.restarting = [:]
                 state.supervisorSpecs = 0
             }
-            return state.children.map { ($0.key, $0.value) }
+            // Oldest child first: a fixed order, the same in every run.
+            return state.children.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
         }
     }
 

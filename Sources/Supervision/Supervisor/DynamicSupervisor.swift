@@ -83,9 +83,14 @@ public struct DynamicSupervisor: Sendable, CustomStringConvertible {
         }
         let started = try? result.get()
         switch table.finishStart(pid: started, spec: spec, now: supervisor.runtime.clock.now()) {
-        case .registered(let earlyExit):
-            if let started, let earlyExit {
-                supervisor.deliver(.info(DynamicSupervisorServer.Info.earlyExit(started, earlyExit)))
+        case .registered:
+            break
+        case .exitedEarly(let decision):
+            // Dead before it could be listed: its restart (if any) is the supervisor's.
+            switch decision {
+            case .restart(let ticket, _): supervisor.deliver(.info(DynamicSupervisorServer.Info.restart(ticket: ticket)))
+            case .giveUp: supervisor.deliver(.info(DynamicSupervisorServer.Info.giveUp))
+            case .notAChild, .ignore, .forgotten: break
             }
         case .supervisorStopping:
             if let started { await ChildShutdown.run(started, supervisor: supervisor, policy: spec.shutdown) }

@@ -18,8 +18,6 @@ struct DynamicSupervisorServer: GenServer {
         case giveUp
         /// A restart attempt failed; try again (counts toward the intensity).
         case retryRestart(ticket: UInt64)
-        /// A child exited before its `startChild` registered it.
-        case earlyExit(PID, ExitReason)
     }
 
     let table: ChildTable
@@ -32,8 +30,11 @@ struct DynamicSupervisorServer: GenServer {
         let clock = me.runtime.clock
         // A child's exit is decided inside the child's exit, under the table's lock: a
         // child that is not restarted is forgotten without waking the supervisor.
+        // The parent's exit is never a child's: it goes to the mailbox, where it stops
+        // the supervisor (even while a start is pending and would stash a child's).
+        let parent = me.parent
         let handler: @Sendable (PID, ExitReason) -> Bool = { [weak me] pid, reason in
-            guard let me else { return false }
+            guard let me, pid != parent else { return false }
             switch table.childExited(pid, reason: reason, now: clock.now()) {
             case .notAChild: return false
             case .ignore, .forgotten: return true
@@ -67,8 +68,6 @@ struct DynamicSupervisorServer: GenServer {
             return await handle(.giveUp)
         case .retryRestart(let ticket):
             return await handle(table.retry(ticket: ticket, now: me.runtime.clock.now()))
-        case .earlyExit(let pid, let reason):
-            return await handle(table.childExited(pid, reason: reason, now: me.runtime.clock.now()))
         }
     }
 
@@ -84,25 +83,49 @@ struct DynamicSupervisorServer: GenServer {
             runtime.logger.error("dynamic supervisor \(me.pid) reached its maximum restart intensity; shutting down")
             return .stop(.shutdown)
         case .restart(let ticket, let child):
-            do {
-                let pid = try await child.spec.start()
-                guard let restarts = table.restarted(ticket: ticket, as: pid, now: runtime.clock.now()) else {
+            let old = child.lastPID
+            // Counted as a pending start, so that an exit of the new child arriving before
+            // it is registered is stashed for it, not mistaken for a stranger's.
+            table.beginRestart()
+            let result: Result<PID, any Error>
+            do { result = .success(try await child.spec.start()) } catch { result = .failure(error) }
+            switch table.finishRestart(ticket: ticket, pid: try? result.get(), now: runtime.clock.now()) {
+            case .supervisorStopping:
+                if case .success(let pid) = result {
                     await ChildShutdown.run(pid, supervisor: me, policy: child.spec.shutdown)
-                    return .noreply
                 }
-                if let old = child.lastPID {
+            case .restarted(let pid, let restarts, let earlyExit):
+                if let old {
                     runtime.events.publish(.restarted(
                         supervisor: me.pid, childID: nil, old: old, new: pid, restarts: restarts))
                 }
-            } catch StartError.ignored {
-                table.restartIgnored(ticket: ticket)
-            } catch {
-                let reason = exitReason(ofStartFailure: error)
-                runtime.events.publish(.restartFailed(supervisor: me.pid, childID: nil, reason: reason))
-                runtime.logger.error("dynamic supervisor \(me.pid) failed to restart a child: \(reason)")
-                me.deliver(.info(Info.retryRestart(ticket: ticket)))
+                if let earlyExit { return await handleEarlyExit(earlyExit) }
+            case .notStarted:
+                if case .failure(let error) = result {
+                    if case StartError.ignored = error {
+                        table.restartIgnored(ticket: ticket)
+                    } else {
+                        let reason = exitReason(ofStartFailure: error)
+                        runtime.events.publish(.restartFailed(supervisor: me.pid, childID: nil, reason: reason))
+                        runtime.logger.error("dynamic supervisor \(me.pid) failed to restart a child: \(reason)")
+                        me.deliver(.info(Info.retryRestart(ticket: ticket)))
+                    }
+                }
             }
             return .noreply
+        }
+    }
+
+    /// A restarted child died before it was registered: what its exit calls for, now.
+    private func handleEarlyExit(_ decision: ChildTable.ExitDecision) async -> HandleResult {
+        switch decision {
+        case .restart(let ticket, _):
+            // Through the mailbox, so that other exits and calls are not starved by a
+            // child that dies at every start (the intensity ends that loop).
+            me.deliver(.info(Info.restart(ticket: ticket)))
+            return .noreply
+        default:
+            return await handle(decision)
         }
     }
 

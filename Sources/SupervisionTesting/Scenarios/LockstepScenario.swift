@@ -123,6 +123,9 @@ public enum LockstepScenario: String, Sendable, CaseIterable {
                             }
                         }
                         operations += 1
+                        // A hit never suspends: yield, so that every operation is a
+                        // point where the schedule may switch callers.
+                        await Task.yield()
                     }
                     context.record("caller \(caller) did \(operations) operations")
                 }
@@ -197,8 +200,10 @@ public enum LockstepScenario: String, Sendable, CaseIterable {
             group.addTask {
                 var kills = 0
                 while !context.shouldStop {
-                    // Whoever holds a name now, mid-start or not, is killed.
-                    if let (_, entry) = pool.registry.entries().first {
+                    // Whoever holds a name now, mid-start or not, is killed. (Sorted:
+                    // a registry's order is a hash table's, different in every process.)
+                    let held = pool.registry.entries().sorted { $0.key < $1.key }
+                    if !held.isEmpty, case let (_, entry) = held[context.random(in: 0..<held.count)] {
                         Process.exit(entry.pid, .kill)
                         context.check(!entry.pid.isAlive, "kill is synchronous", "\(context.label(entry.pid)) alive after kill returned")
                         kills += 1
@@ -217,6 +222,7 @@ public enum LockstepScenario: String, Sendable, CaseIterable {
                         } catch {
                             // A start killed mid-way fails; the id is free again.
                         }
+                        await Task.yield()
                     }
                 }
             }
