@@ -22,7 +22,7 @@ struct Simulate: ParsableCommand {
     @Option(help: "The scenario: \(LockstepScenario.allCases.map(\.rawValue).joined(separator: ", ")).")
     var scenario: String = LockstepScenario.churn.rawValue
 
-    @Option(help: "How jobs are picked: random, or pct:N (priorities with N change points).")
+    @Option(help: "How jobs are picked: random, pct:N (priorities with N change points), or replay:STEP:INDEX,… (a fixed schedule, as a shrunk violation prints it).")
     var strategy: String = "random"
 
     @Option(help: "A deliberate bug to switch on (\(LockstepScenario.Fault.allCases.map(\.rawValue).joined(separator: ", "))), to watch the invariants catch it.")
@@ -31,11 +31,14 @@ struct Simulate: ParsableCommand {
     @Option(help: "Explore this many seeds from --seed on, stopping at the first violation.")
     var seeds: Int = 1
 
+    @Flag(inversion: .prefixedNo, help: "On a violation, shrink the failing schedule to few preemptions and print its replay too.")
+    var shrink = true
+
     func validate() throws {
         guard LockstepScenario(rawValue: scenario) != nil else {
             throw ValidationError("unknown scenario \(scenario); scenarios are \(LockstepScenario.allCases.map(\.rawValue).joined(separator: ", "))")
         }
-        guard SchedulingStrategy(strategy) != nil else { throw ValidationError("strategy must be random or pct:N") }
+        guard SchedulingStrategy(strategy) != nil else { throw ValidationError("strategy must be random, pct:N or replay:STEP:INDEX,…") }
         for name in fault where LockstepScenario.Fault(rawValue: name) == nil {
             throw ValidationError("unknown fault \(name)")
         }
@@ -49,9 +52,20 @@ struct Simulate: ParsableCommand {
         for offset in 0..<UInt64(seeds) {
             let run = scenario.run(seed: seed &+ offset, strategy: strategy, steps: steps, faults: faults)
             print("scenario \(scenario.rawValue) \(run)")
-            if run.violation != nil { throw ExitCode(1) }
+            if let violation = run.violation {
+                if shrink, !isReplay(strategy) {
+                    print("shrinking the failing schedule …")
+                    print(scenario.shrink(violation, faults: faults))
+                }
+                throw ExitCode(1)
+            }
         }
         if seeds == 1 { return }
         print("\(seeds) seeds: no violation")
+    }
+
+    private func isReplay(_ strategy: SchedulingStrategy) -> Bool {
+        if case .replay = strategy { return true }
+        return false
     }
 }

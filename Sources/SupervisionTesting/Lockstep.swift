@@ -62,6 +62,7 @@ public enum Lockstep {
         }
 
         var scheduler = Scheduler(seed: seed, strategy: strategy, horizon: steps)
+        var decisions: [Int] = []
         var step = 0
         var idleAdvances = 0
         let limit = steps * 20 + 100_000
@@ -71,8 +72,14 @@ public enum Lockstep {
                                           invariant: invariant, message: message, recent: trace.recent, command: nil)
         }
         let builtins = invariants
+        func firstBroken(_ invariants: [Invariant]) -> (String, String)? {
+            for invariant in invariants {
+                if let message = invariant.check() { return (invariant.name, message) }
+            }
+            return nil
+        }
 
-        run: while true {
+        while true {
             if let escape = executor.escape {
                 violated("deterministic schedule", escape)
                 break
@@ -90,23 +97,27 @@ public enum Lockstep {
                 }
                 // Nothing can run and nothing is due, yet the scenario is not done:
                 // work escaped (a real sleep, a plain task) or the tree is deadlocked.
-                violated("progress", awaitEscape(executor) ?? "the scenario is blocked: no job can run and no timer is pending (a deadlock, or work waiting outside the scheduler)")
+                if let escape = awaitEscape(executor) {
+                    violated("deterministic schedule", escape)
+                } else {
+                    violated("progress", "the scenario is blocked: no job can run and no timer is pending (a deadlock, or work waiting outside the scheduler)")
+                }
                 break
             }
             let index = scheduler.pick(step: step, count: runnable)
             trace.decision(index, of: runnable)
+            decisions.append(index)
             executor.run(executor.take(index))
             step += 1
+            context.stepTaken()
             if step == steps { context.requestStop() }
             if let failure = context.failure {
-                violated("scenario check", failure)
+                violated(failure.invariant, failure.message)
                 break
             }
-            for invariant in builtins + context.invariants {
-                if let message = invariant.check() {
-                    violated(invariant.name, message)
-                    break run
-                }
+            if let (name, message) = firstBroken(builtins) ?? firstBroken(context.invariants) {
+                violated(name, message)
+                break
             }
             if step >= limit {
                 violated("progress", "the scenario did not finish within \(limit) steps")
@@ -128,7 +139,8 @@ public enum Lockstep {
         let abandoned = executor.abandon()
         return LockstepRun(seed: seed, strategy: strategy, steps: step, virtualTime: clock.now() - .zero,
                            digest: trace.digest, events: trace.eventCount, facts: trace.factCount,
-                           liveProcesses: runtime.liveProcessCount, abandonedJobs: abandoned, violation: violation)
+                           liveProcesses: runtime.liveProcessCount, abandonedJobs: abandoned, violation: violation,
+                           decisions: decisions)
     }
 
     /// Waits briefly (real time) for work arriving from outside the scheduler, to tell an
@@ -143,71 +155,5 @@ public enum Lockstep {
             nanosleep(&pause, nil)
         }
         return nil
-    }
-}
-
-/// The outcome of one lockstep run.
-public struct LockstepRun: Sendable, CustomStringConvertible {
-    public var seed: UInt64
-    public var strategy: SchedulingStrategy
-    /// Jobs run.
-    public var steps: Int
-    /// Virtual time that passed.
-    public var virtualTime: Duration
-    /// The trace digest: equal for equal seeds, on every machine.
-    public var digest: UInt64
-    /// Runtime lifecycle events and scenario facts in the trace.
-    public var events: Int
-    public var facts: Int
-    /// Processes of the run still alive at its end.
-    public var liveProcesses: Int
-    /// Jobs left queued when the run ended (non-zero only after a violation).
-    public var abandonedJobs: Int
-    /// The first property that broke, if any.
-    public var violation: LockstepViolation?
-
-    /// The digest as 16 hex digits.
-    public var digestHex: String {
-        let hex = String(digest, radix: 16)
-        return String(repeating: "0", count: 16 - hex.count) + hex
-    }
-
-    public var description: String {
-        var text = "seed \(seed) strategy \(strategy): \(steps) steps, \(virtualTime) virtual, \(events) events, \(facts) facts, \(liveProcesses) live at the end, digest \(digestHex)"
-        if let violation { text += "\n" + violation.description }
-        return text
-    }
-}
-
-/// A broken property, with what it takes to replay the run that broke it.
-public struct LockstepViolation: Sendable, Error, CustomStringConvertible {
-    public var seed: UInt64
-    public var strategy: SchedulingStrategy
-    /// The step budget of the run.
-    public var steps: Int
-    /// The step after which the property was found broken.
-    public var step: Int
-    public var invariant: String
-    public var message: String
-    /// The last lines of the trace before it broke.
-    public var recent: [String]
-    /// A command that replays the run, when a built-in scenario made it.
-    public var command: String?
-
-    /// How to replay exactly this run.
-    public var replay: String {
-        if let command { return command }
-        let strategy: String
-        switch self.strategy {
-        case .random: strategy = ".random"
-        case .pct(let points): strategy = ".pct(changePoints: \(points))"
-        }
-        return "Lockstep.run(seed: \(seed), strategy: \(strategy), steps: \(steps)) { … }"
-    }
-
-    public var description: String {
-        "VIOLATION of \"\(invariant)\" at step \(step) (seed \(seed), strategy \(strategy)): \(message)\n"
-            + "  replay: \(replay)\n"
-            + recent.map { "  | \($0)" }.joined(separator: "\n")
     }
 }

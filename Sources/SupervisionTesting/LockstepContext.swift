@@ -15,7 +15,7 @@ public final class LockstepContext: Sendable {
     let trace: Trace
     private let random: Mutex<SeededGenerator>
     private let stopRequested = Atomic<Bool>(false)
-    private let state = Mutex<(invariants: [Invariant], failure: String?)>(([], nil))
+    private let state = Mutex<(invariants: [Invariant], failure: (invariant: String, message: String)?)>(([], nil))
 
     init(runtime: Runtime, clock: ManualClock, seed: UInt64, trace: Trace) {
         self.runtime = runtime
@@ -47,9 +47,26 @@ public final class LockstepContext: Sendable {
 
     /// Whether the step budget is spent: loops should end and the scenario wind its
     /// tree down.
-    public var shouldStop: Bool { stopRequested.load(ordering: .relaxed) }
+    ///
+    /// A loop that polls this without ever suspending holds the only thread the run
+    /// has: nothing else can be scheduled, and the step budget can never be spent. After
+    /// ``spinLimit`` polls within one step the run fails with a `progress` violation
+    /// that says so, and this turns `true` so that the loop ends instead of hanging.
+    public var shouldStop: Bool {
+        if stopRequested.load(ordering: .relaxed) { return true }
+        guard polls.wrappingAdd(1, ordering: .relaxed).newValue > Self.spinLimit else { return false }
+        fail("progress", "a loop of the scenario polled shouldStop \(Self.spinLimit) times within one step without suspending, so nothing else could run; add `await Task.yield()` (or another suspension) to the loop")
+        return true
+    }
+
+    /// Polls of ``shouldStop`` allowed within one step.
+    public static let spinLimit = 100_000
+    private let polls = Atomic<Int>(0)
 
     func requestStop() { stopRequested.store(true, ordering: .relaxed) }
+
+    /// The driver took a step.
+    func stepTaken() { polls.store(0, ordering: .relaxed) }
 
     /// Adds a line to the trace (and so to the digest). Name pids with ``label(_:)``.
     public func record(_ fact: String) {
@@ -63,8 +80,12 @@ public final class LockstepContext: Sendable {
     /// violation of `name`.
     public func check(_ condition: Bool, _ name: String, _ message: @autoclosure () -> String) {
         guard !condition else { return }
-        let text = "\(name): \(message())"
-        state.withLock { if $0.failure == nil { $0.failure = text } }
+        fail("scenario check", "\(name): \(message())")
+    }
+
+    /// Records the run's first failure.
+    func fail(_ invariant: String, _ message: String) {
+        state.withLock { if $0.failure == nil { $0.failure = (invariant, message) } }
     }
 
     /// Adds an invariant, checked after every following step.
@@ -73,7 +94,7 @@ public final class LockstepContext: Sendable {
     }
 
     var invariants: [Invariant] { state.withLock { $0.invariants } }
-    var failure: String? { state.withLock { $0.failure } }
+    var failure: (invariant: String, message: String)? { state.withLock { $0.failure } }
 }
 
 /// A timer that resumes a waiting task once.

@@ -33,25 +33,25 @@ public enum LockstepScenario: String, Sendable, CaseIterable {
         return run
     }
 
-    /// Runs the scenario over `seeds`, stopping at the first violation.
+    /// Runs the scenario over `seeds`, stopping at the first violation (see
+    /// ``Lockstep/explore(seeds:strategy:steps:invariants:scenario:)``).
     public func explore(seeds: some Sequence<UInt64>, strategy: SchedulingStrategy = .random,
                         steps: Int = 2_000, faults: Set<Fault> = []) -> Exploration {
-        var exploration = Exploration()
-        for seed in seeds {
-            let run = run(seed: seed, strategy: strategy, steps: steps, faults: faults)
-            exploration.runs += 1
-            exploration.digests.insert(run.digest)
-            if let violation = run.violation {
-                exploration.failure = violation
-                break
-            }
-        }
-        return exploration
+        Exploration(seeds: seeds) { seed in run(seed: seed, strategy: strategy, steps: steps, faults: faults) }
+    }
+
+    /// Shrinks a violation of this scenario to a schedule with as few preemptions as a
+    /// bounded search finds (see ``Lockstep/shrink(_:invariants:budget:scenario:)``); its
+    /// replay command runs that schedule.
+    public func shrink(_ violation: LockstepViolation, faults: Set<Fault> = [], budget: Int = 300) -> LockstepViolation {
+        var shrunk = Lockstep.shrink(violation, budget: budget) { context in try await self.body(context, faults: faults) }
+        shrunk.command = command(seed: shrunk.seed, strategy: shrunk.strategy, steps: shrunk.steps, faults: faults)
+        return shrunk
     }
 
     /// The command that replays a run exactly.
     public func command(seed: UInt64, strategy: SchedulingStrategy, steps: Int, faults: Set<Fault>) -> String {
-        var command = "swift run pooltui simulate --scenario \(rawValue) --seed \(seed) --steps \(steps) --strategy \(strategy)"
+        var command = "swift run pooltui simulate --scenario \(rawValue) --seed \(seed) --steps \(steps) --strategy '\(strategy)'"
         for fault in faults.sorted(by: { $0.rawValue < $1.rawValue }) { command += " --fault \(fault.rawValue)" }
         return command
     }
@@ -229,16 +229,6 @@ public enum LockstepScenario: String, Sendable, CaseIterable {
             try await group.waitForAll()
         }
     }
-}
-
-/// What exploring many seeds found.
-public struct Exploration: Sendable {
-    /// Runs made.
-    public var runs = 0
-    /// Distinct trace digests seen: different seeds give different schedules.
-    public var digests: Set<UInt64> = []
-    /// The first violation, with the seed and a command that replays it.
-    public var failure: LockstepViolation?
 }
 
 extension Range where Bound == Int {

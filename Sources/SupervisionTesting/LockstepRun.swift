@@ -1,0 +1,37 @@
+/// The outcome of one lockstep run.
+public struct LockstepRun: Sendable, CustomStringConvertible {
+    public var seed: UInt64
+    public var strategy: SchedulingStrategy
+    /// Jobs run.
+    public var steps: Int
+    /// Virtual time that passed.
+    public var virtualTime: Duration
+    /// The trace digest: equal for equal seeds, on every machine.
+    public var digest: UInt64
+    /// Runtime lifecycle events and scenario facts in the trace.
+    public var events: Int
+    public var facts: Int
+    /// Processes of the run still alive at its end.
+    public var liveProcesses: Int
+    /// Jobs left queued when the run ended (non-zero only after a violation).
+    public var abandonedJobs: Int
+    /// The first property that broke, if any.
+    public var violation: LockstepViolation?
+    /// The index picked at each step.
+    var decisions: [Int] = []
+
+    /// The run's schedule, as a fixed ``Schedule`` that replays it step for step.
+    public var schedule: Schedule { Schedule(decisions: decisions) }
+
+    /// The digest as 16 hex digits.
+    public var digestHex: String {
+        let hex = String(digest, radix: 16)
+        return String(repeating: "0", count: 16 - hex.count) + hex
+    }
+
+    public var description: String {
+        var text = "seed \(seed) strategy \(strategy): \(steps) steps, \(virtualTime) virtual, \(events) events, \(facts) facts, \(liveProcesses) live at the end, digest \(digestHex)"
+        if let violation { text += "\n" + violation.description }
+        return text
+    }
+}
