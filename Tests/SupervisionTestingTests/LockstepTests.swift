@@ -12,29 +12,29 @@ struct LockstepTests {
 
     @Test("every built-in scenario passes every invariant over 200 seeds, and different seeds give different runs",
           arguments: LockstepScenario.allCases, strategies)
-    func explore(_ scenario: LockstepScenario, _ strategy: SchedulingStrategy) {
-        let exploration = scenario.explore(seeds: 0..<Self.seedsPerScenario, strategy: strategy, steps: 1_000)
+    func explore(_ scenario: LockstepScenario, _ strategy: SchedulingStrategy) async {
+        let exploration = await scenario.explore(seeds: 0..<Self.seedsPerScenario, strategy: strategy, steps: 1_000)
         #expect(exploration.failure == nil, "\(exploration.failure?.description ?? "")")
         #expect(exploration.runs == Int(Self.seedsPerScenario))
         #expect(exploration.digests.count == exploration.runs, "two seeds gave the same trace")
     }
 
     @Test("the same seed gives the same run, step for step", arguments: LockstepScenario.allCases)
-    func replays(_ scenario: LockstepScenario) {
-        let first = scenario.run(seed: 42, steps: 2_000)
-        let again = scenario.run(seed: 42, steps: 2_000)
+    func replays(_ scenario: LockstepScenario) async {
+        let first = await scenario.run(seed: 42, steps: 2_000)
+        let again = await scenario.run(seed: 42, steps: 2_000)
         #expect(first.violation == nil)
         #expect(again.digest == first.digest && again.steps == first.steps && again.events == first.events
                 && again.virtualTime == first.virtualTime)
-        #expect(scenario.run(seed: 43, steps: 2_000).digest != first.digest)
+        #expect(await scenario.run(seed: 43, steps: 2_000).digest != first.digest)
     }
 
     @Test("the digest does not depend on the OS process: hash seeds, pids and addresses differ in every process, the digest does not")
-    func goldenDigest() {
+    func goldenDigest() async {
         // A fresh `swift test` process has a new hash seed, other pids and other
         // addresses. If the runtime's scheduling changes on purpose, this digest
         // changes with it: update it (and the README's) after checking the runs.
-        let run = LockstepScenario.churn.run(seed: 42, steps: 10_000)
+        let run = await LockstepScenario.churn.run(seed: 42, steps: 10_000)
         #expect(run.violation == nil)
         #expect(run.digestHex == Self.churn42, "churn seed 42 gave \(run.digestHex)")
     }
@@ -43,23 +43,23 @@ struct LockstepTests {
     static let churn42 = "7af794315eaeaa01"
 
     @Test("it has teeth: with the pool's started re-check dropped, exploration finds a violating seed, and that seed replays it")
-    func teeth() throws {
+    func teeth() async throws {
         let scenario = LockstepScenario.lookupOrStartRace
-        let exploration = scenario.explore(seeds: 0..<Self.seedsPerScenario, steps: 600, faults: [.skipStartedRecheck])
+        let exploration = await scenario.explore(seeds: 0..<Self.seedsPerScenario, steps: 600, faults: [.skipStartedRecheck])
         let failure = try #require(exploration.failure, "no seed out of \(exploration.runs) found the bug")
         #expect(failure.invariant == "scenario check" && failure.message.contains("start returns only workers that started"))
         #expect(failure.replay.contains("--seed \(failure.seed)") && failure.replay.contains("--fault skip-started-recheck"))
-        let replay = scenario.run(seed: failure.seed, steps: 600, faults: [.skipStartedRecheck])
+        let replay = await scenario.run(seed: failure.seed, steps: 600, faults: [.skipStartedRecheck])
         #expect(replay.violation?.step == failure.step && replay.violation?.message == failure.message)
         // Without the fault the same seed passes.
-        #expect(scenario.run(seed: failure.seed, steps: 600).violation == nil)
+        #expect(await scenario.run(seed: failure.seed, steps: 600).violation == nil)
     }
 
     @Test("a violation shrinks to a few preemptions that break the same invariant, and the shrunk schedule replays it")
-    func shrinks() throws {
+    func shrinks() async throws {
         let scenario = LockstepScenario.lookupOrStartRace
-        let found = try #require(scenario.explore(seeds: 0..<Self.seedsPerScenario, steps: 600, faults: [.skipStartedRecheck]).failure)
-        let shrunk = scenario.shrink(found, faults: [.skipStartedRecheck])
+        let found = try #require(await scenario.explore(seeds: 0..<Self.seedsPerScenario, steps: 600, faults: [.skipStartedRecheck]).failure)
+        let shrunk = await scenario.shrink(found, faults: [.skipStartedRecheck])
         guard case .replay(let schedule) = shrunk.strategy else {
             Issue.record("not shrunk: \(shrunk)")
             return
@@ -68,12 +68,12 @@ struct LockstepTests {
         let before = try #require(shrunk.shrunkFrom)
         #expect(schedule.count < before)
         #expect(shrunk.replay.contains("--strategy 'replay:\(schedule)'"))
-        let replay = scenario.run(seed: shrunk.seed, strategy: shrunk.strategy, steps: shrunk.steps, faults: [.skipStartedRecheck])
+        let replay = await scenario.run(seed: shrunk.seed, strategy: shrunk.strategy, steps: shrunk.steps, faults: [.skipStartedRecheck])
         #expect(replay.violation?.step == shrunk.step && replay.violation?.message == shrunk.message)
     }
 
     @Test("explore runs one's own scenario over many seeds, names the first failing seed, and that seed replays the failure")
-    func exploresOwnScenario() throws {
+    func exploresOwnScenario() async throws {
         // A lost update: two tasks read a counter, yield, and write it back plus one.
         let racy: @Sendable (LockstepContext) async throws -> Void = { context in
             let counter = Counter()
@@ -88,19 +88,19 @@ struct LockstepTests {
             }
             context.check(counter.value.withLock { $0 } == 2, "no lost update", "counter is \(counter.value.withLock { $0 })")
         }
-        let exploration = Lockstep.explore(seeds: 0..<50, scenario: racy)
+        let exploration = await Lockstep.explore(seeds: 0..<50, scenario: racy)
         let failure = try #require(exploration.failure, "50 seeds never interleaved the two tasks")
         #expect(failure.invariant == "scenario check" && failure.message == "no lost update: counter is 1")
         #expect(exploration.runs == Int(failure.seed) + 1)
-        #expect(Lockstep.run(seed: failure.seed, scenario: racy).violation?.step == failure.step)
+        #expect(await Lockstep.run(seed: failure.seed, scenario: racy).violation?.step == failure.step)
         // The bug needs one preemption at most: the shrunk schedule says which.
-        let shrunk = Lockstep.shrink(failure, scenario: racy)
+        let shrunk = await Lockstep.shrink(failure, scenario: racy)
         guard case .replay(let schedule) = shrunk.strategy else {
             Issue.record("not shrunk: \(shrunk)")
             return
         }
         #expect(schedule.count <= 1)
-        #expect(Lockstep.run(seed: failure.seed, strategy: shrunk.strategy, scenario: racy).violation?.message == failure.message)
+        #expect(await Lockstep.run(seed: failure.seed, strategy: shrunk.strategy, scenario: racy).violation?.message == failure.message)
     }
 
     @Test("a schedule reads and prints as step:index pairs; malformed text is rejected")
@@ -114,9 +114,9 @@ struct LockstepTests {
     }
 
     @Test("time is virtual: a scenario that sleeps an hour runs at once, and timers fire in order")
-    func virtualTime() {
+    func virtualTime() async {
         let order = Recorder()
-        let run = Lockstep.run(seed: 1) { context in
+        let run = await Lockstep.run(seed: 1) { context in
             await withTaskGroup(of: Void.self) { group in
                 for delay in [3, 1, 2] {
                     group.addTask {
@@ -132,8 +132,8 @@ struct LockstepTests {
     }
 
     @Test("work that escapes the scheduler fails the run with a clear message")
-    func escapes() {
-        let plainTask = Lockstep.run(seed: 1) { _ in
+    func escapes() async {
+        let plainTask = await Lockstep.run(seed: 1) { _ in
             let worker = Process.spawn { inbox in _ = try await inbox.receive() }
             // A plain task created in the tree runs on Swift's global executor.
             await Task.detached { Process.send(worker, "hello") }.value
@@ -141,7 +141,7 @@ struct LockstepTests {
         #expect(plainTask.violation?.invariant == "deterministic schedule")
         #expect(plainTask.violation?.message.contains("deliver happened on another thread") == true)
 
-        let realSleep = Lockstep.run(seed: 1) { _ in
+        let realSleep = await Lockstep.run(seed: 1) { _ in
             try await Task.sleep(for: .milliseconds(20))
         }
         #expect(realSleep.violation?.invariant == "deterministic schedule")
@@ -149,8 +149,8 @@ struct LockstepTests {
     }
 
     @Test("a loop that never suspends is reported, and ended, instead of hanging the run")
-    func spinningLoop() {
-        let run = Lockstep.run(seed: 1) { context in
+    func spinningLoop() async {
+        let run = await Lockstep.run(seed: 1) { context in
             var turns = 0
             while !context.shouldStop { turns += 1 }
             context.record("\(turns) turns")
@@ -160,8 +160,8 @@ struct LockstepTests {
     }
 
     @Test("a deadlocked scenario is reported, not hung")
-    func deadlock() {
-        let run = Lockstep.run(seed: 1) { _ in
+    func deadlock() async {
+        let run = await Lockstep.run(seed: 1) { _ in
             // Waits for a message that never comes.
             let never = Process.spawn { inbox in _ = try await inbox.receive() }
             _ = await Process.watch(never).reason

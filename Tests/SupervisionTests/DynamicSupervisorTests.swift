@@ -182,7 +182,7 @@ struct DynamicSupervisorTests {
     @Test("a child killed before startChild returns is never listed, and is restarted if permanent")
     func diesBeforeRegistration() async throws {
         var events = EventLog(runtime)
-        let supervisor = try await DynamicSupervisor.start(runtime: runtime)
+        let supervisor = try await DynamicSupervisor.start(options: .init(maxRestarts: 3, period: .seconds(3_600)), runtime: runtime)
         // The start links a counter to the supervisor, then kills it before returning its
         // pid: its exit reaches the supervisor while startChild is still registering it.
         // (Found by the lockstep explorer: the child used to be listed, dead, until the
@@ -203,7 +203,7 @@ struct DynamicSupervisorTests {
         #expect(!supervisor.whichChildren().contains { $0.pid == permanent })
         #expect(supervisor.countChildren().active == 0)
         // Its restart runs the same start, which kills again: each one counts toward the
-        // intensity (3 in 5 s), so the supervisor gives up, as OTP's would.
+        // intensity (3 in the period), so the supervisor gives up, as OTP's would.
         let watch = Process.watch(supervisor.pid)
         _ = await events.restart(of: permanent)
         #expect(await watch.reason == .shutdown)
@@ -237,7 +237,10 @@ struct DynamicSupervisorTests {
     @Test("exceeding the intensity stops all children and exits shutdown; a parent restarts it")
     func intensityEscalates() async throws {
         var events = EventLog(runtime)
-        let root = try await Supervisor.start(children: [DynamicSupervisor.childSpec(id: "pool")], runtime: runtime)
+        // A period far longer than the test: the restarts count, not how fast they come.
+        let root = try await Supervisor.start(children: [
+            DynamicSupervisor.childSpec(id: "pool", options: .init(maxRestarts: 3, period: .seconds(3_600))),
+        ], runtime: runtime)
         let pool = try #require(DynamicSupervisor(pid: try await root.pid(of: "pool")!))
         let poolWatch = Process.watch(pool.pid)
         let workers = try await (0..<4).asyncMap { try await pool.startChild(counter($0)).pid! }

@@ -230,7 +230,9 @@ struct SupervisorTests {
         var events = EventLog(runtime)
         let inner = Supervisor.childSpec(id: "inner", children: [Tracked.spec("w", log: log)],
                                          options: .init(maxRestarts: 0))
-        let root = try await Supervisor.start(children: [inner], options: .init(maxRestarts: 1), runtime: runtime)
+        // Periods far longer than any test run: the restarts count, not how fast they come.
+        let root = try await Supervisor.start(children: [inner], options: .init(maxRestarts: 1, period: .seconds(3_600)),
+                                              runtime: runtime)
         let rootWatch = Process.watch(root.pid)
 
         // First crash: the inner supervisor may not restart (0 allowed) and exits shutdown;
@@ -256,7 +258,8 @@ struct SupervisorTests {
         let log = Recorder<String>()
         let failing = Toggle()
         let supervisor = try await Supervisor.start(
-            children: [Tracked.spec("a", log: log, failStart: failing)], options: .init(maxRestarts: 3), runtime: runtime)
+            children: [Tracked.spec("a", log: log, failStart: failing)],
+            options: .init(maxRestarts: 3, period: .seconds(3_600)), runtime: runtime)
         let watch = Process.watch(supervisor.pid)
         failing.set(true)
         Process.exit(try await supervisor.pid(of: "a")!, .kill)
