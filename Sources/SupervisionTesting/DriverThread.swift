@@ -1,5 +1,7 @@
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
 #endif
 
 /// Runs a lockstep driver on a thread of its own, so that an `async` caller suspends
@@ -15,7 +17,11 @@ enum DriverThread {
     static func run<Result: Sendable>(_ body: @escaping @Sendable () -> Result) async -> Result {
         await withCheckedContinuation { (continuation: CheckedContinuation<Result, Never>) in
             let work = Unmanaged.passRetained(Work { continuation.resume(returning: body()) })
+            #if canImport(Darwin)
+            var thread: pthread_t?
+            #else
             var thread = pthread_t()
+            #endif
             let status = pthread_create(&thread, nil, { argument in
                 Unmanaged<Work>.fromOpaque(argument!).takeRetainedValue().body()
                 return nil
@@ -24,7 +30,11 @@ enum DriverThread {
                 work.release()
                 fatalError("Lockstep: cannot create the driver thread (pthread_create: \(status))")
             }
+            #if canImport(Darwin)
+            if let thread { pthread_detach(thread) }
+            #else
             pthread_detach(thread)
+            #endif
         }
     }
 }

@@ -1,6 +1,6 @@
 extension Lockstep {
     /// Shrinks a failing run to a schedule with few preemptions that still breaks the
-    /// same invariant.
+    /// same invariant (for a scenario's own checks, the same named check).
     ///
     /// The failing run is replayed as a fixed ``Schedule`` — "the oldest runnable job,
     /// except at these steps" — and delta debugging drops preemptions, in halves, then
@@ -29,7 +29,7 @@ extension Lockstep {
             trials += 1
             let run = run(seed: violation.seed, strategy: strategy, steps: violation.steps,
                           invariants: invariants, scenario: scenario)
-            guard let found = run.violation, found.invariant == violation.invariant else { return nil }
+            guard let found = run.violation, found.isSameBreak(as: violation) else { return nil }
             return (run, found)
         }
         guard let original = attempt(violation.strategy) else { return violation }
@@ -61,5 +61,15 @@ extension Lockstep {
         best.strategy = .replay(Schedule(choices))
         best.shrunkFrom = before
         return best
+    }
+}
+
+extension LockstepViolation {
+    /// Whether `other` broke the same property: the same invariant, and for a
+    /// scenario's own checks the same check (messages name pids, which differ by run).
+    func isSameBreak(as other: LockstepViolation) -> Bool {
+        guard invariant == other.invariant else { return false }
+        guard invariant == "scenario check" else { return true }
+        return message.prefix { $0 != ":" } == other.message.prefix { $0 != ":" }
     }
 }

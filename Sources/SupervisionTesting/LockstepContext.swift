@@ -49,9 +49,11 @@ public final class LockstepContext: Sendable {
     /// tree down.
     ///
     /// A loop that polls this without ever suspending holds the only thread the run
-    /// has: nothing else can be scheduled, and the step budget can never be spent. After
-    /// ``spinLimit`` polls within one step the run fails with a `progress` violation
-    /// that says so, and this turns `true` so that the loop ends instead of hanging.
+    /// has: nothing else can be scheduled, and the step budget can never be spent. So
+    /// polling has a side effect: after ``spinLimit`` polls within one step the run is
+    /// failed with a `progress` violation that says so, and this turns `true` so that
+    /// the loop ends instead of hanging. (A loop that neither suspends nor polls this
+    /// cannot be caught: it hangs the run.)
     public var shouldStop: Bool {
         if stopRequested.load(ordering: .relaxed) { return true }
         guard polls.wrappingAdd(1, ordering: .relaxed).newValue > Self.spinLimit else { return false }

@@ -1,6 +1,8 @@
 /// The outcome of one lockstep run.
 public struct LockstepRun: Sendable, CustomStringConvertible {
+    /// The seed that decided the run.
     public var seed: UInt64
+    /// How the run picked its jobs.
     public var strategy: SchedulingStrategy
     /// Jobs run.
     public var steps: Int
@@ -8,8 +10,9 @@ public struct LockstepRun: Sendable, CustomStringConvertible {
     public var virtualTime: Duration
     /// The trace digest: equal for equal seeds, on every machine.
     public var digest: UInt64
-    /// Runtime lifecycle events and scenario facts in the trace.
+    /// Runtime lifecycle events (starts, exits, restarts …) in the trace.
     public var events: Int
+    /// Facts the scenario recorded in the trace.
     public var facts: Int
     /// Processes of the run still alive at its end.
     public var liveProcesses: Int
@@ -20,7 +23,10 @@ public struct LockstepRun: Sendable, CustomStringConvertible {
     /// The index picked at each step.
     var decisions: [Int] = []
 
-    /// The run's schedule, as a fixed ``Schedule`` that replays it step for step.
+    /// The run's schedule, as a fixed ``Schedule`` that replays it step for step
+    /// (with the same seed, which also decides the scenario's own random choices).
+    ///
+    /// - Complexity: O(steps).
     public var schedule: Schedule { Schedule(decisions: decisions) }
 
     /// The digest as 16 hex digits.
@@ -29,6 +35,7 @@ public struct LockstepRun: Sendable, CustomStringConvertible {
         return String(repeating: "0", count: 16 - hex.count) + hex
     }
 
+    /// One line of summary, and the violation's report if there is one.
     public var description: String {
         var text = "seed \(seed) strategy \(strategy): \(steps) steps, \(virtualTime) virtual, \(events) events, \(facts) facts, \(liveProcesses) live at the end, digest \(digestHex)"
         if let violation { text += "\n" + violation.description }

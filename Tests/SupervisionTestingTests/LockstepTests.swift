@@ -99,7 +99,7 @@ struct LockstepTests {
             Issue.record("not shrunk: \(shrunk)")
             return
         }
-        #expect(schedule.count <= 1)
+        #expect(schedule.count <= 1 && schedule.count <= shrunk.shrunkFrom ?? -1)
         #expect(await Lockstep.run(seed: failure.seed, strategy: shrunk.strategy, scenario: racy).violation?.message == failure.message)
     }
 

@@ -205,8 +205,36 @@ struct DynamicSupervisorTests {
         // Its restart runs the same start, which kills again: each one counts toward the
         // intensity (3 in the period), so the supervisor gives up, as OTP's would.
         let watch = Process.watch(supervisor.pid)
-        _ = await events.restart(of: permanent)
+        let restarted = await events.restart(of: permanent)
+        #expect(!restarted.isAlive)
+        #expect(!supervisor.whichChildren().contains { $0.pid == restarted })
         #expect(await watch.reason == .shutdown)
+    }
+
+    @Test("a child being restarted counts once toward maxChildren")
+    func restartingCountsOnce() async throws {
+        let supervisor = try await DynamicSupervisor.start(options: .init(maxChildren: 2), runtime: runtime)
+        let (began, beginning) = AsyncStream<Void>.makeStream()
+        let (gate, opening) = AsyncStream<Void>.makeStream()
+        let startedOnce = Toggle()
+        // Its first start is immediate; its restart waits at the gate.
+        let slowRestart = ChildSpec(id: "slow-restart") {
+            if startedOnce.isOn {
+                beginning.yield()
+                for await _ in gate { break }
+            }
+            startedOnce.set(true)
+            return try await Counter.startLink(0).pid!
+        }
+        let first = try #require(try await supervisor.startChild(slowRestart).pid)
+        Process.exit(first, .kill)
+        for await _ in began { break }
+        // One child restarting, room for one more: not two.
+        #expect(supervisor.countChildren().specs == 1)
+        #expect(try await supervisor.startChild(counter(1)).pid != nil)
+        await #expect(throws: StartError.maxChildren) { try await supervisor.startChild(self.counter(2)) }
+        opening.yield()
+        try await supervisor.stop()
     }
 
     @Test("its parent's death is never mistaken for a child's, even while a start is pending")

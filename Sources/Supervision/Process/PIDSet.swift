@@ -68,16 +68,14 @@ struct PIDSet {
         }
     }
 
-    /// Removes and returns every member, oldest process first — a fixed order, so exit
-    /// signals go out the same way in every run.
-    ///
-    /// - Complexity: O(n log n) for n members.
+    /// Removes and returns every member, in no particular order (sort them where the
+    /// order matters, outside any lock).
     mutating func removeAll() -> [PID] {
         defer { storage = .empty }
         switch storage {
         case .empty: return []
         case .one(let member): return [member]
-        case .many(let set): return set.sorted()
+        case .many(let set): return Array(set)
         }
     }
 

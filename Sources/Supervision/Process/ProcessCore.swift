@@ -273,8 +273,7 @@ class ProcessCore: @unchecked Sendable {
         let callError = CallError.exited(reason)
         leftovers.inflight?.fail(callError)
         leftovers.awaiting?.fail(.cancelled)
-        // Everything that wakes another task goes out in a fixed order (never a hash
-        // table's), so that a seeded scheduler sees the same jobs in the same order.
+        // In the order they were deferred (not a hash table's: see step 5).
         for (_, slot) in leftovers.deferred.values.sorted(by: { $0.order < $1.order }) { slot.fail(callError) }
         for envelope in leftovers.mailbox {
             if case .call(let slot) = envelope { slot.fail(callError) }
@@ -292,7 +291,7 @@ class ProcessCore: @unchecked Sendable {
         }
 
         // 4. Dead: gone from the process table, so no pid reaches it any more.
-        let (links, monitors) = state.withLock { state -> ([PID], [UInt64: Watcher]) in
+        let (linked, monitors) = state.withLock { state -> ([PID], [UInt64: Watcher]) in
             state.status = .dead
             state.exitReason = reason
             statusWord.store(ProcessStatus.dead.rawValue, ordering: .releasing)
@@ -303,7 +302,11 @@ class ProcessCore: @unchecked Sendable {
         runtime.counters.live.subtract(1, ordering: .relaxed)
         runtime.events.publish(.exited(me, reason: reason, parent: parent))
 
-        // 5. Signal links, then monitors.
+        // 5. Signal links, then monitors. Everything that wakes another task goes out in
+        // a fixed order (never a hash table's): links oldest process first, monitors in
+        // the order they were set up, so a seeded scheduler sees the same jobs in the
+        // same order in every run.
+        let links = linked.count > 1 ? linked.sorted() : linked
         for link in links {
             guard let linked = link.core else { continue }
             if leftovers.silentParent, link == parent {
@@ -312,7 +315,11 @@ class ProcessCore: @unchecked Sendable {
                 linked.receiveLinkExit(from: me, reason: reason, propagating: &work)
             }
         }
-        for (id, watcher) in monitors.count > 1 ? monitors.sorted(by: { $0.key < $1.key }) : Array(monitors) {
+        if monitors.count > 1 {
+            for (id, watcher) in monitors.sorted(by: { $0.key < $1.key }) {
+                watcher.deliverDown(MonitorRef(id: id, target: me), reason: reason)
+            }
+        } else if let (id, watcher) = monitors.first {
             watcher.deliverDown(MonitorRef(id: id, target: me), reason: reason)
         }
     }

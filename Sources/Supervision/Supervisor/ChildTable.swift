@@ -29,10 +29,25 @@ final class ChildTable: Sendable {
         /// Children whose restart failed and will be retried, by restart ticket.
         var restarting: [UInt64: Child] = [:]
         var nextTicket: UInt64 = 0
-        /// `startChild` calls between reservation and registration.
+        /// `startChild` calls between reservation and registration (they count toward
+        /// `maxChildren`).
         var pendingStarts = 0
-        /// Exits of children whose `startChild` had not registered them yet.
+        /// Restarts between `beginRestart` and `finishRestart` (their child is already
+        /// counted in `restarting`).
+        var pendingRestarts = 0
+        /// Exits of children whose `startChild` (or restart) had not registered them
+        /// yet. Emptied whenever no start is pending; between, it can also hold exits of
+        /// strangers (a process linked to the supervisor by hand, a child that died while
+        /// `terminateChild` was unlinking it), which no start claims.
         var earlyExits: [PID: ExitReason] = [:]
+
+        /// Whether a start or restart is between its start function and registration.
+        var starting: Bool { pendingStarts + pendingRestarts > 0 }
+
+        /// One start or restart ended.
+        mutating func startEnded() {
+            if !starting { earlyExits.removeAll() }
+        }
         var intensity: RestartIntensity
         var supervisorSpecs = 0
     }
@@ -72,7 +87,9 @@ final class ChildTable: Sendable {
     }
 
     enum Registration {
-        /// Registered (or, if its start failed, nothing to register).
+        /// The start failed or was ignored: nothing to register.
+        case notStarted
+        /// Registered.
         case registered
         /// The child exited before it could be registered: it never appears in the
         /// table, and `decision` says what its exit calls for (a restart, or nothing).
@@ -88,8 +105,8 @@ final class ChildTable: Sendable {
     func finishStart(pid: PID?, spec: ChildSpec, now: Timestamp) -> Registration {
         state.withLock { state -> Registration in
             state.pendingStarts -= 1
-            defer { if state.pendingStarts == 0 { state.earlyExits.removeAll() } }
-            guard let pid else { return .registered }
+            defer { state.startEnded() }
+            guard let pid else { return .notStarted }
             guard state.status == .running else { return .supervisorStopping }
             let child = Child(spec: spec, startedAt: now)
             if spec.type == .supervisor { state.supervisorSpecs += 1 }
@@ -106,7 +123,7 @@ final class ChildTable: Sendable {
     func childExited(_ pid: PID, reason: ExitReason, now: Timestamp) -> ExitDecision {
         state.withLock { state -> ExitDecision in
             guard let child = state.children.removeValue(forKey: pid) else {
-                guard state.pendingStarts > 0 else { return .notAChild }
+                guard state.starting else { return .notAChild }
                 state.earlyExits[pid] = reason
                 return .ignore
             }
@@ -146,7 +163,7 @@ final class ChildTable: Sendable {
     /// A restart is about to run the child's start: its exit, if it comes before
     /// ``finishRestart(ticket:pid:now:)``, is stashed for it.
     func beginRestart() {
-        state.withLock { $0.pendingStarts += 1 }
+        state.withLock { $0.pendingRestarts += 1 }
     }
 
     enum RestartRegistration {
@@ -162,8 +179,8 @@ final class ChildTable: Sendable {
     /// Ends a restart begun with ``beginRestart()``.
     func finishRestart(ticket: UInt64, pid: PID?, now: Timestamp) -> RestartRegistration {
         state.withLock { state -> RestartRegistration in
-            state.pendingStarts -= 1
-            defer { if state.pendingStarts == 0 { state.earlyExits.removeAll() } }
+            state.pendingRestarts -= 1
+            defer { state.startEnded() }
             guard let pid else { return .notStarted }
             guard state.status == .running, let child = state.restarting.removeValue(forKey: ticket) else {
                 return .supervisorStopping
@@ -199,16 +216,18 @@ final class ChildTable: Sendable {
 
     /// Marks the table stopping and hands over every running child, oldest first.
     func beginStopping() -> [(PID, Child)] {
-        state.withLock { state -> [(PID, Child)] in
+        let children = state.withLock { state -> [PID: Child] in
             state.status = .stopping
             defer {
                 state.children = [:]
                 state.restarting = [:]
                 state.supervisorSpecs = 0
             }
-            // Oldest child first: a fixed order, the same in every run.
-            return state.children.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+            return state.children
         }
+        // Oldest child first: a fixed order, the same in every run (sorted outside the
+        // lock: O(n log n) at a million children).
+        return children.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
     }
 
     var counts: ChildCounts {

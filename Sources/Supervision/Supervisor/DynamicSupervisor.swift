@@ -66,7 +66,9 @@ public struct DynamicSupervisor: Sendable, CustomStringConvertible {
     /// Starts a child from `spec` and adds it: OTP's `start_child`.
     ///
     /// Returns ``ChildStart/started(_:)`` or, if the start asked to be ignored,
-    /// ``ChildStart/ignored`` (nothing is kept).
+    /// ``ChildStart/ignored`` (nothing is kept). As in OTP, the returned pid may already
+    /// be dead — a child can exit right after its start — and then it is never listed
+    /// or counted: it is forgotten, or restarted under a new pid, by its restart policy.
     ///
     /// - Throws: ``StartError/maxChildren``, ``StartError/alreadyStarted(_:)`` (its name
     ///   is taken), ``StartError/initFailed(_:)``, ``StartError/timeout(_:)``,
@@ -83,15 +85,11 @@ public struct DynamicSupervisor: Sendable, CustomStringConvertible {
         }
         let started = try? result.get()
         switch table.finishStart(pid: started, spec: spec, now: supervisor.runtime.clock.now()) {
-        case .registered:
+        case .registered, .notStarted:
             break
         case .exitedEarly(let decision):
             // Dead before it could be listed: its restart (if any) is the supervisor's.
-            switch decision {
-            case .restart(let ticket, _): supervisor.deliver(.info(DynamicSupervisorServer.Info.restart(ticket: ticket)))
-            case .giveUp: supervisor.deliver(.info(DynamicSupervisorServer.Info.giveUp))
-            case .notAChild, .ignore, .forgotten: break
-            }
+            DynamicSupervisorServer.post(decision, to: supervisor)
         case .supervisorStopping:
             if let started { await ChildShutdown.run(started, supervisor: supervisor, policy: spec.shutdown) }
             throw .supervisorNotRunning

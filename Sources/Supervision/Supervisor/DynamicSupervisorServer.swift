@@ -35,12 +35,9 @@ struct DynamicSupervisorServer: GenServer {
         let parent = me.parent
         let handler: @Sendable (PID, ExitReason) -> Bool = { [weak me] pid, reason in
             guard let me, pid != parent else { return false }
-            switch table.childExited(pid, reason: reason, now: clock.now()) {
-            case .notAChild: return false
-            case .ignore, .forgotten: return true
-            case .restart(let ticket, _): me.deliver(.info(Info.restart(ticket: ticket)))
-            case .giveUp: me.deliver(.info(Info.giveUp))
-            }
+            let decision = table.childExited(pid, reason: reason, now: clock.now())
+            if case .notAChild = decision { return false }
+            post(decision, to: me)
             return true
         }
         me.state.withLock {
@@ -99,7 +96,10 @@ struct DynamicSupervisorServer: GenServer {
                     runtime.events.publish(.restarted(
                         supervisor: me.pid, childID: nil, old: old, new: pid, restarts: restarts))
                 }
-                if let earlyExit { return await handleEarlyExit(earlyExit) }
+                // Dead before it was listed: through the mailbox like any exit, so that
+                // a child dying at every start does not starve other messages (its
+                // restarts count toward the intensity, which ends the loop).
+                if let earlyExit { Self.post(earlyExit, to: me) }
             case .notStarted:
                 if case .failure(let error) = result {
                     if case StartError.ignored = error {
@@ -116,16 +116,13 @@ struct DynamicSupervisorServer: GenServer {
         }
     }
 
-    /// A restarted child died before it was registered: what its exit calls for, now.
-    private func handleEarlyExit(_ decision: ChildTable.ExitDecision) async -> HandleResult {
+    /// Sends the supervisor process what a child's exit, decided outside it, calls for:
+    /// a restart or giving up. Nothing for a child that is forgotten.
+    static func post(_ decision: ChildTable.ExitDecision, to supervisor: ProcessCore) {
         switch decision {
-        case .restart(let ticket, _):
-            // Through the mailbox, so that other exits and calls are not starved by a
-            // child that dies at every start (the intensity ends that loop).
-            me.deliver(.info(Info.restart(ticket: ticket)))
-            return .noreply
-        default:
-            return await handle(decision)
+        case .restart(let ticket, _): supervisor.deliver(.info(Info.restart(ticket: ticket)))
+        case .giveUp: supervisor.deliver(.info(Info.giveUp))
+        case .notAChild, .ignore, .forgotten: break
         }
     }
 

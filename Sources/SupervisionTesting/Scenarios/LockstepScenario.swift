@@ -202,8 +202,8 @@ public enum LockstepScenario: String, Sendable, CaseIterable {
                 while !context.shouldStop {
                     // Whoever holds a name now, mid-start or not, is killed. (Sorted:
                     // a registry's order is a hash table's, different in every process.)
-                    let held = pool.registry.entries().sorted { $0.key < $1.key }
-                    if !held.isEmpty, case let (_, entry) = held[context.random(in: 0..<held.count)] {
+                    let held = pool.registry.entries().sorted { $0.key < $1.key }.map(\.entry)
+                    if let entry = held.isEmpty ? nil : held[context.random(in: 0..<held.count)] {
                         Process.exit(entry.pid, .kill)
                         context.check(!entry.pid.isAlive, "kill is synchronous", "\(context.label(entry.pid)) alive after kill returned")
                         kills += 1
