@@ -131,6 +131,29 @@ struct LockstepTests {
         #expect(run.virtualTime == .seconds(3_600))
     }
 
+    @Test("shutdown and call timeouts follow virtual time: a stubborn child is killed 30 s in, a silent server times out")
+    func timeoutsAreVirtual() async {
+        let run = await Lockstep.run(seed: 7) { context in
+            let spec = ChildSpec.worker(Stubborn.self, arguments: context, id: "stubborn", shutdown: .timeout(.seconds(30)))
+            let root = try await Supervisor.start(children: [spec])
+            let stubborn = ServerRef<Stubborn>(pid: try await root.whichChildren()[0].pid!)
+            var start = context.clock.now()
+            do throws(CallError) {
+                _ = try await stubborn.call(.ignore, timeout: .after(.seconds(5)))
+                context.check(false, "call timeout", "a call nobody answers returned")
+            } catch {
+                context.check(error == .timeout(.after(.seconds(5))), "call timeout", "\(error)")
+                context.check(context.clock.now() - start == .seconds(5), "call timeout", "timed out after \(context.clock.now() - start)")
+            }
+            start = context.clock.now()
+            let watch = Process.watch(stubborn.pid!)
+            try await root.stop()
+            context.check(context.clock.now() - start == .seconds(30), "shutdown timeout", "stop took \(context.clock.now() - start)")
+            context.check(watch.exitReason == .killed, "shutdown timeout", "the child exited \(String(describing: watch.exitReason))")
+        }
+        #expect(run.violation == nil, "\(run)")
+    }
+
     @Test("work that escapes the scheduler fails the run with a clear message")
     func escapes() async {
         let plainTask = await Lockstep.run(seed: 1) { _ in
@@ -176,4 +199,25 @@ final class Recorder: Sendable {
 
 final class Counter: Sendable {
     let value = Mutex(0)
+}
+
+/// A server that never answers `ignore`, and whose `terminate` outlasts any shutdown
+/// timeout (in the run's virtual time).
+struct Stubborn: GenServer {
+    enum Request: Sendable { case ignore }
+    typealias Reply = Void
+    let context: LockstepContext
+
+    static func initialize(_ context: LockstepContext) async throws -> InitResult<Stubborn> {
+        try Process.flag(trapExit: true)
+        return .ok(Stubborn(context: context))
+    }
+
+    mutating func handleCall(_ request: Request, from caller: Caller<Void>) async throws -> CallResult<Void> {
+        .noreply
+    }
+
+    mutating func terminate(_ reason: ExitReason) async {
+        await context.sleep(for: .seconds(3_600))
+    }
 }
