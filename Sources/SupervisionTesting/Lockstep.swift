@@ -71,7 +71,7 @@ public enum Lockstep {
         var violation: LockstepViolation?
         func violated(_ invariant: String, _ message: String) {
             violation = LockstepViolation(seed: seed, strategy: strategy, steps: steps, step: step,
-                                          invariant: invariant, message: message, recent: trace.recent, command: nil)
+                                          invariant: invariant, message: trace.relabel(message), recent: trace.recent, command: nil)
         }
         let builtins = invariants
         func firstBroken(_ invariants: [Invariant]) -> (String, String)? {

@@ -44,6 +44,29 @@ final class Trace: Sendable {
         }
     }
 
+    /// `text` with every pid it prints (`<0.42.0>`) that the trace has named replaced
+    /// by its run-stable name (`<p7>`), so that reports compare equal across replays.
+    func relabel(_ text: String) -> String {
+        let labels = state.withLock { state in
+            Dictionary(uniqueKeysWithValues: state.labels.map { ($0.key.serial, $0.value) })
+        }
+        var result = ""
+        var rest = Substring(text)
+        while let open = rest.firstRange(of: "<0.") {
+            result += rest[..<open.lowerBound]
+            let digits = rest[open.upperBound...].prefix { $0.isNumber }
+            let tail = rest[open.upperBound...].dropFirst(digits.count)
+            if tail.hasPrefix(".0>"), let serial = UInt64(digits), let label = labels[serial] {
+                result += "<p\(label)>"
+                rest = tail.dropFirst(3)
+            } else {
+                result += rest[open]
+                rest = rest[open.upperBound...]
+            }
+        }
+        return result + rest
+    }
+
     /// The run-stable name of `pid`.
     func label(_ pid: PID) -> String {
         state.withLock { state in

@@ -55,6 +55,28 @@ struct LockstepTests {
         #expect(await scenario.run(seed: failure.seed, steps: 600).violation == nil)
     }
 
+    @Test("it has teeth for interleavings: the DynamicSupervisor bug exploration found, switched back on, is found again, replays, and only some schedules expose it")
+    func teethForInterleavings() async throws {
+        let scenario = LockstepScenario.churn
+        let strategy = SchedulingStrategy.pct(changePoints: 3)
+        let exploration = await scenario.explore(seeds: 0..<Self.seedsPerScenario, strategy: strategy, steps: 1_000,
+                                                 faults: [.listEarlyExits])
+        let failure = try #require(exploration.failure, "no seed out of \(exploration.runs) found the bug")
+        #expect(failure.invariant == "a supervisor's active count equals its live children")
+        #expect(failure.message.contains("lists dead child"))
+        let replay = await scenario.run(seed: failure.seed, strategy: strategy, steps: 1_000, faults: [.listEarlyExits])
+        #expect(replay.violation?.step == failure.step && replay.violation?.message == failure.message)
+        #expect(await scenario.run(seed: failure.seed, strategy: strategy, steps: 1_000).violation == nil)
+        // Not every schedule exposes it: with the fault on, some seeds still pass.
+        var passing = 0
+        for seed in 0..<UInt64(20) {
+            if await scenario.run(seed: seed, strategy: strategy, steps: 1_000, faults: [.listEarlyExits]).violation == nil {
+                passing += 1
+            }
+        }
+        #expect(passing > 0 && passing < 20)
+    }
+
     @Test("a violation shrinks to a few preemptions that break the same invariant, and the shrunk schedule replays it")
     func shrinks() async throws {
         let scenario = LockstepScenario.lookupOrStartRace

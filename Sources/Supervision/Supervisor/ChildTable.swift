@@ -69,10 +69,13 @@ final class ChildTable: Sendable {
 
     let maxChildren: Int?
     let state: Mutex<State>
+    /// The `listEarlyExits` fault (tests of the lockstep explorer only).
+    let listsEarlyExits: Bool
 
-    init(intensity: RestartIntensity, maxChildren: Int?) {
+    init(intensity: RestartIntensity, maxChildren: Int?, listsEarlyExits: Bool = false) {
         self.maxChildren = maxChildren
         self.state = Mutex(State(intensity: intensity))
+        self.listsEarlyExits = listsEarlyExits
     }
 
     /// Reserves room for one more child.
@@ -94,6 +97,9 @@ final class ChildTable: Sendable {
         /// The child exited before it could be registered: it never appears in the
         /// table, and `decision` says what its exit calls for (a restart, or nothing).
         case exitedEarly(ExitDecision)
+        /// The `listEarlyExits` fault: registered although it already exited; the
+        /// caller hands the exit to the supervisor process.
+        case listedDead(PID, ExitReason)
         case supervisorStopping
     }
 
@@ -111,7 +117,11 @@ final class ChildTable: Sendable {
             let child = Child(spec: spec, startedAt: now)
             if spec.type == .supervisor { state.supervisorSpecs += 1 }
             if let reason = state.earlyExits.removeValue(forKey: pid) {
-                return .exitedEarly(Self.decide(child, pid: pid, reason: reason, now: now, &state))
+                guard listsEarlyExits else {
+                    return .exitedEarly(Self.decide(child, pid: pid, reason: reason, now: now, &state))
+                }
+                state.children[pid] = child
+                return .listedDead(pid, reason)
             }
             state.children[pid] = child
             return .registered

@@ -14,11 +14,27 @@ public struct DynamicSupervisor: Sendable, CustomStringConvertible {
         /// The most children it runs at once (starting and restarting ones included);
         /// `nil` for no limit.
         public var maxChildren: Int?
+        /// Deliberate bugs, for showing that lockstep exploration finds them. Never set
+        /// outside such tests.
+        @_spi(Faults) public var faults: Faults = []
 
         public init(maxRestarts: Int = 3, period: Duration = .seconds(5), maxChildren: Int? = nil) {
             self.intensity = RestartIntensity(maxRestarts: maxRestarts, period: period)
             self.maxChildren = maxChildren
         }
+    }
+
+    /// Deliberate bugs a test can switch on (`@_spi(Faults) import Supervision`).
+    @_spi(Faults)
+    public struct Faults: OptionSet, Sendable {
+        public let rawValue: Int
+        public init(rawValue: Int) { self.rawValue = rawValue }
+
+        /// The bug Lockstep found, back: a child whose exit arrives while its
+        /// `startChild` is still registering it is listed anyway, and its exit is left to
+        /// the supervisor process — until that catches up, the supervisor lists and
+        /// counts a dead child. Only some interleavings expose it.
+        public static var listEarlyExits: Faults { Faults(rawValue: 1) }
     }
 
     /// The supervisor process.
@@ -90,6 +106,8 @@ public struct DynamicSupervisor: Sendable, CustomStringConvertible {
         case .exitedEarly(let decision):
             // Dead before it could be listed: its restart (if any) is the supervisor's.
             DynamicSupervisorServer.post(decision, to: supervisor)
+        case .listedDead(let pid, let reason):
+            supervisor.deliver(.info(DynamicSupervisorServer.Info.lateExit(pid, reason)))
         case .supervisorStopping:
             if let started { await ChildShutdown.run(started, supervisor: supervisor, policy: spec.shutdown) }
             throw .supervisorNotRunning

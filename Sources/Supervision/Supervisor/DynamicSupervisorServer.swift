@@ -18,6 +18,8 @@ struct DynamicSupervisorServer: GenServer {
         case giveUp
         /// A restart attempt failed; try again (counts toward the intensity).
         case retryRestart(ticket: UInt64)
+        /// The `listEarlyExits` fault: a child listed although it had exited.
+        case lateExit(PID, ExitReason)
     }
 
     let table: ChildTable
@@ -26,7 +28,8 @@ struct DynamicSupervisorServer: GenServer {
     static func initialize(_ arguments: Arguments) async throws -> InitResult<DynamicSupervisorServer> {
         try Process.flag(trapExit: true)
         let me = ProcessContext.current!
-        let table = ChildTable(intensity: arguments.options.intensity, maxChildren: arguments.options.maxChildren)
+        let table = ChildTable(intensity: arguments.options.intensity, maxChildren: arguments.options.maxChildren,
+                               listsEarlyExits: arguments.options.faults.contains(.listEarlyExits))
         let clock = me.runtime.clock
         // A child's exit is decided inside the child's exit, under the table's lock: a
         // child that is not restarted is forgotten without waking the supervisor.
@@ -65,6 +68,8 @@ struct DynamicSupervisorServer: GenServer {
             return await handle(.giveUp)
         case .retryRestart(let ticket):
             return await handle(table.retry(ticket: ticket, now: me.runtime.clock.now()))
+        case .lateExit(let pid, let reason):
+            return await handle(table.childExited(pid, reason: reason, now: me.runtime.clock.now()))
         }
     }
 

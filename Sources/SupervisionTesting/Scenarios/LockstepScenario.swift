@@ -21,6 +21,10 @@ public enum LockstepScenario: String, Sendable, CaseIterable {
     public enum Fault: String, Sendable, CaseIterable {
         /// `lookupOrStart` returns a racing holder without waiting for its start.
         case skipStartedRecheck = "skip-started-recheck"
+        /// The pool's supervisor lists a worker killed while it was being registered
+        /// (the bug exploration found, switched back on): only interleavings where a
+        /// kill lands between the worker's start and its registration expose it.
+        case listEarlyExits = "list-early-exits"
     }
 
     /// Runs the scenario in a lockstep run.
@@ -63,6 +67,7 @@ public enum LockstepScenario: String, Sendable, CaseIterable {
             restart: self == .crashStorm ? .permanent : .temporary,
             shutdown: .brutalKill, maxRestarts: 3, period: .seconds(5))
         if faults.contains(.skipStartedRecheck) { options.faults.insert(.skipStartedRecheck) }
+        if faults.contains(.listEarlyExits) { options.faults.insert(.listEarlyExits) }
         let pool = WorkerPool(SimWorker.self, id: Int.self, name: "sim", options: options) { id, _ in id }
         let ledger = StartLedger()
         let monitors = MonitorLedger()

@@ -1,4 +1,4 @@
-import Supervision
+@_spi(Faults) import Supervision
 import Synchronization
 
 /// A pool of workers of one ``GenServer`` type, one per id, started on demand under a
@@ -66,6 +66,9 @@ public final class WorkerPool<Worker: GenServer, ID: Hashable & Sendable, Value:
         /// racing caller can get a worker that is still initializing, or one whose start
         /// then fails.
         public static var skipStartedRecheck: Faults { Faults(rawValue: 1) }
+        /// The pool's supervisor lists a worker whose exit arrived while it was being
+        /// registered (``DynamicSupervisor/Faults/listEarlyExits``).
+        public static var listEarlyExits: Faults { Faults(rawValue: 2) }
     }
 
     /// The outcome of ``stop(_:)``.
@@ -103,7 +106,10 @@ public final class WorkerPool<Worker: GenServer, ID: Hashable & Sendable, Value:
     // MARK: - Lifetime
 
     private var supervisorOptions: DynamicSupervisor.Options {
-        .init(maxRestarts: options.maxRestarts, period: options.period, maxChildren: options.maxChildren)
+        var supervisor = DynamicSupervisor.Options(maxRestarts: options.maxRestarts, period: options.period,
+                                                   maxChildren: options.maxChildren)
+        if options.faults.contains(.listEarlyExits) { supervisor.faults.insert(.listEarlyExits) }
+        return supervisor
     }
 
     /// Starts the pool's supervisor, linked to the calling process.
