@@ -57,10 +57,12 @@ extension Invariant {
                     state.intensity[supervisor] = RestartIntensity(maxRestarts: use.maxRestarts, period: use.period)
                 }
                 guard let intensity = state.intensity[supervisor] else { return }
-                state.restarts[supervisor, default: []].append(event.time)
-                let window = state.restarts[supervisor]!.filter { $0 >= event.time - intensity.period }
-                if window.count > intensity.maxRestarts, state.broken == nil {
-                    state.broken = "\(supervisor) restarted \(window.count) children within \(intensity.period) (max \(intensity.maxRestarts))"
+                // Only the restarts within the period matter (virtual time only moves on).
+                state.restarts[supervisor, default: []].removeAll { $0 < event.time - intensity.period }
+                state.restarts[supervisor]!.append(event.time)
+                let count = state.restarts[supervisor]!.count
+                if count > intensity.maxRestarts, state.broken == nil {
+                    state.broken = "\(supervisor) restarted \(count) children within \(intensity.period) (max \(intensity.maxRestarts))"
                 }
             }
         }

@@ -42,8 +42,7 @@ public enum Lockstep {
         invariants: [Invariant] = [],
         scenario: @escaping @Sendable (LockstepContext) async throws -> Void
     ) -> LockstepRun {
-        let executor = LockstepExecutor()
-        executor.adopt()
+        let executor = LockstepExecutor()  // made here: this thread drives the run
         let clock = ManualClock()
         var logger = Logger(label: "lockstep")
         logger.logLevel = .critical

@@ -21,17 +21,11 @@ final class LockstepExecutor: ConfiningExecutor, @unchecked Sendable {
     }
 
     private let state = Mutex(State())
-    /// The thread the driver runs on (set by ``adopt()``).
-    private let driver = Mutex<pthread_t?>(nil)
+    /// The thread the driver runs on: the one that made the executor, and the only
+    /// thread allowed to touch the runtime.
+    private let driver = pthread_self()
 
-    /// Makes the calling thread the driver: the only thread allowed to touch the runtime.
-    func adopt() {
-        driver.withLock { $0 = pthread_self() }
-    }
-
-    private var onDriverThread: Bool {
-        driver.withLock { driver in driver.map { pthread_equal($0, pthread_self()) != 0 } ?? true }
-    }
+    private var onDriverThread: Bool { pthread_equal(driver, pthread_self()) != 0 }
 
     func enqueue(_ job: consuming ExecutorJob) {
         let job = UnownedJob(job)

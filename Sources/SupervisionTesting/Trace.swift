@@ -44,27 +44,17 @@ final class Trace: Sendable {
         }
     }
 
-    /// `text` with every pid it prints (`<0.42.0>`) that the trace has named replaced
-    /// by its run-stable name (`<p7>`), so that reports compare equal across replays.
+    /// `text` with every pid the trace has named, as it prints (`<0.42.0>`), replaced by
+    /// its run-stable name (`<p7>`), so that reports compare equal across replays.
+    ///
+    /// - Complexity: O(named pids × text length); for a report, once per run.
     func relabel(_ text: String) -> String {
-        let labels = state.withLock { state in
-            Dictionary(uniqueKeysWithValues: state.labels.map { ($0.key.serial, $0.value) })
+        let labels = state.withLock { $0.labels }
+        var result = text
+        for (pid, label) in labels where result.contains(pid.description) {
+            result = result.replacing(pid.description, with: "<p\(label)>")
         }
-        var result = ""
-        var rest = Substring(text)
-        while let open = rest.firstRange(of: "<0.") {
-            result += rest[..<open.lowerBound]
-            let digits = rest[open.upperBound...].prefix { $0.isNumber }
-            let tail = rest[open.upperBound...].dropFirst(digits.count)
-            if tail.hasPrefix(".0>"), let serial = UInt64(digits), let label = labels[serial] {
-                result += "<p\(label)>"
-                rest = tail.dropFirst(3)
-            } else {
-                result += rest[open]
-                rest = rest[open.upperBound...]
-            }
-        }
-        return result + rest
+        return result
     }
 
     /// The run-stable name of `pid`.

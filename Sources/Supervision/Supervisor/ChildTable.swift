@@ -72,7 +72,7 @@ final class ChildTable: Sendable {
     /// The `listEarlyExits` fault (tests of the lockstep explorer only).
     let listsEarlyExits: Bool
 
-    init(intensity: RestartIntensity, maxChildren: Int?, listsEarlyExits: Bool = false) {
+    init(intensity: RestartIntensity, maxChildren: Int?, listsEarlyExits: Bool) {
         self.maxChildren = maxChildren
         self.state = Mutex(State(intensity: intensity))
         self.listsEarlyExits = listsEarlyExits
@@ -99,7 +99,7 @@ final class ChildTable: Sendable {
         case exitedEarly(ExitDecision)
         /// The `listEarlyExits` fault: registered although it already exited; the
         /// caller hands the exit to the supervisor process.
-        case listedDead(PID, ExitReason)
+        case listedDead(ExitReason)
         case supervisorStopping
     }
 
@@ -121,7 +121,7 @@ final class ChildTable: Sendable {
                     return .exitedEarly(Self.decide(child, pid: pid, reason: reason, now: now, &state))
                 }
                 state.children[pid] = child
-                return .listedDead(pid, reason)
+                return .listedDead(reason)
             }
             state.children[pid] = child
             return .registered

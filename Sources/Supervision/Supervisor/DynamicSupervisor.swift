@@ -106,8 +106,9 @@ public struct DynamicSupervisor: Sendable, CustomStringConvertible {
         case .exitedEarly(let decision):
             // Dead before it could be listed: its restart (if any) is the supervisor's.
             DynamicSupervisorServer.post(decision, to: supervisor)
-        case .listedDead(let pid, let reason):
-            supervisor.deliver(.info(DynamicSupervisorServer.Info.lateExit(pid, reason)))
+        case .listedDead(let reason):
+            // The fault: its exit goes the ordinary way, through the mailbox.
+            if let started { supervisor.deliver(.exit(from: started, reason: reason)) }
         case .supervisorStopping:
             if let started { await ChildShutdown.run(started, supervisor: supervisor, policy: spec.shutdown) }
             throw .supervisorNotRunning

@@ -18,8 +18,6 @@ struct DynamicSupervisorServer: GenServer {
         case giveUp
         /// A restart attempt failed; try again (counts toward the intensity).
         case retryRestart(ticket: UInt64)
-        /// The `listEarlyExits` fault: a child listed although it had exited.
-        case lateExit(PID, ExitReason)
     }
 
     let table: ChildTable
@@ -68,8 +66,6 @@ struct DynamicSupervisorServer: GenServer {
             return await handle(.giveUp)
         case .retryRestart(let ticket):
             return await handle(table.retry(ticket: ticket, now: me.runtime.clock.now()))
-        case .lateExit(let pid, let reason):
-            return await handle(table.childExited(pid, reason: reason, now: me.runtime.clock.now()))
         }
     }
 

@@ -1,5 +1,5 @@
 @_spi(Faults) import WorkerRegistry
-import Supervision
+@_spi(Faults) import Supervision
 
 /// The built-in scenarios of `pooltui simulate` and of the lockstep tests: a
 /// GenRegistry-style pool under a supervision tree, driven by concurrent callers, with
@@ -67,7 +67,7 @@ public enum LockstepScenario: String, Sendable, CaseIterable {
             restart: self == .crashStorm ? .permanent : .temporary,
             shutdown: .brutalKill, maxRestarts: 3, period: .seconds(5))
         if faults.contains(.skipStartedRecheck) { options.faults.insert(.skipStartedRecheck) }
-        if faults.contains(.listEarlyExits) { options.faults.insert(.listEarlyExits) }
+        if faults.contains(.listEarlyExits) { options.supervisorFaults.insert(.listEarlyExits) }
         let pool = WorkerPool(SimWorker.self, id: Int.self, name: "sim", options: options) { id, _ in id }
         let ledger = StartLedger()
         let monitors = MonitorLedger()

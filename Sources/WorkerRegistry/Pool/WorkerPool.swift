@@ -41,6 +41,8 @@ public final class WorkerPool<Worker: GenServer, ID: Hashable & Sendable, Value:
         /// Deliberate bugs, for showing that lockstep exploration finds them. Never set
         /// outside such tests.
         @_spi(Faults) public var faults: Faults = []
+        /// Deliberate bugs of the pool's supervisor (same rule).
+        @_spi(Faults) public var supervisorFaults: DynamicSupervisor.Faults = []
 
         public init(
             restart: RestartPolicy = .temporary, shutdown: ShutdownPolicy = .timeout(.seconds(5)),
@@ -66,9 +68,6 @@ public final class WorkerPool<Worker: GenServer, ID: Hashable & Sendable, Value:
         /// racing caller can get a worker that is still initializing, or one whose start
         /// then fails.
         public static var skipStartedRecheck: Faults { Faults(rawValue: 1) }
-        /// The pool's supervisor lists a worker whose exit arrived while it was being
-        /// registered (``DynamicSupervisor/Faults/listEarlyExits``).
-        public static var listEarlyExits: Faults { Faults(rawValue: 2) }
     }
 
     /// The outcome of ``stop(_:)``.
@@ -108,7 +107,7 @@ public final class WorkerPool<Worker: GenServer, ID: Hashable & Sendable, Value:
     private var supervisorOptions: DynamicSupervisor.Options {
         var supervisor = DynamicSupervisor.Options(maxRestarts: options.maxRestarts, period: options.period,
                                                    maxChildren: options.maxChildren)
-        if options.faults.contains(.listEarlyExits) { supervisor.faults.insert(.listEarlyExits) }
+        supervisor.faults = options.supervisorFaults
         return supervisor
     }
 
@@ -201,11 +200,8 @@ public final class WorkerPool<Worker: GenServer, ID: Hashable & Sendable, Value:
                 case .ignored: throw StartError.ignored
                 }
             } catch .alreadyStarted(let holder) {
-                if options.faults.contains(.skipStartedRecheck) {
-                    if reuseExisting { return holder }
-                    throw .alreadyStarted(holder)
-                }
-                if await Process.awaitStarted(holder) {
+                let started = options.faults.contains(.skipStartedRecheck) ? true : await Process.awaitStarted(holder)
+                if started {
                     if reuseExisting { return holder }
                     throw .alreadyStarted(holder)
                 }
