@@ -119,8 +119,7 @@ func dashboardSection(_ reporter: Reporter, _ sizes: Sizes, _ runtime: Runtime) 
         while now() - wallStart < UInt64(idleSeconds) * 1_000_000_000 {
             let current = data.now()
             if current >= nextRefresh {
-                for input in engine.drain() { session.apply(input) }
-                session.expireTombstones(now: current)
+                engine.update(&session, now: current)
                 session.refreshSelection(pageSize: layout.tableRows)
                 _ = frame(session)
                 nextRefresh = current + session.refreshInterval

@@ -42,9 +42,7 @@ struct Snapshot: AsyncParsableCommand {
         let deadline = data.now() + .milliseconds(Int64(seconds * 1000))
         repeat {
             try await Task.sleep(for: .milliseconds(100))
-            for input in engine.drain() { state.apply(input) }
-            state.expireTombstones(now: data.now())
-            if let supervisor = engine.poolSupervisor { state.watchSupervisor(supervisor) }
+            engine.update(&state, now: data.now())
         } while data.now() < deadline
         state.refreshSelection(pageSize: layout.tableRows)
         let frame = FrameBuilder().build(state, data: data, layout: layout)

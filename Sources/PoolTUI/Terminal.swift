@@ -134,7 +134,7 @@ final class Terminal {
             case .kill, .crash, .error: return (normal, colors ? 2 : 0)
             case .restart: return (normal, colors ? 3 : 0)
             case .escalation: return (bold, colors ? 4 : 0)
-            case .info, .stop, .down, .unregister: return (normal, 0)
+            case .info, .stop, .unregister: return (normal, 0)
             }
         }
     }

@@ -46,6 +46,7 @@ enum TerminalLoop {
         var layout = Layout(columns: terminal.size.columns, rows: terminal.size.rows)
         var nextRefresh = data.now()
         var lastTreeSample = Timestamp.zero
+        var shownTree: [TreeLine] = []
 
         while !terminationRequested.load(ordering: .relaxed) {
             var dirty = false
@@ -59,23 +60,23 @@ enum TerminalLoop {
             }
             let now = data.now()
             if now >= nextRefresh {
-                if !state.paused {
-                    for input in engine.drain() { state.apply(input) }
-                    state.expireTombstones(now: now)
-                    if let supervisor = engine.poolSupervisor { state.watchSupervisor(supervisor) }
-                }
+                if !state.paused { engine.update(&state, now: now) }
                 state.refreshSelection(pageSize: layout.tableRows)
                 nextRefresh = now + state.refreshInterval
                 dirty = true
             }
             // The tree view asks supervisors (async): sample in the background, at most
-            // once per refresh, and redraw while it is open.
+            // once per refresh, and redraw when a sample has changed it.
             if state.mode == .tree {
                 if now - lastTreeSample >= state.refreshInterval {
                     lastTreeSample = now
                     Task.detached { await engine.sampleTree() }
                 }
-                dirty = true
+                let tree = data.tree()
+                if tree != shownTree {
+                    shownTree = tree
+                    dirty = true
+                }
             }
             if dirty { terminal.draw(builder.build(state, data: data, layout: layout)) }
         }

@@ -87,6 +87,17 @@ public final class DashboardEngine: Sendable {
     /// The pid of the pool's supervisor now (it changes when the root restarts it).
     public var poolSupervisor: PID? { pool.supervisor?.pid }
 
+    /// One refresh of a dashboard: applies everything queued since the last one to
+    /// `state`, expires tombstones older than its tombstone time at `now`, and follows
+    /// the pool's current supervisor.
+    ///
+    /// - Complexity: O(inputs queued × log n) for n workers shown.
+    public func update(_ state: inout DashboardState, now: Timestamp) {
+        for input in drain() { state.apply(input) }
+        state.expireTombstones(now: now)
+        if let supervisor = poolSupervisor { state.watchSupervisor(supervisor) }
+    }
+
     /// Carries out a command in the background; its outcome arrives as a log note.
     public func execute(_ command: Command) {
         let pool = self.pool
@@ -139,12 +150,12 @@ public final class DashboardEngine: Sendable {
     public func sampleTree() async {
         var lines: [TreeLine] = [TreeLine(depth: 0, text: "root \(root.pid) Supervisor one_for_one")]
         if let snapshot = try? await root.snapshot() {
-            lines[0].text += " · intensity \(Self.describe(snapshot.intensity))"
+            lines[0].text += " · intensity \(DashboardState.intensity(snapshot.intensity))"
             for child in snapshot.children {
                 let pid = child.pid.map(String.init(describing:)) ?? child.state.rawValue
                 var text = "\(child.id) \(pid) \(child.type.rawValue) \(child.restart.rawValue) restarts=\(child.restarts)"
                 if let pid = child.pid, let supervisor = DynamicSupervisor(pid: pid) {
-                    text += " · DynamicSupervisor intensity \(Self.describe(supervisor.intensity()))"
+                    text += " · DynamicSupervisor intensity \(DashboardState.intensity(supervisor.intensity()))"
                     lines.append(TreeLine(depth: 1, text: text))
                     let counts = supervisor.countChildren()
                     lines.append(TreeLine(depth: 2, text: "\(counts.active) PhoneLine workers (\(options.restart.rawValue)), \(counts.specs - counts.active) restarting"))
@@ -154,10 +165,6 @@ public final class DashboardEngine: Sendable {
             }
         }
         treeCache.withLock { $0 = lines }
-    }
-
-    static func describe(_ intensity: IntensityUse) -> String {
-        "\(intensity.restarts)/\(intensity.maxRestarts) in \(DashboardState.seconds(intensity.period))"
     }
 
     /// What frames read.

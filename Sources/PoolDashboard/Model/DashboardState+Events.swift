@@ -53,7 +53,6 @@ extension DashboardState {
             row.phase = .tombstone(reason: reason, since: at)
             index.upsert(row)
             tombstones.append((id: id, pid: pid, since: at))
-            unregisteredAt[pid] = at
             departed[pid] = (id, at)
             appendLog(LogEntry(time: at, text: "UNREG \(shown) — entry removed as part of its exit (\(reason))", kind: .unregister))
         case .unregistered, .registryClosed:
@@ -68,7 +67,8 @@ extension DashboardState {
         switch event.kind {
         case let .exited(pid, reason, _):
             // The worker's DOWN may arrive after its successor registered the same id.
-            guard let id = departed.removeValue(forKey: pid)?.id ?? index.id(of: pid) else {
+            let departure = departed.removeValue(forKey: pid)
+            guard let id = departure?.id ?? index.id(of: pid) else {
                 if supervisors.contains(pid) {
                     appendLog(LogEntry(time: event.time, text: "DOWN supervisor \(pid) \(reason)", kind: .escalation))
                 }
@@ -81,7 +81,7 @@ extension DashboardState {
             default: kind = .stop
             }
             var text = "DOWN \(TerminalText.escaped(id)) \(pid) \(reason)"
-            if let cleaned = unregisteredAt.removeValue(forKey: pid) {
+            if let cleaned = departure?.at {
                 text += " · registry clean \(Self.microseconds(event.time - cleaned)) before DOWN"
             }
             appendLog(LogEntry(time: event.time, text: text, kind: kind))
@@ -103,10 +103,10 @@ extension DashboardState {
                 kind: .escalation))
         case let .supervisorShutdown(pid, reason):
             appendLog(LogEntry(time: event.time, text: "SHUTDOWN supervisor \(pid) (\(reason))", kind: .escalation))
-        case .started, .restartFailed:
-            if case let .restartFailed(supervisor, childID, reason) = event.kind {
-                appendLog(LogEntry(time: event.time, text: "RESTART FAILED \(childID ?? "child") under \(supervisor): \(reason)", kind: .error))
-            }
+        case let .restartFailed(supervisor, childID, reason):
+            appendLog(LogEntry(time: event.time, text: "RESTART FAILED \(childID ?? "child") under \(supervisor): \(reason)", kind: .error))
+        case .started:
+            break
         }
     }
 
@@ -123,10 +123,7 @@ extension DashboardState {
                 index.remove(first.id)
             }
             // A DOWN that never came (events dropped) is not waited for any longer.
-            if let gone = departed[first.pid], now - gone.at >= tombstoneTime {
-                departed[first.pid] = nil
-                unregisteredAt[first.pid] = nil
-            }
+            if let gone = departed[first.pid], now - gone.at >= tombstoneTime { departed[first.pid] = nil }
         }
     }
 
@@ -135,6 +132,11 @@ extension DashboardState {
         let micros = Double(nanoseconds) / 1000
         if abs(micros) < 1000 { return "\(Int(micros.rounded())) µs" }
         return "\(Int((micros / 1000).rounded())) ms"
+    }
+
+    /// Restart-intensity use as the dashboard prints it: `2/3 in 5s`.
+    static func intensity(_ use: IntensityUse) -> String {
+        "\(use.restarts)/\(use.maxRestarts) in \(seconds(use.period))"
     }
 
     static func seconds(_ duration: Duration) -> String {

@@ -34,7 +34,7 @@ public struct DashboardState: Sendable {
         public var kind: Kind
 
         public enum Kind: Sendable, Equatable {
-            case info, stop, kill, crash, down, unregister, restart, escalation, error
+            case info, stop, kill, crash, unregister, restart, escalation, error
         }
 
         public init(time: Timestamp, text: String, kind: Kind) {
@@ -71,7 +71,8 @@ public struct DashboardState: Sendable {
     public var scrollOffset = 0
     /// Where the selection was last seen, to pick a neighbour if its row goes.
     var lastSelectionPosition = 0
-    public var log: [LogEntry] = []
+    /// The event log, newest first, at most ``logLimit`` entries.
+    public var log: Deque<LogEntry> = []
     public var counters = Counters()
     /// A message shown in the key bar until the next key (errors of prompts, results).
     public var status: String?
@@ -86,9 +87,8 @@ public struct DashboardState: Sendable {
     var index = WorkerIndex()
     /// Tombstones in the order they were made, to expire them in O(1) each.
     var tombstones = Deque<(id: String, pid: PID, since: Timestamp)>()
-    /// When each dead worker's registry entry went, to compare with its `DOWN`.
-    var unregisteredAt: [PID: Timestamp] = [:]
-    /// Dead workers' ids by pid, until their `DOWN` is logged.
+    /// Dead workers' ids by pid, and when their registry entry went (to compare with
+    /// their `DOWN`), until the `DOWN` is logged.
     var departed: [PID: (id: String, at: Timestamp)] = [:]
     /// Supervisors whose events the log names.
     var supervisors: Set<PID> = []
@@ -109,7 +109,7 @@ public struct DashboardState: Sendable {
 
     /// Adds to the event log (newest first).
     public mutating func appendLog(_ entry: LogEntry) {
-        log.insert(entry, at: 0)
+        log.prepend(entry)
         if log.count > Self.logLimit { log.removeLast(log.count - Self.logLimit) }
     }
 

@@ -34,8 +34,6 @@ struct SortedBlocks<Element: Comparable> {
         rebuildSizes()
     }
 
-    var isEmpty: Bool { count == 0 }
-
     // MARK: - Fenwick tree
 
     private mutating func rebuildSizes() {
@@ -110,14 +108,17 @@ struct SortedBlocks<Element: Comparable> {
 
     /// The position of `element`, if present.
     func position(of element: Element) -> Int? {
+        find(element).map { prefix(before: $0.block) + $0.offset }
+    }
+
+    /// Where `element` is stored, if present.
+    private func find(_ element: Element) -> (block: Int, offset: Int)? {
         let block = blockIndex(for: element)
         guard block < blocks.count else { return nil }
         let offset = Self.lowerBound(element, in: blocks[block])
         guard offset < blocks[block].count, blocks[block][offset] == element else { return nil }
-        return prefix(before: block) + offset
+        return (block, offset)
     }
-
-    func contains(_ element: Element) -> Bool { position(of: element) != nil }
 
     private static func lowerBound(_ element: Element, in block: [Element]) -> Int {
         var low = 0
@@ -187,10 +188,7 @@ struct SortedBlocks<Element: Comparable> {
     /// Removes one occurrence of `element`; returns whether it was present.
     @discardableResult
     mutating func remove(_ element: Element) -> Bool {
-        let block = blockIndex(for: element)
-        guard block < blocks.count else { return false }
-        let offset = Self.lowerBound(element, in: blocks[block])
-        guard offset < blocks[block].count, blocks[block][offset] == element else { return false }
+        guard let (block, offset) = find(element) else { return false }
         blocks[block].remove(at: offset)
         if blocks[block].isEmpty {
             blocks.remove(at: block)

@@ -24,15 +24,27 @@ struct WorkerIndex: Sendable {
 
     func id(of pid: PID) -> String? { pids[pid] }
 
-    /// Inserts or replaces a row.
+    /// Inserts or replaces a row. A replaced row moves only in the orders whose key
+    /// changed (a restart changes the restarts order, an unregistration the state
+    /// order): O(log n) for each of those.
     mutating func upsert(_ row: WorkerRow) {
-        if let old = rows[row.id] { detach(old) }
-        rows[row.id] = row
+        let old = rows.updateValue(row, forKey: row.id)
+        if let old, old.pid != row.pid, pids[old.pid] == old.id { pids[old.pid] = nil }
         pids[row.pid] = row.id
-        for order in SortOrder.allCases { orders[order]!.insert(OrderKey(row, order)) }
-        if let (order, matches) = filtered.map({ ($0.order, $0.matcher.matches(row.id)) }), matches {
-            filtered!.rows.insert(OrderKey(row, order))
+        for order in SortOrder.allCases { Self.move(old, to: row, in: &orders[order]!, order) }
+        // The id, and so whether the filter matches it, is the same for old and new.
+        if let view = filtered, view.matcher.matches(row.id) { Self.move(old, to: row, in: &filtered!.rows, view.order) }
+    }
+
+    /// Puts `row` where `old` was in one order, unless its key there did not change.
+    private static func move(_ old: WorkerRow?, to row: WorkerRow, in keys: inout SortedBlocks<OrderKey>, _ order: SortOrder) {
+        let key = OrderKey(row, order)
+        if let old {
+            let oldKey = OrderKey(old, order)
+            if oldKey == key { return }
+            keys.remove(oldKey)
         }
+        keys.insert(key)
     }
 
     /// Removes a row.
@@ -44,9 +56,7 @@ struct WorkerIndex: Sendable {
     private mutating func detach(_ row: WorkerRow) {
         if pids[row.pid] == row.id { pids[row.pid] = nil }
         for order in SortOrder.allCases { orders[order]!.remove(OrderKey(row, order)) }
-        if let (order, matches) = filtered.map({ ($0.order, $0.matcher.matches(row.id)) }), matches {
-            filtered!.rows.remove(OrderKey(row, order))
-        }
+        if let view = filtered, view.matcher.matches(row.id) { filtered!.rows.remove(OrderKey(row, view.order)) }
     }
 
     // MARK: - Views

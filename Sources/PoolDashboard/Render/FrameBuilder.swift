@@ -23,7 +23,7 @@ public struct FrameBuilder: Sendable {
             + " · refresh \(DashboardState.seconds(state.refreshInterval)) · \(live)", .title)
         let pool = data.pool()
         let registry = data.registry()
-        let intensity = pool.intensity.map { "\($0.restarts)/\($0.maxRestarts) in \(DashboardState.seconds($0.period))" } ?? "—"
+        let intensity = pool.intensity.map(DashboardState.intensity) ?? "—"
         let counters = state.counters
         add(" workers \(pool.active) · registry entries \(registry.entries) · lookups/s \(Self.rate(pool.lookupsPerSecond))"
             + " · restart intensity \(intensity)", .plain)
