@@ -123,17 +123,17 @@ func randomKeys(_ count: Int, base: Int, space: Int, seed: UInt64) -> [Int] {
 }
 
 /// Runs `body` as a process — the bench process of the OTP reference — and returns its
-/// result.
+/// result once the process has exited.
 func asProcess<T: Sendable>(_ runtime: Runtime, _ body: @escaping @Sendable (Inbox) async throws -> T) async throws -> T {
     let box = Mutex<Result<T, any Error>?>(nil)
-    let (stream, continuation) = AsyncStream<Void>.makeStream()
-    Process.spawn(runtime: runtime) { inbox in
+    let pid = Process.spawn(runtime: runtime) { inbox in
         let result: Result<T, any Error>
         do { result = .success(try await body(inbox)) } catch { result = .failure(error) }
         box.withLock { $0 = result }
-        continuation.finish()
     }
-    for await _ in stream {}
+    // Returns once the process has exited, not merely finished its body: checks of live
+    // process counts that follow must not see it still exiting.
+    _ = await Process.watch(pid).reason
     return try box.withLock { $0! }.get()
 }
 
