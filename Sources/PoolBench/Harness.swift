@@ -126,14 +126,20 @@ func randomKeys(_ count: Int, base: Int, space: Int, seed: UInt64) -> [Int] {
 /// result once the process has exited.
 func asProcess<T: Sendable>(_ runtime: Runtime, _ body: @escaping @Sendable (Inbox) async throws -> T) async throws -> T {
     let box = Mutex<Result<T, any Error>?>(nil)
+    let (finished, finishing) = AsyncStream<Void>.makeStream()
     let pid = Process.spawn(runtime: runtime) { inbox in
         let result: Result<T, any Error>
         do { result = .success(try await body(inbox)) } catch { result = .failure(error) }
         box.withLock { $0 = result }
+        finishing.finish()
     }
-    // Returns once the process has exited, not merely finished its body: checks of live
-    // process counts that follow must not see it still exiting.
-    _ = await Process.watch(pid).reason
+    // The body may outlive its process (a pool it started and linked to stops with
+    // `shutdown` and takes it along; the body still runs to its end), and the process
+    // may outlive its body (it exits after the body returns). Wait for both, so that
+    // checks of live process counts that follow never see it still exiting.
+    let exited = Process.watch(pid)
+    for await _ in finished {}
+    _ = await exited.reason
     return try box.withLock { $0! }.get()
 }
 
