@@ -31,6 +31,8 @@ public final class Runtime: Sendable {
     let confinement: (any ConfiningExecutor)?
 
     let counters = Counters()
+    /// The supervisors of this runtime, for tools that draw its tree.
+    let roster = SupervisorRoster()
 
     /// The runtime of plain code that runs outside any process and any ``run(_:)``.
     public static let shared = Runtime(label: "shared")

@@ -256,10 +256,20 @@ final class ServerProcess<Server: GenServer>: ProcessCore, @unchecked Sendable {
                 return outcome(try await server!.handleDown(ref, reason: reason))
             case .stop(let reason):
                 return .stop(reason)
+            case .describe(let slot):
+                slot.settle(.success(Self.describe(server!)))
+                return .proceed
             }
         } catch {
             return .crash(error)
         }
+    }
+
+    /// The server's own description of its state, if its type adopts
+    /// ``StateDescribing``. Off the message hot path: only tools ask.
+    @usableFromInline
+    static func describe(_ server: Server) -> String? {
+        (server as? any StateDescribing)?.describeState()
     }
 
     /// Keeps a call answered later (`.noreply`) so that the server's exit fails it.

@@ -13,6 +13,10 @@ enum Envelope: Sendable {
     case down(MonitorRef, reason: ExitReason)
     /// `GenServer`'s orderly stop: run `terminate(reason)` and exit with `reason`.
     case stop(ExitReason)
+    /// A tool asks the process to describe its state (OTP's `sys:get_state` /
+    /// `format_status`): answered between messages, in mailbox order, with `nil` when
+    /// the process's behaviour does not adopt ``StateDescribing``.
+    case describe(ReplySlot<String?>)
 }
 
 /// A message as a spawned process receives it from its ``Inbox``.

@@ -276,7 +276,11 @@ class ProcessCore: @unchecked Sendable {
         // In the order they were deferred (not a hash table's: see step 5).
         for (_, slot) in leftovers.deferred.values.sorted(by: { $0.order < $1.order }) { slot.fail(callError) }
         for envelope in leftovers.mailbox {
-            if case .call(let slot) = envelope { slot.fail(callError) }
+            switch envelope {
+            case .call(let slot): slot.fail(callError)
+            case .describe(let slot): slot.fail(callError)
+            default: break
+            }
         }
         leftovers.startup?.settle(.success(.failed(reason)))
         for waiter in leftovers.startWaiters { waiter.resolve(false) }

@@ -101,6 +101,10 @@ final class TaskProcess: ProcessCore, @unchecked Sendable {
             slot.fail(.wrongServerType(target: "spawned process", expected: "a GenServer"))
             return nil
         case .stop: return nil
+        case .describe(let slot):
+            // A spawned process has no state the runtime can reach: nothing to describe.
+            slot.settle(.success(nil))
+            return nil
         }
     }
 }

@@ -26,6 +26,7 @@ struct DynamicSupervisorServer: GenServer {
     static func initialize(_ arguments: Arguments) async throws -> InitResult<DynamicSupervisorServer> {
         try Process.flag(trapExit: true)
         let me = ProcessContext.current!
+        me.runtime.roster.add(me.pid)
         let table = ChildTable(intensity: arguments.options.intensity, maxChildren: arguments.options.maxChildren,
                                listsEarlyExits: arguments.options.faults.contains(.listEarlyExits))
         let clock = me.runtime.clock

@@ -51,6 +51,13 @@ public struct Supervisor: Sendable, CustomStringConvertible {
         self.pid = pid
     }
 
+    /// A typed view of `pid` if it runs a `Supervisor` (not a dynamic one), or `nil`
+    /// if it runs something else or has exited: for tools that walk a tree.
+    public init?(running pid: PID) {
+        guard pid.core is ServerProcess<SupervisorServer> else { return nil }
+        self.init(pid: pid)
+    }
+
     public var description: String { "Supervisor\(pid)" }
 
     /// Starts a supervisor linked to the calling process and starts its children in
@@ -129,6 +136,19 @@ public struct Supervisor: Sendable, CustomStringConvertible {
     nonisolated(nonsending)
     public func snapshot() async throws(SupervisorError) -> SupervisorSnapshot {
         guard case .snapshot(let snapshot) = try await request(.snapshot) else { preconditionFailure() }
+        return snapshot
+    }
+
+    /// Children, counts and restart-intensity use, waiting at most `timeout` for the
+    /// supervisor to answer: for tools that must not hang on a supervisor busy
+    /// restarting children.
+    ///
+    /// - Throws: ``CallError/timeout(_:)``, ``CallError/noProcess(target:)`` and the
+    ///   other errors of a call, unchanged.
+    nonisolated(nonsending)
+    public func snapshot(timeout: Timeout) async throws(CallError) -> SupervisorSnapshot {
+        let reply = try await server.call(.snapshot, timeout: timeout)
+        guard case .snapshot(let snapshot) = reply else { preconditionFailure("a snapshot request answered \(reply)") }
         return snapshot
     }
 

@@ -48,6 +48,7 @@ struct SupervisorServer: GenServer {
 
     static func initialize(_ arguments: Arguments) async throws -> InitResult<SupervisorServer> {
         try Process.flag(trapExit: true)
+        ProcessContext.current!.runtime.roster.add(ProcessContext.current!.pid)
         var seen = Set<String>()
         for spec in arguments.children where !seen.insert(spec.id).inserted {
             return .stop(.error(SupervisorError.duplicateChildID(spec.id)))
