@@ -267,6 +267,47 @@ struct RegistryTests {
         #expect(events.all == ["+a=1", "+b=2", "-a unregistered", "-b process exited (killed)"])
     }
 
+    @Test("a listener added to a running registry hears what happens from then on, besides the first ones; removed, it hears nothing")
+    func addedListeners() async throws {
+        let first = Recorder<String>()
+        let later = Recorder<String>()
+        func recorder(_ recorder: Recorder<String>) -> RegistryListener<String, Int> {
+            .handler { event in
+                switch event {
+                case let .registered(key, _, value): recorder.record("+\(key)=\(value)")
+                case let .unregistered(key, _, cause): recorder.record("-\(key) \(cause)")
+                }
+            }
+        }
+        let registry = Registry<String, Int>(keys: .unique, listeners: [recorder(first)])
+        let holder = await Holder(runtime: runtime)
+        try registry.register("a", value: 1, for: holder.pid)
+        let id = registry.addListener(recorder(later))
+        try registry.register("b", value: 2, for: holder.pid)
+        registry.unregister("a", for: holder.pid)
+        registry.removeListener(id)
+        registry.removeListener(id)
+        try registry.register("c", value: 3, for: holder.pid)
+        Process.exit(holder.pid, .kill)
+        #expect(later.all == ["+b=2", "-a unregistered"])
+        // The listeners given at creation are not disturbed (an exit removes its keys in no set order).
+        #expect(Array(first.all.prefix(4)) == ["+a=1", "+b=2", "-a unregistered", "+c=3"])
+        #expect(Set(first.all.dropFirst(4)) == ["-b process exited (killed)", "-c process exited (killed)"] && first.all.count == 6)
+    }
+
+    @Test("a registry whose only listener is removed pays nothing for it again")
+    func removedListener() async throws {
+        let registry = Registry<String, Int>(keys: .unique)
+        let heard = Recorder<String>()
+        let id = registry.addListener(.handler { _ in heard.record("event") })
+        let holder = await Holder(runtime: runtime)
+        try registry.register("a", value: 1, for: holder.pid)
+        registry.removeListener(id)
+        try registry.register("b", value: 1, for: holder.pid)
+        Process.exit(holder.pid, .kill)
+        #expect(heard.all == ["event"])
+    }
+
     @Test("a listener process receives events as messages")
     func listenerProcess() async throws {
         let received = Recorder<String>()

@@ -59,22 +59,46 @@ final class RegistryShared<Key: Hashable & Sendable, Value: Sendable>: Sendable 
     /// Set while the registry is closed (its host process stopped).
     @usableFromInline
     let closed = Atomic<Bool>(false)
-    let listeners: [RegistryListener<Key, Value>]
+    /// The listeners given at creation, then those added since, in the order added.
+    private let listeners: Mutex<[(id: UInt64, listener: RegistryListener<Key, Value>)]>
+    private let nextListenerID = Atomic<UInt64>(0)
+    /// How many listeners there are: the one load a registration pays when there are
+    /// none.
     @usableFromInline
-    let hasListeners: Bool
+    let listenerCount: Atomic<Int>
 
     @usableFromInline
     init(name: String, listeners: [RegistryListener<Key, Value>]) {
         self.name = name
-        self.listeners = listeners
-        self.hasListeners = !listeners.isEmpty
+        self.listeners = Mutex(listeners.map { (id: UInt64.max, listener: $0) })
+        self.listenerCount = Atomic(listeners.count)
+    }
+
+    @inlinable
+    var hasListeners: Bool { listenerCount.load(ordering: .relaxed) > 0 }
+
+    func addListener(_ listener: RegistryListener<Key, Value>) -> UInt64 {
+        let id = nextListenerID.add(1, ordering: .relaxed).oldValue
+        listeners.withLock { $0.append((id, listener)) }
+        listenerCount.add(1, ordering: .releasing)
+        return id
+    }
+
+    func removeListener(_ id: UInt64) {
+        let removed = listeners.withLock { listeners -> Bool in
+            guard let index = listeners.firstIndex(where: { $0.id == id }) else { return false }
+            listeners.remove(at: index)
+            return true
+        }
+        if removed { listenerCount.subtract(1, ordering: .releasing) }
     }
 
     @usableFromInline
     func notify(_ events: [RegistryEvent<Key, Value>]) {
-        guard !listeners.isEmpty else { return }
+        guard hasListeners, !events.isEmpty else { return }
+        let current = listeners.withLock { $0 }
         for event in events {
-            for listener in listeners { listener.deliver(event) }
+            for entry in current { entry.listener.deliver(event) }
         }
     }
 }
