@@ -63,6 +63,10 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(
+            name: "InspectorProtocol",
+            swiftSettings: strict
+        ),
+        .target(
             name: "PoolDashboard",
             dependencies: [
                 "Supervision", "WorkerRegistry",
@@ -106,6 +110,11 @@ let package = Package(
                 "WorkerRegistry", "WorkerRegistryTesting", "Supervision",
                 .product(name: "Logging", package: "swift-log"),
             ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "InspectorProtocolTests",
+            dependencies: ["InspectorProtocol"],
             swiftSettings: strict
         ),
         .testTarget(
