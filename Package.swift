@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "WorkerRegistry", targets: ["WorkerRegistry"]),
         .library(name: "WorkerRegistryTesting", targets: ["WorkerRegistryTesting"]),
         .library(name: "SupervisionTesting", targets: ["SupervisionTesting"]),
+        .library(name: "PoolInspector", targets: ["PoolInspector"]),
 
         .executable(name: "pooltui", targets: ["PoolTUI"]),
         .executable(name: "pool-bench", targets: ["PoolBench"]),
@@ -23,6 +24,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
     ],
     targets: [
         .target(name: "CPlatform"),
@@ -64,6 +66,17 @@ let package = Package(
         ),
         .target(
             name: "InspectorProtocol",
+            swiftSettings: strict
+        ),
+        .target(
+            name: "PoolInspector",
+            dependencies: [
+                "Supervision", "WorkerRegistry", "InspectorProtocol",
+                .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
             swiftSettings: strict
         ),
         .target(
@@ -115,6 +128,14 @@ let package = Package(
         .testTarget(
             name: "InspectorProtocolTests",
             dependencies: ["InspectorProtocol"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "PoolInspectorTests",
+            dependencies: [
+                "PoolInspector", "InspectorProtocol", "Supervision", "WorkerRegistry",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strict
         ),
         .testTarget(

@@ -1,0 +1,256 @@
+import InspectorProtocol
+import NIOCore
+import NIOPosix
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A connection to an app's inspector, as `pooltui attach` makes it: says hello, then
+/// sends requests and hands every line from the app to the caller.
+///
+/// Two ways to use it: ``request(_:)`` awaits a request's reply (scripts, `--once`);
+/// ``send(_:)`` fires one whose reply, like every push, goes to the `onMessage` handler
+/// (the dashboard, which must never wait on the network).
+public final class InspectorClient: Sendable {
+    /// Why a connection could not be made or was lost, as a sentence for the person.
+    public struct ConnectionError: Error, Sendable, Hashable, CustomStringConvertible {
+        public var message: String
+        /// The app answered with a protocol error (another version, refused …).
+        public var protocolError: ProtocolError?
+
+        public init(_ message: String, protocolError: ProtocolError? = nil) {
+            self.message = message
+            self.protocolError = protocolError
+        }
+
+        public var description: String { message }
+    }
+
+    typealias Connection = NIOAsyncChannel<LineFramer.Frame, ByteBuffer>
+
+    private struct State {
+        var nextID: Int64 = 1
+        var waiting: [Int64: CheckedContinuation<ServerMessage, Never>] = [:]
+        var closed: String?
+    }
+
+    /// The state the connection's task and the client share.
+    private final class Shared: Sendable {
+        let state = Mutex(State())
+        init() {}
+        func withLock<Result: Sendable>(_ body: (inout sending State) -> sending Result) -> Result { state.withLock(body) }
+    }
+
+    /// The socket it is connected to.
+    public let path: String
+    /// The app's hello.
+    public let hello: ServerHello
+    private let state: Shared
+    private let outgoing: AsyncStream<[UInt8]>.Continuation
+    private let task: Task<Void, Never>
+
+    private init(path: String, hello: ServerHello, state: Shared, outgoing: AsyncStream<[UInt8]>.Continuation,
+                 task: Task<Void, Never>) {
+        self.path = path
+        self.hello = hello
+        self.state = state
+        self.outgoing = outgoing
+        self.task = task
+    }
+
+    /// Connects to the inspector socket at `path` and says hello.
+    ///
+    /// - Parameters:
+    ///   - client: the name the app's log gives this client.
+    ///   - onMessage: every line from the app that no ``request(_:)`` awaits: replies to
+    ///     ``send(_:)``, pushes, errors without an id. Called on the connection's task, in
+    ///     order.
+    ///   - onClose: called once when the connection ends, with why.
+    /// - Throws: ``ConnectionError`` when nothing listens, the user may not connect,
+    ///   the app refuses (another protocol version, another user), or says nothing
+    ///   within `timeout`.
+    public static func connect(
+        path: String, client: String = "pooltui", timeout: Duration = .seconds(5),
+        onMessage: @escaping @Sendable (ServerMessage) -> Void = { _ in },
+        onClose: @escaping @Sendable (String) -> Void = { _ in }
+    ) async throws(ConnectionError) -> InspectorClient {
+        switch SocketDirectory.probe(path) {
+        case .live: break
+        case .missing: throw ConnectionError("no socket at \(path)")
+        case .refused: throw ConnectionError("nothing listens on \(path): the app that made it has exited")
+        case .permissionDenied: throw ConnectionError("not allowed to connect to \(path): it belongs to another user")
+        case .failed(let code): throw ConnectionError("cannot connect to \(path): \(SocketDirectory.errorText(code))")
+        }
+        var connection: Connection?
+        // A listener whose queue of new connections is full answers EAGAIN: it is busy,
+        // not gone. Try again for a while.
+        for attempt in 0..<50 {
+            do {
+                connection = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                    .connect(unixDomainSocketPath: path) { channel in
+                        channel.eventLoop.makeCompletedFuture {
+                            try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(LineFrameDecoder()))
+                            return try Connection(wrappingChannelSynchronously: channel)
+                        }
+                    }
+                break
+            } catch let error as IOError where error.errnoCode == EAGAIN && attempt < 49 {
+                try? await Task.sleep(for: .milliseconds(20))
+            } catch {
+                throw ConnectionError("cannot connect to \(path): \(error)")
+            }
+        }
+        guard let connection else { throw ConnectionError("cannot connect to \(path): the app is too busy to accept") }
+        let state = Shared()
+        let (lines, outgoing) = AsyncStream<[UInt8]>.makeStream()
+        let (greeting, greeted) = AsyncStream<Result<ServerHello, ConnectionError>>.makeStream(bufferingPolicy: .bufferingNewest(1))
+        let task = Task {
+            let reason = await run(connection, lines: lines, state: state, onMessage: onMessage, greeted: greeted)
+            greeted.yield(.failure(ConnectionError(reason)))
+            greeted.finish()
+            let waiting = state.withLock { state -> [CheckedContinuation<ServerMessage, Never>] in
+                state.closed = reason
+                defer { state.waiting = [:] }
+                return Array(state.waiting.values)
+            }
+            for waiter in waiting { waiter.resume(returning: .failure(id: nil, ProtocolError(.malformed, reason))) }
+            onClose(reason)
+        }
+        outgoing.yield(WireCodec.line(RequestEnvelope(id: 0, .hello(ClientHello(client: client)))))
+        let timer = Task {
+            try? await Task.sleep(for: timeout)
+            greeted.yield(.failure(ConnectionError("the app at \(path) did not answer the hello within \(timeout)")))
+        }
+        defer { timer.cancel() }
+        var result: Result<ServerHello, ConnectionError> = .failure(ConnectionError("the connection to \(path) ended"))
+        for await first in greeting {
+            result = first
+            break
+        }
+        switch result {
+        case .success(let hello):
+            guard hello.protocolVersion == InspectorWire.protocolVersion else {
+                outgoing.finish()
+                task.cancel()
+                throw ConnectionError("the app \(hello.app) speaks pooltui protocol \(hello.protocolVersion) and this pooltui speaks \(InspectorWire.protocolVersion): use a pooltui built with the app's PoolInspector version")
+            }
+            return InspectorClient(path: path, hello: hello, state: state, outgoing: outgoing, task: task)
+        case .failure(let error):
+            outgoing.finish()
+            task.cancel()
+            throw error
+        }
+    }
+
+    /// Reads and writes until the connection ends; returns why it ended.
+    private static func run(
+        _ connection: Connection, lines: AsyncStream<[UInt8]>, state: Shared,
+        onMessage: @escaping @Sendable (ServerMessage) -> Void,
+        greeted: AsyncStream<Result<ServerHello, ConnectionError>>.Continuation
+    ) async -> String {
+        do {
+            return try await connection.executeThenClose { inbound, outbound in
+                try await withThrowingTaskGroup(of: String.self) { group in
+                    group.addTask {
+                        for await line in lines { try await outbound.write(ByteBuffer(bytes: line)) }
+                        return "closed"
+                    }
+                    group.addTask {
+                        for try await frame in inbound {
+                            guard case .line(let line) = frame else { continue }
+                            let message: ServerMessage
+                            do {
+                                message = try WireCodec.serverMessage(line)
+                            } catch {
+                                onMessage(.failure(id: nil, ProtocolError(.malformed, "the app sent a line this pooltui cannot read: \((error as? ProtocolError)?.message ?? "\(error)")")))
+                                continue
+                            }
+                            switch message {
+                            case .reply(0, .hello(let hello)):
+                                greeted.yield(.success(hello))
+                                continue
+                            case .failure(let id, let error) where id == 0 || id == nil && error.code != .malformed:
+                                greeted.yield(.failure(ConnectionError(error.message, protocolError: error)))
+                                if id == 0 { continue }
+                            default:
+                                break
+                            }
+                            let id: Int64?
+                            switch message {
+                            case .reply(let replyID, _): id = replyID
+                            case .failure(let failureID, _): id = failureID
+                            case .push: id = nil
+                            }
+                            if let id, let waiter = state.withLock({ $0.waiting.removeValue(forKey: id) }) {
+                                waiter.resume(returning: message)
+                            } else {
+                                onMessage(message)
+                            }
+                        }
+                        return "the app closed the connection"
+                    }
+                    let reason = try await group.next() ?? "closed"
+                    group.cancelAll()
+                    return reason
+                }
+            }
+        } catch {
+            return "the connection was lost: \(error)"
+        }
+    }
+
+    /// Sends a request; its reply goes to `onMessage`. Returns its id.
+    @discardableResult
+    public func send(_ request: Request) -> Int64 {
+        let id = state.withLock { state -> Int64 in
+            defer { state.nextID += 1 }
+            return state.nextID
+        }
+        outgoing.yield(WireCodec.line(RequestEnvelope(id: id, request)))
+        return id
+    }
+
+    /// Sends a request with an id of the caller's (a dashboard that tracks its own).
+    public func send(_ envelope: RequestEnvelope) {
+        outgoing.yield(WireCodec.line(envelope))
+    }
+
+    /// Sends a request and waits for its reply.
+    ///
+    /// - Throws: the app's ``ProtocolError`` for the request, or one with code
+    ///   `malformed` when the connection ended first.
+    public func request(_ request: Request) async throws(ProtocolError) -> Reply {
+        let message: ServerMessage = await withCheckedContinuation { continuation in
+            let id = state.withLock { state -> Int64? in
+                guard state.closed == nil else { return nil }
+                let id = state.nextID
+                state.nextID += 1
+                state.waiting[id] = continuation
+                return id
+            }
+            guard let id else {
+                continuation.resume(returning: .failure(id: nil, ProtocolError(.malformed, "the connection is closed")))
+                return
+            }
+            outgoing.yield(WireCodec.line(RequestEnvelope(id: id, request)))
+        }
+        switch message {
+        case .reply(_, let reply): return reply
+        case .failure(_, let error): throw error
+        case .push: throw ProtocolError(.malformed, "a push where a reply was expected")
+        }
+    }
+
+    /// Closes the connection.
+    public func close() {
+        outgoing.finish()
+        task.cancel()
+    }
+
+    /// Waits until the connection has ended.
+    public func waitUntilClosed() async {
+        await task.value
+    }
+}

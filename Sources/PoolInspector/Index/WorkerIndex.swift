@@ -1,0 +1,163 @@
+import InspectorProtocol
+import Supervision
+
+/// Every row the inspector knows for one pool, kept in all four sort orders at once, plus
+/// the filtered views clients are looking at.
+///
+/// Changes arrive one worker at a time and cost O(log n) per order (and per filtered view
+/// the row matches); a window of rows costs O(log n + rows). So a client asking for rows
+/// 500 000 to 500 040 of a sorted, filtered million gets them at once, and switching the
+/// sort is free.
+///
+/// `Identity` is what the watched registry keys a row by: the id for a unique registry,
+/// the id and pid for a duplicate one.
+struct WorkerIndex<Identity: Hashable & Sendable>: Sendable {
+    private(set) var rows: [Identity: IndexedRow] = [:]
+    private var byRef: [UInt64: Identity] = [:]
+    private var byPID: [PID: Identity] = [:]
+    private var orders: [SortKey: SortedBlocks<OrderKey>] = [:]
+    private var views: [ViewKey: FilteredView] = [:]
+    private var nextRef: UInt64 = 1
+    private var useClock: UInt64 = 0
+
+    /// Filtered views kept at once; the least recently used goes first.
+    static var maxViews: Int { 8 }
+
+    struct ViewKey: Hashable, Sendable {
+        var filter: String
+        var order: SortKey
+    }
+
+    struct FilteredView: Sendable {
+        var matcher: KeyFilter
+        var rows: SortedBlocks<OrderKey>
+        var lastUsed: UInt64
+    }
+
+    init() {
+        for order in SortKey.allCases { orders[order] = SortedBlocks() }
+    }
+
+    var count: Int { rows.count }
+
+    func row(_ identity: Identity) -> IndexedRow? { rows[identity] }
+
+    func identity(ref: UInt64) -> Identity? { byRef[ref] }
+
+    func identity(of pid: PID) -> Identity? { byPID[pid] }
+
+    /// The ref a new identity gets.
+    mutating func makeRef() -> UInt64 {
+        defer { nextRef += 1 }
+        return nextRef
+    }
+
+    /// Inserts or replaces the row of `identity`. A replaced row moves only in the orders
+    /// whose key changed: O(log n) for each of those.
+    mutating func upsert(_ identity: Identity, _ row: IndexedRow) {
+        let old = rows.updateValue(row, forKey: identity)
+        byRef[row.ref] = identity
+        if let old, old.pid != row.pid, byPID[old.pid] == identity { byPID[old.pid] = nil }
+        byPID[row.pid] = identity
+        for order in SortKey.allCases { Self.move(old, to: row, in: &orders[order]!, order) }
+        for (key, view) in views where view.matcher.matches(row.text) {
+            Self.move(old, to: row, in: &views[key]!.rows, key.order)
+        }
+    }
+
+    private static func move(_ old: IndexedRow?, to row: IndexedRow, in keys: inout SortedBlocks<OrderKey>, _ order: SortKey) {
+        let key = OrderKey(row, order)
+        if let old {
+            let oldKey = OrderKey(old, order)
+            if oldKey == key { return }
+            keys.remove(oldKey)
+        }
+        keys.insert(key)
+    }
+
+    /// Removes the row of `identity`, if any.
+    mutating func remove(_ identity: Identity) {
+        guard let old = rows.removeValue(forKey: identity) else { return }
+        byRef[old.ref] = nil
+        if byPID[old.pid] == identity { byPID[old.pid] = nil }
+        for order in SortKey.allCases { orders[order]!.remove(OrderKey(old, order)) }
+        for (key, view) in views where view.matcher.matches(old.text) {
+            views[key]!.rows.remove(OrderKey(old, key.order))
+        }
+    }
+
+    /// Replaces everything with `rows`, sorting each order once: O(n log n), for the
+    /// first look at a registry that already holds many entries.
+    mutating func load(_ entries: [(Identity, IndexedRow)]) {
+        rows = Dictionary(entries, uniquingKeysWith: { _, last in last })
+        byRef = [:]
+        byPID = [:]
+        for (identity, row) in rows {
+            byRef[row.ref] = identity
+            byPID[row.pid] = identity
+        }
+        for order in SortKey.allCases {
+            orders[order] = SortedBlocks(sorted: rows.values.map { OrderKey($0, order) }.sorted())
+        }
+        views = [:]
+    }
+
+    // MARK: - Windows
+
+    /// The rows of the view (`filter` in `order`) around a focus: the row with `ref` if
+    /// it is in the view, else the one at `position` (clamped).
+    mutating func window(order: SortKey, filter: String, focusRef: UInt64?, position: Int,
+                         before: Int, after: Int) -> (total: Int, start: Int, focus: Int?, found: Bool, rows: [IndexedRow]) {
+        let keys = view(filter: filter, order: order)
+        let total = keys.count
+        guard total > 0 else { return (0, 0, nil, false, []) }
+        var focus = min(max(0, position), total - 1)
+        var found = false
+        if let focusRef, let identity = byRef[focusRef], let row = rows[identity],
+           let at = keys.position(of: OrderKey(row, order)) {
+            focus = at
+            found = true
+        }
+        let start = max(0, focus - max(0, before))
+        let end = min(total, focus + max(0, after) + 1)
+        let window = keys.elements(in: start..<end).compactMap { key in byRef[key.ref].flatMap { rows[$0] } }
+        return (total, start, focus - start, found, window)
+    }
+
+    /// The number of rows in a view.
+    mutating func viewCount(filter: String, order: SortKey) -> Int {
+        view(filter: filter, order: order).count
+    }
+
+    /// The sorted keys of a view; builds a filtered view on first use.
+    ///
+    /// A new filter scans the rows once, in order: O(n) byte comparisons — unless a kept
+    /// view of the same order has a filter the new one contains (typing one more
+    /// character), which is narrowed instead: O(m) for its m rows.
+    private mutating func view(filter: String, order: SortKey) -> SortedBlocks<OrderKey> {
+        if filter.isEmpty { return orders[order]! }
+        useClock += 1
+        let key = ViewKey(filter: filter, order: order)
+        if views[key] != nil {
+            views[key]!.lastUsed = useClock
+            return views[key]!.rows
+        }
+        let matcher = KeyFilter(filter)
+        // The narrowest kept view this one is a narrowing of.
+        let base = views.filter { $0.key.order == order && KeyFilter($0.key.filter).matches(filter) }
+            .min { $0.value.rows.count < $1.value.rows.count }
+        var matching: [OrderKey] = []
+        (base?.value.rows ?? orders[order]!).forEach { key in
+            if matcher.matches(key.text) { matching.append(key) }
+        }
+        if views.count >= Self.maxViews, let oldest = views.min(by: { $0.value.lastUsed < $1.value.lastUsed }) {
+            views[oldest.key] = nil
+        }
+        let rows = SortedBlocks(sorted: matching)
+        views[key] = FilteredView(matcher: matcher, rows: rows, lastUsed: useClock)
+        return rows
+    }
+
+    /// Filtered views kept now.
+    var viewCount: Int { views.count }
+}

@@ -1,0 +1,80 @@
+import InspectorProtocol
+import Supervision
+import WorkerRegistry
+
+extension Inspector {
+    /// Watches a pool: its workers, its supervisor's counts and restart intensity, and
+    /// the commands the inspector allows on them. `lookupOrStart` is not offered (the
+    /// inspector does not know how to make a new worker's arguments; use
+    /// ``watch(_:as:newWorker:)``).
+    ///
+    /// - Parameter name: the name clients see (default: the pool's).
+    /// - Throws: ``InspectorError/Code/duplicateName`` if that name is watched already.
+    /// - Complexity: O(n log n) for the n workers it holds now.
+    public func watch<Worker, ID, Value>(_ pool: WorkerPool<Worker, ID, Value>, as name: String? = nil) throws(InspectorError) {
+        try watch(pool, as: name, start: nil)
+    }
+
+    /// Watches a pool and lets clients `lookupOrStart` an id they type (if
+    /// ``Options/commands`` allows it): the id is parsed with `ID(text)` and started
+    /// with the arguments `newWorker` makes.
+    public func watch<Worker, ID: LosslessStringConvertible, Value>(
+        _ pool: WorkerPool<Worker, ID, Value>, as name: String? = nil,
+        newWorker: @escaping @Sendable (ID) -> Worker.Arguments
+    ) throws(InspectorError) {
+        try watch(pool, as: name, parseID: { ID($0) }, newWorker: newWorker)
+    }
+
+    /// Watches a pool and lets clients `lookupOrStart` an id they type, parsed by
+    /// `parseID` (`nil`: not an id) and started with the arguments `newWorker` makes.
+    public func watch<Worker, ID, Value>(
+        _ pool: WorkerPool<Worker, ID, Value>, as name: String? = nil,
+        parseID: @escaping @Sendable (String) -> ID?,
+        newWorker: @escaping @Sendable (ID) -> Worker.Arguments
+    ) throws(InspectorError) {
+        let shown = name ?? pool.name
+        try watch(pool, as: name) { text throws(ProtocolError) in
+            guard let id = parseID(text) else {
+                throw ProtocolError(.invalid, "\"\(text)\" is not an id of \(shown) (\(ID.self))")
+            }
+            do {
+                return try await pool.lookupOrStart(id, arguments: newWorker(id))
+            } catch {
+                throw ProtocolError(.commandFailed, "lookupOrStart \(text) failed: \(error)")
+            }
+        }
+    }
+
+    private func watch<Worker, ID, Value>(
+        _ pool: WorkerPool<Worker, ID, Value>, as name: String?,
+        start: (@Sendable (String) async throws(ProtocolError) -> PID)?
+    ) throws(InspectorError) {
+        let hooks = RegistryWatch<ID, Value>.PoolHooks(
+            supervisor: { pool.supervisor }, start: start, worker: String(describing: Worker.self))
+        try add(RegistryWatch(
+            name: name ?? pool.name, registry: pool.registry, pool: hooks, allowed: options.commands.kinds,
+            readOnlyReason: nil, clock: runtime.clock, tombstoneTime: options.tombstoneTime, log: service.log,
+            wake: service.wake))
+    }
+
+    /// Watches a registry: its entries (a duplicate registry: one row per key and
+    /// process), its meta, and the commands the inspector allows (kill, crash, put
+    /// meta; stop and `lookupOrStart` need a pool).
+    ///
+    /// - Complexity: O(n log n) for the n entries it holds now.
+    public func watch<Key, Value>(_ registry: Registry<Key, Value>, as name: String? = nil) throws(InspectorError) {
+        try add(RegistryWatch<Key, Value>(
+            name: name ?? registry.name, registry: registry, pool: nil, allowed: options.commands.kinds,
+            readOnlyReason: nil, clock: runtime.clock, tombstoneTime: options.tombstoneTime, log: service.log,
+            wake: service.wake))
+    }
+
+    private func add(_ watch: any Watch) throws(InspectorError) {
+        do {
+            try service.add(watch)
+        } catch {
+            watch.close()
+            throw error
+        }
+    }
+}

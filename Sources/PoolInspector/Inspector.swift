@@ -1,0 +1,145 @@
+import InspectorProtocol
+import Logging
+import Supervision
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// What a service embeds so that `pooltui attach` can watch it: its runtime's
+/// supervision tree plus the pools and registries it names, served on a Unix domain
+/// socket only its own user (and root) can reach.
+///
+/// ```swift
+/// let inspector = Inspector(name: "billing", runtime: runtime)
+/// try inspector.watch(sessions)                    // a WorkerPool
+/// try inspector.watch(tenants)                     // a Registry
+/// try await inspector.start()                      // $XDG_RUNTIME_DIR/pooltui/billing.<pid>.sock
+/// // … the app runs …
+/// await inspector.stop()
+/// ```
+///
+/// Read-only unless the app opts in (``Options/commands``): a client can then stop,
+/// kill or crash a worker, `lookupOrStart` an id or set registry meta — each command
+/// naming the pid the person saw, and refused if the id is held by another by then.
+///
+/// What it costs the app: a registry listener that queues each registration and exit
+/// (no work on lookups), a subscription to the runtime's lifecycle events, and an index
+/// of every watched worker kept by a background drain — about a few hundred bytes per
+/// worker. With no client attached it keeps no thread busy; a slow or stalled client
+/// never slows, blocks or grows the app (its queue is bounded; past the bound it is told
+/// to resync).
+public final class Inspector: Sendable {
+    /// The app's name, as `pooltui ls` shows it and `pooltui attach NAME` takes it.
+    public let name: String
+    /// The runtime whose supervision tree is served.
+    public let runtime: Runtime
+    public let options: Options
+    let service: InspectorService
+
+    private enum Serving {
+        case idle
+        case starting
+        case serving(UnixSocketServer)
+        case stopped
+    }
+
+    private let serving = Mutex(Serving.idle)
+
+    /// Creates an inspector; it serves nothing until ``start()``.
+    ///
+    /// - Parameters:
+    ///   - name: the app's name: 1 to 48 of `A-Z a-z 0-9 . _ -` (checked by ``start()``).
+    ///   - runtime: the runtime whose supervisors make the tree; the pools watched
+    ///     should run in it.
+    public init(name: String, runtime: Runtime = .shared, options: Options = Options()) {
+        self.name = name
+        self.runtime = runtime
+        self.options = options
+        self.service = InspectorService(app: name, runtime: runtime, options: options)
+    }
+
+    /// The socket it serves on, while it does.
+    public var socketPath: String? {
+        if case .serving(let server) = serving.withLock({ $0 }) { return server.path }
+        return nil
+    }
+
+    /// The folder its socket goes in.
+    public var directory: SocketDirectory {
+        options.directory.map(SocketDirectory.init(path:)) ?? SocketDirectory.forCurrentUser()
+    }
+
+    /// Starts serving: makes sure the per-user folder is private, removes sockets left by
+    /// apps that are gone, and listens on `NAME.PID.sock` there.
+    ///
+    /// - Returns: the socket's path.
+    /// - Throws: ``InspectorError`` with ``InspectorError/Code/invalidName``,
+    ///   ``InspectorError/Code/directory``, ``InspectorError/Code/bind`` or
+    ///   ``InspectorError/Code/alreadyStarted``.
+    @discardableResult
+    public func start() async throws(InspectorError) -> String {
+        do {
+            try SocketDirectory.validate(appName: name)
+        } catch {
+            throw InspectorError(.invalidName, error.message)
+        }
+        try serving.withLock { state throws(InspectorError) in
+            guard case .idle = state else { throw InspectorError(.alreadyStarted, "the inspector \(name) has been started already") }
+            state = .starting
+        }
+        let directory = self.directory
+        let path = directory.socketPath(app: name, pid: getpid())
+        do throws(InspectorError) {
+            do {
+                try directory.prepare()
+            } catch {
+                throw InspectorError(.directory, error.message)
+            }
+            guard path.utf8.count <= SocketDirectory.maxSocketPathBytes else {
+                throw InspectorError(.directory, "the socket path \(path) is longer than the \(SocketDirectory.maxSocketPathBytes) bytes a Unix socket allows: use a shorter name or folder")
+            }
+            for stale in directory.removeStale() { service.logger.info("inspector: removed \(stale), left by an app that is gone") }
+            // Our own pid's file can only be a dead process's that had our pid.
+            if SocketDirectory.probe(path) != .missing { unlink(path) }
+            let server = try await UnixSocketServer.start(path: path, service: service)
+            serving.withLock { $0 = .serving(server) }
+            service.logger.info("inspector: \(name) serving \(service.watched.count) pools on \(path)",
+                                metadata: ["inspector.socket": "\(path)", "inspector.commands": "\(options.commands.kinds.map(\.rawValue).sorted())"])
+            return path
+        } catch {
+            serving.withLock { $0 = .idle }
+            throw error
+        }
+    }
+
+    /// Stops serving: closes every client, removes the socket, stops listening to the
+    /// registries. An inspector is not started again.
+    public func stop() async {
+        let previous = serving.withLock { state -> Serving in
+            defer { state = .stopped }
+            return state
+        }
+        if case .serving(let server) = previous {
+            await server.stop(closeSessions: service.closeSessions)
+        }
+        service.shutdown()
+    }
+
+    /// Serves until the calling task is cancelled, then stops: for a task group or a
+    /// service's `run()`.
+    public func run() async throws(InspectorError) {
+        try await start()
+        let (stream, continuation) = AsyncStream<Void>.makeStream()
+        await withTaskCancellationHandler {
+            for await _ in stream {}
+        } onCancel: {
+            continuation.finish()
+        }
+        await stop()
+    }
+
+    /// Clients attached now.
+    public var clientCount: Int { service.clientCount }
+}

@@ -1,0 +1,46 @@
+@testable import PoolInspector
+import Testing
+
+@Suite("SortedBlocks: an ordered multiset with positional access", .timeLimit(.minutes(2)))
+struct SortedBlocksTests {
+    @Test("random inserts and removes agree with a sorted array at every step", arguments: [1, 2, 3, 4])
+    func agreesWithSortedArray(seed: UInt64) {
+        var generator = SplitMix64(seed: seed)
+        var blocks = SortedBlocks<Int>()
+        var reference: [Int] = []
+        for step in 0..<6_000 {
+            let value = Int.random(in: 0..<2_000, using: &generator)
+            // Inserts outnumber removes, so blocks fill up and split (at 512).
+            if Double.random(in: 0..<1, using: &generator) < 0.7 || reference.isEmpty {
+                blocks.insert(value)
+                reference.insert(value, at: reference.firstIndex { $0 >= value } ?? reference.count)
+            } else {
+                let victim = reference[Int.random(in: 0..<reference.count, using: &generator)]
+                let removed = blocks.remove(victim)
+                #expect(removed)
+                reference.remove(at: reference.firstIndex(of: victim)!)
+            }
+            if step % 500 == 0 {
+                #expect(blocks.count == reference.count)
+                #expect(blocks.elements(in: 0..<blocks.count) == reference)
+            }
+        }
+        #expect(blocks.elements(in: 0..<blocks.count) == reference)
+        for position in stride(from: 0, to: reference.count, by: 37) {
+            #expect(blocks[position] == reference[position])
+            #expect(blocks.lowerBound(reference[position]) == reference.firstIndex(of: reference[position]))
+        }
+        let removedAbsent = blocks.remove(-1)
+        #expect(!removedAbsent)
+    }
+
+    @Test("positions of present and absent elements")
+    func positions() {
+        let blocks = SortedBlocks(sorted: Array(stride(from: 0, to: 10_000, by: 2)))
+        #expect(blocks.count == 5_000)
+        #expect(blocks.position(of: 4_000) == 2_000)
+        #expect(blocks.position(of: 4_001) == nil)
+        #expect(blocks.lowerBound(4_001) == 2_001)
+        #expect(blocks.elements(in: 4_998..<6_000) == [9_996, 9_998])
+    }
+}
