@@ -82,15 +82,22 @@ let package = Package(
         .target(
             name: "PoolDashboard",
             dependencies: [
-                "Supervision", "WorkerRegistry",
+                "InspectorProtocol",
                 .product(name: "DequeModule", package: "swift-collections"),
-                .product(name: "Logging", package: "swift-log"),
             ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "PoolDemo",
+            dependencies: ["Supervision", "WorkerRegistry", "PoolInspector"],
             swiftSettings: strict
         ),
         .testTarget(
             name: "PoolDashboardTests",
-            dependencies: ["PoolDashboard", "Supervision", "WorkerRegistry"],
+            dependencies: [
+                "PoolDashboard", "PoolInspector", "InspectorProtocol", "Supervision", "WorkerRegistry",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strict
         ),
         // No pkgConfig: its -D flags are dropped by SwiftPM (with a warning) and the shim
@@ -102,7 +109,8 @@ let package = Package(
         .executableTarget(
             name: "PoolTUI",
             dependencies: [
-                "PoolDashboard", "Supervision", "SupervisionTesting", "WorkerRegistry", "CNCursesW",
+                "PoolDashboard", "PoolDemo", "PoolInspector", "InspectorProtocol", "Supervision", "SupervisionTesting",
+                "WorkerRegistry", "CNCursesW",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -111,7 +119,7 @@ let package = Package(
         .executableTarget(
             name: "PoolBench",
             dependencies: [
-                "Supervision", "WorkerRegistry", "PoolDashboard", "CPlatform",
+                "Supervision", "WorkerRegistry", "PoolDashboard", "PoolDemo", "PoolInspector", "InspectorProtocol", "CPlatform",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -43,4 +43,9 @@ static inline void pooltui_draw_line(WINDOW *window, int row, const wchar_t *tex
     mvwaddnwstr(window, row, 0, text, count);
 }
 
+/// Draws `count` wide characters at `row`, `column` (a span over a drawn line).
+static inline void pooltui_draw_at(WINDOW *window, int row, int column, const wchar_t *text, int count) {
+    mvwaddnwstr(window, row, column, text, count);
+}
+
 #endif

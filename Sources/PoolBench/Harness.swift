@@ -1,5 +1,5 @@
 import CPlatform
-import PoolDashboard
+import PoolDemo
 import Supervision
 import Synchronization
 

@@ -19,7 +19,7 @@ struct PoolBench: AsyncParsableCommand {
             warm-up run. Lines starting with `#` are context (per-repetition values, setup
             times, correctness checks). A failed check makes the run exit with status 1.
 
-            Sections: registry los kill restart churn idle extra soak dashboard (default: all).
+            Sections: registry los kill restart churn idle extra soak inspector (default: all).
             """)
 
     @Flag(help: "Run every workload at a small size in seconds and assert the correctness checks (used by CI).")
@@ -37,7 +37,7 @@ struct PoolBench: AsyncParsableCommand {
         var logger = Logger(label: "pool-bench")
         logger.logLevel = .critical
         let runtime = Runtime(logger: logger, label: "bench")
-        let all = ["registry", "los", "kill", "restart", "churn", "idle", "extra", "soak", "dashboard"]
+        let all = ["registry", "los", "kill", "restart", "churn", "idle", "extra", "soak", "inspector"]
         let chosen = sections.isEmpty ? all : sections
         for section in chosen where !all.contains(section) {
             throw ValidationError("unknown section \(section); sections are \(all.joined(separator: " "))")
@@ -59,7 +59,7 @@ struct PoolBench: AsyncParsableCommand {
         try await section("idle", "8 idle process memory") { try await idleSection(reporter, sizes, runtime) }
         try await section("extra", "extra: DynamicSupervisor.stop cost") { try await shutdownSection(reporter, sizes, runtime) }
         try await section("soak", "soak: start/kill cycles") { try await soakSection(reporter, sizes, runtime) }
-        try await section("dashboard", "dashboard at scale") { try await dashboardSection(reporter, sizes, runtime) }
+        try await section("inspector", "inspector and an attached dashboard at scale") { try await inspectorSection(reporter, sizes, runtime) }
         reporter.info("total wall time \(String(format3: Double(now() - started) / 1e9)) s")
         if !reporter.failed.isEmpty {
             reporter.info("FAILED checks: \(reporter.failed.count)")

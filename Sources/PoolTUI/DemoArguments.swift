@@ -1,13 +1,13 @@
 import ArgumentParser
-import PoolDashboard
+import PoolDemo
 import Supervision
 
-/// The demo's options, shared by the interactive dashboard and `snapshot`.
+/// The demo's options, shared by the interactive dashboard, `demo --serve` and `snapshot`.
 struct DemoArguments: ParsableArguments {
-    @Option(help: "Workers started at once.")
+    @Option(help: "Phone-line workers started at once.")
     var workers: Int = 300
 
-    @Option(help: "Restart policy of the pool's workers: permanent, transient or temporary.")
+    @Option(help: "Restart policy of the phone lines: permanent, transient or temporary.")
     var restart: RestartPolicy = .permanent
 
     @Option(name: .customLong("max-restarts"), help: "The pool supervisor's restart intensity: restarts allowed…")

@@ -1,16 +1,18 @@
 import ArgumentParser
 
-/// `pooltui`: a live terminal dashboard over a supervised worker pool.
+/// `pooltui`: a live terminal dashboard over supervised worker pools — the built-in demo,
+/// or any running app that embeds PoolInspector.
 @main
 struct PoolTUI: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "pooltui",
-        abstract: "A live dashboard over a supervised pool of workers: watch the registry clean up and the supervisor restart them.",
+        abstract: "A live dashboard over supervised pools of workers: watch the registry clean up and the supervisor restart them.",
         discussion: """
-            With no subcommand, runs the built-in demo — a root supervisor with a registry, a
-            dynamic supervisor of phone-line workers and a load generator — and shows it live.
+            With no subcommand, runs the built-in demo app — a root supervisor with two pools of
+            workers, a registry and a load generator — and shows it live. `pooltui attach` shows
+            the same dashboard over your own running app; `pooltui ls` lists those you can attach to.
             Press ? in the dashboard for its keys.
             """,
-        subcommands: [Dashboard.self, Snapshot.self, Simulate.self],
+        subcommands: [Dashboard.self, DemoCommand.self, List.self, Attach.self, Snapshot.self, Simulate.self],
         defaultSubcommand: Dashboard.self)
 }

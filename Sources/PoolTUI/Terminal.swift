@@ -31,7 +31,7 @@ final class Terminal {
         noecho()
         keypad(window, true)
         curs_set(0)
-        wtimeout(window, 50)
+        wtimeout(window, 0)  // reads never block: the loop polls standard input
         if has_colors() {
             colors = true
             start_color()
@@ -41,6 +41,7 @@ final class Terminal {
             init_pair(3, Int16(COLOR_GREEN), -1)   // restarts
             init_pair(4, Int16(COLOR_YELLOW), -1)  // escalations, warnings
             init_pair(5, Int16(COLOR_BLACK), Int16(COLOR_CYAN))  // title bar
+            init_pair(6, Int16(COLOR_BLACK), -1)                 // greyed-out keys
         }
     }
 
@@ -58,7 +59,7 @@ final class Terminal {
     /// The terminal size now.
     var size: (columns: Int, rows: Int) { (Int(pooltui_columns()), Int(pooltui_rows())) }
 
-    /// Waits up to 50 ms for a key.
+    /// The next key typed, if one is waiting (never blocks).
     func readKey() -> Key? {
         var character: wint_t = 0
         let result = wget_wch(window, &character)
@@ -73,6 +74,7 @@ final class Terminal {
             case KEY_END: return .end
             case KEY_ENTER: return .enter
             case KEY_BACKSPACE: return .backspace
+            case KEY_BTAB: return .backTab
             case KEY_RESIZE:
                 previous = nil
                 return .resize(columns: size.columns, rows: size.rows)
@@ -109,11 +111,35 @@ final class Terminal {
                 count -= 1
             }
             pooltui_draw_line(window, Int32(row), wide, count)
+            for span in line.spans {
+                let (spanAttributes, spanPair) = style(span.style)
+                pooltui_set_style(window, spanAttributes, spanPair)
+                let (offset, length) = Self.characters(of: line.text, columns: span.start, span.count)
+                guard offset < wide.count else { continue }
+                let take = min(length, Int(count) - offset)
+                guard take > 0 else { continue }
+                wide.withUnsafeBufferPointer { buffer in
+                    pooltui_draw_at(window, Int32(row), Int32(span.start), buffer.baseAddress! + offset, Int32(take))
+                }
+            }
         }
         pooltui_set_style(window, pooltui_attr_normal(), 0)
         wnoutrefresh(window)
         doupdate()
         previous = frame
+    }
+
+    /// The scalar offset and count of the columns `start ..< start + count` of `text`.
+    static func characters(of text: String, columns start: Int, _ count: Int) -> (offset: Int, length: Int) {
+        var column = 0
+        var offset = 0
+        var length = 0
+        for scalar in text.unicodeScalars {
+            let width = TerminalText.width(String(scalar))
+            if column < start { offset += 1 } else if column < start + count { length += 1 } else { break }
+            column += width
+        }
+        return (offset, length)
     }
 
     private func style(_ style: Frame.Style) -> (attr_t, Int16) {
@@ -129,12 +155,13 @@ final class Terminal {
         case .status: return (pooltui_attr_reverse(), 0)
         case .overlay: return (normal, 0)
         case .warning: return (bold, colors ? 4 : 0)
+        case .disabled: return (pooltui_attr_dim() | pooltui_attr_reverse(), colors ? 6 : 0)
         case .log(let kind):
             switch kind {
             case .kill, .crash, .error: return (normal, colors ? 2 : 0)
             case .restart: return (normal, colors ? 3 : 0)
             case .escalation: return (bold, colors ? 4 : 0)
-            case .info, .stop, .unregister: return (normal, 0)
+            case .info, .stop, .unregister, .down, .command: return (normal, 0)
             }
         }
     }

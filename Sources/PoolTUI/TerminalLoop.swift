@@ -1,36 +1,57 @@
+import InspectorProtocol
 import PoolDashboard
-import Supervision
 import Synchronization
 
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// Set by SIGTERM and SIGHUP; the terminal loop checks it on every turn and quits,
-/// restoring the terminal.
+/// Set by SIGTERM and SIGHUP (and SIGINT outside the dashboard); loops check it on every
+/// turn and end, restoring the terminal.
 let terminationRequested = Atomic<Bool>(false)
+/// The pipe a termination signal writes to, so a waiting loop wakes at once.
+let terminationWake = Atomic<Int32>(-1)
 
-/// The dashboard's terminal thread: reads keys, applies them to the model, drains what
-/// the runtime reported, and draws. It never blocks a Swift concurrency thread: it runs
-/// on a thread of its own, and the async caller waits for it on a continuation.
+/// Installs handlers for `signals` that set ``terminationRequested`` and wake the loop.
+func handleTermination(_ signals: [Int32], wake: WakePipe?) {
+    if let wake { terminationWake.store(wake.writeEnd, ordering: .releasing) }
+    for signal in signals {
+        var action = sigaction()
+        action.__sigaction_handler.sa_handler = { _ in
+            terminationRequested.store(true, ordering: .relaxed)
+            let descriptor = terminationWake.load(ordering: .relaxed)
+            if descriptor >= 0 {
+                var byte: UInt8 = 1
+                _ = write(descriptor, &byte, 1)  // async-signal-safe
+            }
+        }
+        sigemptyset(&action.sa_mask)
+        sigaction(signal, &action, nil)
+    }
+}
+
+/// The dashboard's terminal thread: waits for a key, a line from the app or the next
+/// refresh, applies keys (first: they were typed at the screen as drawn), then what the
+/// app said, sends the requests that result, and draws. It never blocks a Swift
+/// concurrency thread: it runs on a thread of its own, and the async caller waits for it
+/// on a continuation.
 enum TerminalLoop {
     enum Outcome: Sendable {
         case quit
         case failure(String)
     }
 
-    /// Runs the dashboard until the user quits (or a termination signal arrives).
-    static func run(engine: DashboardEngine, refresh: Duration) async -> Outcome {
+    /// Runs the dashboard until the person quits (or a termination signal arrives).
+    static func run(state: DashboardState, link: any DashboardLink, mailbox: Mailbox) async -> Outcome {
         await withCheckedContinuation { (continuation: CheckedContinuation<Outcome, Never>) in
-            let thread = TerminalThread {
-                continuation.resume(returning: loop(engine: engine, refresh: refresh))
+            OSThread.start {
+                continuation.resume(returning: loop(state: state, link: link, mailbox: mailbox))
             }
-            thread.start()
         }
     }
 
-    private static func loop(engine: DashboardEngine, refresh: Duration) -> Outcome {
-        installSignalHandlers()
+    private static func loop(state initial: DashboardState, link: any DashboardLink, mailbox: Mailbox) -> Outcome {
+        handleTermination([SIGTERM, SIGHUP], wake: mailbox.wake)
         let terminal: Terminal
         do {
             terminal = try Terminal()
@@ -39,78 +60,80 @@ enum TerminalLoop {
         }
         defer { terminal.restore() }
 
-        let data = engine.data
+        let clock = ContinuousClock()
+        let started = clock.now
+        func now() -> Duration { clock.now - started }
         let builder = FrameBuilder()
-        var state = DashboardState(poolName: DashboardEngine.poolName, refreshInterval: refresh,
-                                   startedAt: data.now())
+        var state = initial
         var layout = Layout(columns: terminal.size.columns, rows: terminal.size.rows)
-        var nextRefresh = data.now()
-        var lastTreeSample = Timestamp.zero
-        var shownTree: [TreeLine] = []
+        state.setPageSize(layout.tableRows)
+        var lastDraw = Duration.seconds(-10)
+        var fds = [pollfd(fd: STDIN_FILENO, events: Int16(POLLIN), revents: 0),
+                   pollfd(fd: mailbox.wake.readEnd, events: Int16(POLLIN), revents: 0)]
 
         while !terminationRequested.load(ordering: .relaxed) {
+            // Wake for a key, the app, the next refresh, or at least every 250 ms so the
+            // clocks on screen move.
+            let untilRefresh = state.nextDue.map { max(.zero, $0 - now()) } ?? .milliseconds(250)
+            let timeout = min(untilRefresh, .milliseconds(250))
+            _ = poll(&fds, nfds_t(fds.count), Int32(timeout.nanosecondsRounded / 1_000_000))
+            mailbox.wake.clear()
+
+            var requests: [RequestEnvelope] = []
             var dirty = false
-            if let key = terminal.readKey() {
-                if case .resize(let columns, let rows) = key { layout = Layout(columns: columns, rows: rows) }
-                for command in state.handle(key, pageSize: layout.tableRows) {
-                    if command == .quit { return .quit }
-                    engine.execute(command)
+            while let key = terminal.readKey() {
+                if case .resize(let columns, let rows) = key {
+                    layout = Layout(columns: columns, rows: rows)
+                    state.setPageSize(layout.tableRows)
+                }
+                requests += state.handle(key, at: now())
+                dirty = true
+                if state.quitting { return .quit }
+            }
+            for event in mailbox.drain() {
+                switch event {
+                case .connected(let hello): requests += state.connected(hello, at: now())
+                case .message(let message): requests += state.receive(message, at: now())
+                case .disconnected(let reason): state.disconnected(reason, at: now())
                 }
                 dirty = true
             }
-            let now = data.now()
-            if now >= nextRefresh {
-                if !state.paused { engine.update(&state, now: now) }
-                state.refreshSelection(pageSize: layout.tableRows)
-                nextRefresh = now + state.refreshInterval
-                dirty = true
+            requests += state.tick(at: now())
+            if !requests.isEmpty { link.send(requests) }
+            if dirty || now() - lastDraw >= .seconds(1) {
+                terminal.draw(builder.build(state, layout: layout, at: now()))
+                lastDraw = now()
             }
-            // The tree view asks supervisors (async): sample in the background, at most
-            // once per refresh, and redraw when a sample has changed it.
-            if state.mode == .tree {
-                if now - lastTreeSample >= state.refreshInterval {
-                    lastTreeSample = now
-                    Task.detached { await engine.sampleTree() }
-                }
-                let tree = data.tree()
-                if tree != shownTree {
-                    shownTree = tree
-                    dirty = true
-                }
-            }
-            if dirty { terminal.draw(builder.build(state, data: data, layout: layout)) }
         }
         return .quit
     }
+}
 
-    private static func installSignalHandlers() {
-        for signal in [SIGTERM, SIGHUP] {
-            var action = sigaction()
-            action.__sigaction_handler.sa_handler = { _ in
-                terminationRequested.store(true, ordering: .relaxed)
-            }
-            sigemptyset(&action.sa_mask)
-            sigaction(signal, &action, nil)
-        }
+extension Duration {
+    /// Whole nanoseconds, rounded down and saturating.
+    var nanosecondsRounded: Int64 {
+        let (seconds, attoseconds) = components
+        return seconds.multipliedReportingOverflow(by: 1_000_000_000).overflow ? .max
+            : seconds * 1_000_000_000 + attoseconds / 1_000_000_000
     }
 }
 
-/// A plain OS thread for the terminal.
-private final class TerminalThread: @unchecked Sendable {
-    private let body: () -> Void
-
-    init(_ body: @escaping () -> Void) {
-        self.body = body
-    }
-
-    func start() {
-        let context = Unmanaged.passRetained(self).toOpaque()
+/// A plain OS thread, for work that must never hold a Swift concurrency thread (the
+/// terminal: ncurses blocks and is not thread-safe).
+enum OSThread {
+    static func start(_ body: @escaping @Sendable () -> Void) {
+        final class Box: Sendable {
+            let body: @Sendable () -> Void
+            init(_ body: @escaping @Sendable () -> Void) { self.body = body }
+        }
+        let context = Unmanaged.passRetained(Box(body)).toOpaque()
         var thread = pthread_t()
-        pthread_create(&thread, nil, { context in
-            let thread = Unmanaged<TerminalThread>.fromOpaque(context!).takeRetainedValue()
-            thread.body()
+        let result = pthread_create(&thread, nil, { context in
+            let box = Unmanaged<Box>.fromOpaque(context!).takeRetainedValue()
+            box.body()
             return nil
         }, context)
+        precondition(result == 0, "cannot start a thread: \(String(cString: strerror(result)))")
         pthread_detach(thread)
     }
 }

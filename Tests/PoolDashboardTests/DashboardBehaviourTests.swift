@@ -1,162 +1,147 @@
+import InspectorProtocol
 @testable import PoolDashboard
 import Supervision
 import Testing
 
 @Suite("Dashboard behaviour people rely on", .timeLimit(.minutes(2)))
 struct DashboardBehaviourTests {
-    let builder = FrameBuilder()
-
-    @Test("the selection stays on the same worker id while rows come and go before it")
-    func selectionFollowsID() {
-        var state = DashboardState.with(ids(10...20))
-        _ = state.press(.down, .down, .down)
-        #expect(state.selection == "id13")
-        let before = state.selectionPosition
-        // Workers appear before the selection, and one before it vanishes.
-        let pids = Pids.make(3)
-        for (offset, id) in ["id01", "id02", "id03"].enumerated() {
-            state.apply(.registered(id: id, pid: pids[offset], value: "", at: .zero + .seconds(50)))
-        }
-        state.refreshSelection(pageSize: 10)
-        #expect(state.selection == "id13")
-        #expect(state.selectionPosition == before.map { $0 + 3 })
-        _ = state.press(.character("s"))
-        #expect(state.press(.character("c")) == [.crash(id: "id13")], "keys still act on the worker the user chose")
+    @Test("the selection stays on the same worker while rows come and go before it")
+    func selectionFollowsID() async throws {
+        let app = try await App(lineIDs: Array(10...20))
+        let dashboard = await Dashboard(app)
+        await dashboard.press(.down, .down, .down)
+        #expect(dashboard.state.selection?.id == "13" && dashboard.state.selection?.position == 3)
+        for id in [1, 2, 3] { try await app.start(id) }
+        await dashboard.wait()
+        #expect(dashboard.state.selection?.id == "13" && dashboard.state.selection?.position == 6)
+        await app.lines.stop(2)
+        await dashboard.wait(.seconds(4))
+        #expect(dashboard.state.selection?.id == "13")
+        await dashboard.press(.character("c"))
+        #expect(dashboard.state.status?.contains("13") == true, "keys still act on the worker the person chose: \(dashboard.state.status ?? "")")
+        dashboard.close()
+        await app.stop()
     }
 
-    @Test("a killed worker stays as a marked tombstone, then goes; destructive keys refuse it")
-    func tombstones() throws {
-        var state = DashboardState.with(ids(1...5))
-        let pid = try #require(state.row("id03")).pid
-        _ = state.press(.down, .down)
-        state.apply(.unregistered(id: "id03", pid: pid, cause: .processExited(.killed), at: .zero + .seconds(20)))
-        #expect(state.row("id03")?.isTombstone == true)
-        #expect(state.counters.killed == 1)
-        #expect(state.selection == "id03")
-        #expect(state.press(.character("K")).isEmpty)
-        #expect(state.status?.contains("already dead") == true)
-        let data = StubData()
-        data.clock = .zero + .seconds(21)
-        let frame = builder.build(state, data: data, layout: Layout(columns: 100, rows: 30))
+    @Test("a killed worker that is not restarted stays a moment as a marked tombstone, then goes; destructive keys refuse it")
+    func tombstones() async throws {
+        let clock = ManualClock(start: Timestamp(nanoseconds: 1_000_000_000))
+        let app = try await App(lineIDs: Array(1...5), restart: .temporary, clock: clock)
+        let dashboard = await Dashboard(app)
+        await dashboard.press(.down, .down)
+        #expect(dashboard.state.selection?.id == "3")
+        Process.exit(app.lines.lookup(3)!, .kill)
+        await dashboard.wait()
+        #expect(dashboard.state.selectedRow?.isDead == true && dashboard.state.selection?.id == "3")
+        await dashboard.press(.character("K"))
+        #expect(dashboard.state.mode == .normal && dashboard.state.status?.contains("already dead") == true)
+        let frame = dashboard.frame()
         #expect(frame.text.contains("✝ killed"))
-        #expect(frame.lines.contains { $0.style == .selected && $0.text.contains("id03") })
-        // After the tombstone time it goes, and the selection moves to the row now in its place.
-        state.expireTombstones(now: .zero + .seconds(23))
-        state.refreshSelection(pageSize: 10)
-        #expect(state.row("id03") == nil)
-        #expect(state.selection == "id04")
+        #expect(frame.lines.contains { $0.style == .selected && $0.text.contains(" 3 ") })
+        #expect(frame.text.contains("killed 1"))
+        clock.advance(by: .seconds(3))
+        await dashboard.wait()
+        #expect(!dashboard.shown.contains("3") && dashboard.state.selection?.id == "4", "gone; the row now at its place is selected")
+        dashboard.close()
+        await app.stop()
     }
 
-    @Test("a restarted worker shows its new pid and restart count, and the event log tells the story")
-    func restartShows() throws {
-        var state = DashboardState.with(ids(1...3))
-        let old = try #require(state.row("id02")).pid
-        let new = Pids.make(1)[0]
-        state.apply(.unregistered(id: "id02", pid: old, cause: .processExited(.error(PhoneLine.Crash(number: "id02"))), at: .zero + .seconds(20)))
-        state.apply(.registered(id: "id02", pid: new, value: "v", at: .zero + .seconds(20)))
-        state.apply(.supervision(SupervisionEvent(time: .zero + .seconds(20), kind: .exited(old, reason: .error(PhoneLine.Crash(number: "id02")), parent: nil))))
-        state.apply(.supervision(SupervisionEvent(time: .zero + .seconds(20), kind: .restarted(supervisor: new, childID: nil, old: old, new: new, restarts: 1))))
-        let row = try #require(state.row("id02"))
-        #expect(row.pid == new && row.restarts == 1 && !row.isTombstone)
-        #expect(row.lastExit != nil)
-        #expect(state.counters.crashed == 1 && state.counters.restarts == 1)
-        let log = state.log.map(\.text)
-        #expect(log.count == 3)
-        #expect(log[0].hasPrefix("RESTART id02 \(old) → \(new) (#1)"))
-        #expect(log[1].hasPrefix("DOWN id02 \(old)") && log[1].contains("registry clean"))
-        #expect(log[2].hasPrefix("UNREG id02 \(old)"))
+    @Test("a killed worker's restart shows: a new pid, ↻1, and the story in the log (KILL, UNREG before DOWN, RESTART)")
+    func killAndRestart() async throws {
+        let app = try await App(lineIDs: [1, 2, 3])
+        let dashboard = await Dashboard(app)
+        let seen = try #require(dashboard.state.selection)
+        await dashboard.press(.character("K"))
+        #expect(dashboard.frame().lines.last?.text.hasPrefix(" kill 1 \(seen.pid)? y/n") == true)
+        await dashboard.press(.character("y"))
+        #expect(dashboard.state.status?.hasPrefix("kill returned: \(seen.pid) dead, 1 gone from the registry") == true)
+        await dashboard.waitForLog("RESTART 1 \(seen.pid)")
+        await dashboard.wait()
+        let row = try #require(dashboard.state.selectedRow)
+        #expect(row.id == "1" && row.pid != seen.pid && row.restarts == 1)
+        let text = dashboard.frame(rows: 40).text
+        #expect(text.contains("↻1") && text.contains("killed 1") && text.contains("restarts 1"))
+        let log = dashboard.state.poolLog.map(\.text).reversed().filter { $0.contains(seen.pid) }
+        #expect(log.first?.hasPrefix("KILL 1 \(seen.pid) (brutal)") == true)
+        let unreg = log.firstIndex { $0.hasPrefix("UNREG 1") }
+        let down = log.firstIndex { $0.hasPrefix("DOWN 1") }
+        #expect(unreg != nil && down != nil && unreg! < down!, "the entry goes as part of the exit: \(log)")
+        dashboard.close()
+        await app.stop()
     }
 
-    @Test("an escalation is in the event log")
-    func escalation() {
-        var state = DashboardState.with(ids(1...2))
-        let supervisor = Pids.make(1)[0]
-        state.watchSupervisor(supervisor)
-        state.apply(.supervision(SupervisionEvent(time: .zero + .seconds(30), kind: .intensityExceeded(supervisor: supervisor, restarts: 4, maxRestarts: 3, period: .seconds(5)))))
-        #expect(state.counters.escalations == 1)
-        #expect(state.log.first?.text.contains("gave up: 4 restarts > 3 in 5s") == true)
-    }
-
-    @Test("keys, values and meta full of control characters never reach the frame raw")
-    func escapingInFrames() throws {
-        let hostileKey = "evil\u{1B}[2J\u{07}key"
-        var state = DashboardState(poolName: "p\u{1B}]0;x\u{07}", startedAt: .zero)
-        let pid = Pids.make(1)[0]
-        state.apply(.registered(id: hostileKey, pid: pid, value: "v\u{1B}[31mred\u{202E}", at: .zero + .seconds(1)))
-        state.refreshSelection(pageSize: 10)
-        let data = StubData()
-        data.summary = RegistrySummary(name: "r", mode: "unique", entries: 1, meta: [(key: "k\u{0}", value: "\u{1B}[H")])
-        for mode in [DashboardState.Mode.normal, .detail(id: hostileKey)] {
-            state.mode = mode
-            let frame = builder.build(state, data: data, layout: Layout(columns: 120, rows: 30))
-            for line in frame.lines {
-                #expect(!line.text.unicodeScalars.contains { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) || $0.value == 0x202E })
-            }
-            #expect(frame.text.contains("evil\\x1B[2J\\x07key"))
+    @Test("a kill names the pid the person confirmed: if the worker restarted in between, nothing is killed and the screen says why")
+    func confirmedPid() async throws {
+        let app = try await App(lineIDs: [1, 2])
+        let dashboard = await Dashboard(app)
+        let seen = try #require(dashboard.state.selection)
+        await dashboard.press(.character("K"))
+        Process.exit(app.lines.lookup(1)!, .kill)  // restarted behind the person's back
+        var holder = app.lines.lookup(1)
+        while holder == nil || holder?.description == seen.pid {
+            await Task.yield()
+            holder = app.lines.lookup(1)
         }
+        await dashboard.press(.character("y"))
+        #expect(dashboard.state.status?.contains("kill 1 refused") == true && dashboard.state.status?.contains("now held by \(holder!)") == true)
+        #expect(app.lines.lookup(1) == holder && holder!.isAlive)
+        #expect(dashboard.state.log.contains { $0.kind == .error && $0.text.contains("refused") })
+        dashboard.close()
+        await app.stop()
     }
 
-    @Test("every line is exactly as wide as the terminal, wide characters included")
-    func widths() {
-        var state = DashboardState(poolName: "電話", startedAt: .zero)
-        let pids = Pids.make(4)
-        for (offset, id) in ["東京-03-1234", "📞-hotline", "plain", "서울-02-9876"].enumerated() {
-            state.apply(.registered(id: id, pid: pids[offset], value: "プラン\(offset) ☎️", at: .zero + .seconds(1)))
+    @Test("read-only: command keys are greyed out and refused with the app's reason; nothing is sent")
+    func readOnly() async throws {
+        let app = try await App(lineIDs: [1, 2], commands: .none)
+        let dashboard = await Dashboard(app)
+        let bar = try #require(dashboard.frame().lines.last)
+        #expect(bar.text.hasPrefix(" read-only ·"))
+        let greyed = bar.spans.filter { $0.style == .disabled }.map { span in
+            String(bar.text.dropFirst(span.start).prefix(span.count))
         }
-        state.refreshSelection(pageSize: 10)
-        for columns in [64, 80, 97, 140] {
-            let frame = builder.build(state, data: StubData(), layout: Layout(columns: columns, rows: 24))
-            #expect(frame.lines.count == 24)
-            for line in frame.lines { #expect(TerminalText.width(line.text) == columns) }
+        #expect(greyed == ["s:stop", "K:kill", "c:crash", "n:new", "m:meta"])
+        #expect(dashboard.frame().lines[0].text.contains("· read-only"))
+        for key in [Key.character("s"), .character("K"), .character("c"), .character("n"), .character("m")] {
+            var state = dashboard.state
+            #expect(state.handle(key, at: dashboard.time).isEmpty)
+            #expect(state.mode == .normal && state.status?.hasPrefix("read-only:") == true && state.status?.contains("allows no commands") == true,
+                    "\(key): \(state.status ?? "")")
         }
+        dashboard.close()
+        await app.stop()
     }
 
-    @Test("a terminal too small for the layout says so instead of drawing garbage", arguments: [(40, 10), (63, 30), (100, 14), (20, 3)])
-    func tooSmall(columns: Int, rows: Int) {
-        let state = DashboardState.with(ids(1...3))
-        let frame = builder.build(state, data: StubData(), layout: Layout(columns: columns, rows: rows))
-        #expect(frame.lines.count == rows)
-        #expect(frame.text.contains("too small") || columns < 25)
-        #expect(frame.lines.allSatisfy { TerminalText.width($0.text) == columns })
-        #expect(!frame.text.contains("KEY"))
+    @Test("the app goes: the screen says disconnected and keeps its rows; it comes back: the dashboard starts afresh on it")
+    func disconnectAndBack() async throws {
+        let app = try await App(lineIDs: [1, 2, 3])
+        let dashboard = await Dashboard(app)
+        dashboard.disconnect("the app closed the connection")
+        let title = dashboard.frame(columns: 200).lines[0]
+        #expect(title.style == .warning && title.text.contains("DISCONNECTED") && title.text.contains("waiting for app to come back"))
+        #expect(dashboard.shown == ["1", "2", "3"], "the last screen stays")
+        await dashboard.press(.character("K"))
+        #expect(dashboard.state.status?.hasPrefix("disconnected:") == true)
+        #expect(dashboard.state.tick(at: dashboard.time + .seconds(5)).isEmpty, "nothing is asked of an app that is not there")
+        await app.stop()
+        let again = try await App(lineIDs: [7, 8])
+        await dashboard.reconnect(to: again)
+        #expect(dashboard.state.connection == .connected && dashboard.shown == ["7", "8"])
+        #expect(dashboard.state.log.contains { $0.text.contains("connected again") })
+        dashboard.close()
+        await again.stop()
     }
 
-    @Test("the frame shows the header, counts, registry meta, table, log and key bar")
-    func layout() {
-        var state = DashboardState.with(ids(1...40))
-        state.apply(.note("hello", kind: .info, at: .zero + .seconds(2)))
-        let data = StubData()
-        data.summary = RegistrySummary(name: "phones", mode: "unique", entries: 40, meta: [(key: "region", value: "eu")])
-        data.poolSummary.active = 40
-        let frame = builder.build(state, data: data, layout: Layout(columns: 120, rows: 30))
-        let lines = frame.text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-        #expect(lines[0].contains("pool phones") && lines[0].contains("LIVE"))
-        #expect(lines[1].contains("workers 40") && lines[1].contains("restart intensity 1/3 in 5s") && lines[1].contains("lookups/s 1.2k"))
-        #expect(lines[3].contains("meta region=eu"))
-        #expect(lines[4].contains("KEY▾") && lines[4].contains("MAILBOX"))
-        #expect(lines[5].contains("id01"))
-        #expect(frame.lines[5].style == .selected)
-        #expect(frame.text.contains("events (newest first)") && frame.text.contains("hello"))
-        #expect(lines.last!.contains("q:quit") && lines.last!.contains("?:help"))
-    }
-
-    @Test("a large population: views, sort switches and selection stay consistent")
-    func largePopulation() {
-        var state = DashboardState(poolName: "phones", startedAt: .zero)
-        let pids = Pids.make(20_000)
-        for index in 0..<20_000 {
-            state.apply(.registered(id: DemoOptions.number(index), pid: pids[index], value: "", at: .zero + .milliseconds(Int64(20_000 - index))))
-        }
-        state.refreshSelection(pageSize: 30)
-        _ = state.press(.end, pageSize: 30)
-        #expect(state.selection == DemoOptions.number(19_999))
-        _ = state.press(.character("o"), pageSize: 30)
-        #expect(state.sort == .uptime)
-        #expect(state.selection == DemoOptions.number(19_999), "the sort changed, the selection did not")
-        #expect(state.selectionPosition == 0, "registered first: the longest uptime")
-        _ = state.press(.character("/"))
-        _ = state.type("-001999")
-        #expect(state.tableCount == 10)
-        #expect(state.tableIDs().allSatisfy { $0.hasPrefix("+1-555-001999") })
+    @Test("the detail pane shows the worker and its own description of its state, escaped; a silent worker says it keeps it")
+    func detail() async throws {
+        let app = try await App(lineIDs: [4], seats: [Seat(row: 1, letter: "A")])
+        let dashboard = await Dashboard(app)
+        await dashboard.press(.enter)
+        let text = dashboard.frame(rows: 40).text
+        #expect(text.contains("behaviour Line") && text.contains("its state (answered in"))
+        #expect(text.contains("line 4") && text.contains("bell\\x07 \\x1B[2J"))
+        await dashboard.press(.escape, .tab, .enter)
+        #expect(dashboard.frame(rows: 40).text.contains("Silent does not describe its state"))
+        dashboard.close()
+        await app.stop()
     }
 }

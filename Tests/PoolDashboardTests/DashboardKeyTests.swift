@@ -1,191 +1,152 @@
+import InspectorProtocol
 @testable import PoolDashboard
 import Supervision
 import Testing
 
-@Suite("Dashboard keys: what each key does to the model", .timeLimit(.minutes(2)))
+@Suite("Dashboard keys: what each key does, over a real app", .timeLimit(.minutes(2)))
 struct DashboardKeyTests {
-    @Test("↑ ↓ j k move the selection; it starts on the first row")
-    func arrows() {
-        var state = DashboardState.with(ids(1...20))
-        #expect(state.selection == "id01")
-        _ = state.press(.down, .down, .character("j"))
-        #expect(state.selection == "id04")
-        _ = state.press(.up, .character("k"))
-        #expect(state.selection == "id02")
-        _ = state.press(.up, .up, .up)
-        #expect(state.selection == "id01", "stops at the top")
+    @Test("↑ ↓ j k move the selection; it starts on the first row; ids are Ints in natural order")
+    func arrows() async throws {
+        let app = try await App(lineIDs: Array((1...20).reversed()))
+        let dashboard = await Dashboard(app)
+        #expect(dashboard.shown.prefix(3) == ["1", "2", "3"] && dashboard.state.selection?.id == "1")
+        await dashboard.press(.down, .down, .character("j"))
+        #expect(dashboard.state.selection?.id == "4")
+        await dashboard.press(.up, .character("k"))
+        #expect(dashboard.state.selection?.id == "2")
+        await dashboard.press(.up, .up, .up)
+        #expect(dashboard.state.selection?.id == "1", "stops at the top")
+        dashboard.close()
+        await app.stop()
     }
 
-    @Test("PgUp PgDn move a page; Home End g G go to the ends; the selection stays visible")
-    func paging() {
-        var state = DashboardState.with(ids(1...50))
-        _ = state.press(.pageDown, pageSize: 10)
-        #expect(state.selection == "id10")
-        _ = state.press(.pageDown, .pageDown, pageSize: 10)
-        #expect(state.selection == "id28")
-        #expect(state.scrollOffset <= 27 && 27 < state.scrollOffset + 10)
-        _ = state.press(.end)
-        #expect(state.selection == "id50")
-        _ = state.press(.home)
-        #expect(state.selection == "id01")
-        #expect(state.scrollOffset == 0)
-        _ = state.press(.character("G"))
-        #expect(state.selection == "id50")
-        _ = state.press(.character("g"))
-        #expect(state.selection == "id01")
-        _ = state.press(.pageUp)
-        #expect(state.selection == "id01")
+    @Test("PgUp PgDn move a page, Home End g G go to the ends, beyond the rows fetched; the selection stays on screen")
+    func paging() async throws {
+        let app = try await App(lineIDs: Array(1...200))
+        let dashboard = await Dashboard(app, pageSize: 10)
+        await dashboard.press(.pageDown)
+        #expect(dashboard.state.selection?.id == "10")
+        await dashboard.press(.pageDown, .pageDown)
+        #expect(dashboard.state.selection?.id == "28")
+        #expect(dashboard.state.scrollOffset <= 27 && 27 < dashboard.state.scrollOffset + 10)
+        await dashboard.press(.end)
+        #expect(dashboard.state.selection?.id == "200" && dashboard.shown.last == "200", "the app's last row, fetched")
+        await dashboard.press(.home)
+        #expect(dashboard.state.selection?.id == "1" && dashboard.state.scrollOffset == 0)
+        await dashboard.press(.character("G"))
+        #expect(dashboard.state.selection?.id == "200")
+        await dashboard.press(.character("g"), .pageUp)
+        #expect(dashboard.state.selection?.id == "1")
+        #expect(dashboard.state.window!.rows.count < 200, "only a window of rows crosses the connection")
+        dashboard.close()
+        await app.stop()
     }
 
-    @Test("/ filters by key as you type; Enter keeps it; Esc clears it")
-    func filter() {
-        var state = DashboardState.with(ids(1...30))
-        _ = state.press(.character("/"))
-        #expect(state.mode == .filter)
-        _ = state.type("2")
-        #expect(state.tableIDs() == ["id02", "id12", "id20", "id21", "id22", "id23", "id24", "id25", "id26", "id27", "id28", "id29"])
-        _ = state.type("1")
-        #expect(state.tableIDs() == ["id21"])
-        _ = state.press(.backspace)
-        #expect(state.tableCount == 12)
-        _ = state.press(.enter)
-        #expect(state.mode == .normal && state.filter == "2")
-        #expect(state.tableCount == 12)
-        _ = state.press(.escape)
-        #expect(state.filter.isEmpty && state.tableCount == 30)
-        _ = state.press(.character("/"))
-        _ = state.type("3")
-        _ = state.press(.escape)
-        #expect(state.mode == .normal && state.filter.isEmpty && state.tableCount == 30, "Esc in the prompt clears")
+    @Test("/ filters by id as you type; Enter keeps it; Esc clears it")
+    func filter() async throws {
+        let app = try await App(lineIDs: Array(1...30))
+        let dashboard = await Dashboard(app, pageSize: 20)
+        await dashboard.press(.character("/"))
+        #expect(dashboard.state.mode == .filter)
+        await dashboard.type("2")
+        #expect(dashboard.shown == ["2", "12", "20", "21", "22", "23", "24", "25", "26", "27", "28", "29"])
+        await dashboard.type("1")
+        #expect(dashboard.shown == ["21"])
+        await dashboard.press(.backspace)
+        #expect(dashboard.state.tableCount == 12)
+        await dashboard.press(.enter)
+        #expect(dashboard.state.mode == .normal && dashboard.state.filter == "2" && dashboard.state.tableCount == 12)
+        await dashboard.press(.escape)
+        #expect(dashboard.state.filter.isEmpty && dashboard.state.tableCount == 30)
+        await dashboard.press(.character("/"))
+        await dashboard.type("3")
+        await dashboard.press(.escape)
+        #expect(dashboard.state.mode == .normal && dashboard.state.filter.isEmpty && dashboard.state.tableCount == 30, "Esc in the prompt clears")
+        await dashboard.press(.character("/"))
+        await dashboard.type("zzz")
+        #expect(dashboard.state.tableCount == 0 && dashboard.frame().text.contains("no id contains \"zzz\""))
+        dashboard.close()
+        await app.stop()
     }
 
-    @Test("a filter narrowed as you type shows what a fresh filter shows, in any order, and takes in rows that arrive later")
-    func filterNarrowing() {
-        let keys = ["東京-1", "東京-2", "zürich-1", "zurich-1", "☎️-12", "+1-555-1212", "+1-555-2121", "x"]
-        var state = DashboardState.with(keys)
-        for order in SortOrder.allCases {
-            while state.sort != order { _ = state.press(.character("o")) }
-            for text in ["東", "東京", "東京-2", "ü", "zü", "1", "12", "121", "☎️", "-5"] {
-                var typed = state
-                _ = typed.press(.character("/"))
-                _ = typed.type(text)
-                let expected = state.tableIDs().filter { Array($0.utf8).contains(Array(text.utf8)) }
-                #expect(typed.tableIDs() == expected, "\(text) sorted by \(order)")
-            }
+    @Test("o cycles key, uptime, restarts, state, and the selection stays on its worker")
+    func sort() async throws {
+        let app = try await App(lineIDs: [5, 3, 9, 1])
+        let dashboard = await Dashboard(app)
+        await dashboard.press(.down)
+        #expect(dashboard.state.selection?.id == "3")
+        await dashboard.press(.character("o"))
+        #expect(dashboard.state.sort == .uptime && dashboard.shown == ["5", "3", "9", "1"], "longest-running first")
+        #expect(dashboard.state.selection?.id == "3" && dashboard.state.selection?.position == 1)
+        #expect(dashboard.frame().text.contains("UPTIME▾"))
+        await dashboard.press(.character("o"), .character("o"), .character("o"))
+        #expect(dashboard.state.sort == .key && dashboard.state.selection?.id == "3")
+        dashboard.close()
+        await app.stop()
+    }
+
+    @Test("Tab and 1–9 switch pool; the header names it; ids of a struct type are shown by their description")
+    func pools() async throws {
+        let app = try await App(lineIDs: [1, 2], seats: [Seat(row: 10, letter: "A"), Seat(row: 9, letter: "C")])
+        let dashboard = await Dashboard(app)
+        #expect(dashboard.frame().lines[0].text.contains("pool lines 1/2 (Tab)"))
+        await dashboard.press(.tab)
+        #expect(dashboard.state.pool?.name == "seats" && dashboard.shown == ["9C", "10A"])
+        #expect(dashboard.frame().lines[0].text.contains("pool seats 2/2"))
+        await dashboard.press(.character("1"))
+        #expect(dashboard.state.pool?.name == "lines" && dashboard.shown == ["1", "2"])
+        await dashboard.press(.character("5"))
+        #expect(dashboard.state.status == "no pool 5: this app has 2")
+        await dashboard.press(.backTab)
+        #expect(dashboard.state.pool?.name == "seats")
+        dashboard.close()
+        await app.stop()
+    }
+
+    @Test("? Enter t open overlays and Esc closes them; q F10 ^C quit; Space pauses the refresh; + - change it within bounds")
+    func modes() async throws {
+        let app = try await App(lineIDs: [1, 2])
+        let dashboard = await Dashboard(app)
+        await dashboard.press(.character("?"))
+        #expect(dashboard.state.mode == .help && dashboard.frame().text.contains("The selection follows a worker's id"))
+        await dashboard.press(.escape, .character("t"))
+        #expect(dashboard.state.mode == .tree && dashboard.frame().text.contains("DynamicSupervisor (pool lines)"))
+        await dashboard.press(.escape, .enter)
+        #expect(dashboard.state.mode == .detail(ref: dashboard.state.selection!.ref!))
+        await dashboard.press(.escape)
+        #expect(dashboard.state.mode == .normal)
+        await dashboard.press(.character(" "))
+        #expect(dashboard.state.paused && dashboard.frame().lines[0].text.contains("PAUSED"))
+        dashboard.time += .seconds(5)
+        var paused = dashboard.state
+        #expect(paused.tick(at: dashboard.time).isEmpty, "no refresh while paused")
+        await dashboard.press(.character(" "))
+        var resumed = dashboard.state
+        #expect(!resumed.tick(at: dashboard.time).isEmpty, "resuming refreshes at once")
+        for _ in 0..<10 { await dashboard.press(.character("+")) }
+        #expect(dashboard.state.refreshInterval == .milliseconds(100))
+        for _ in 0..<10 { await dashboard.press(.character("-")) }
+        #expect(dashboard.state.refreshInterval == .seconds(10))
+        for quit in [Key.character("q"), .function(10), .interrupt] {
+            var copy = dashboard.state
+            _ = copy.handle(quit, at: dashboard.time)
+            #expect(copy.quitting)
         }
-        _ = state.press(.character("/"))
-        _ = state.type("555")
-        _ = state.press(.enter)
-        let pids = Pids.make(2)
-        state.apply(.registered(id: "+1-555-0000", pid: pids[0], value: "v", at: .zero + .seconds(99)))
-        state.apply(.registered(id: "+1-444-0000", pid: pids[1], value: "v", at: .zero + .seconds(99)))
-        #expect(Set(state.tableIDs()) == ["+1-555-1212", "+1-555-2121", "+1-555-0000"])
+        dashboard.close()
+        await app.stop()
     }
 
-    @Test("o cycles the sort: key, uptime, restarts, state")
-    func sortCycle() {
-        var state = DashboardState.with(ids(1...3))
-        var seen: [SortOrder] = [state.sort]
-        for _ in 0..<4 {
-            _ = state.press(.character("o"))
-            seen.append(state.sort)
-        }
-        #expect(seen == [.key, .uptime, .restarts, .state, .key])
-    }
-
-    @Test("s stops the selected worker; c crashes it")
-    func stopAndCrash() {
-        var state = DashboardState.with(ids(1...3))
-        _ = state.press(.down)
-        #expect(state.press(.character("s")) == [.stop(id: "id02")])
-        #expect(state.press(.character("c")) == [.crash(id: "id02")])
-    }
-
-    @Test("K and F9 kill after a y/n confirmation; anything else cancels")
-    func killConfirm() {
-        var state = DashboardState.with(ids(1...3))
-        let pid = state.row("id01")!.pid
-        #expect(state.press(.character("K")).isEmpty)
-        #expect(state.mode == .confirmKill(id: "id01", pid: pid))
-        #expect(state.press(.character("y")) == [.kill(id: "id01")])
-        #expect(state.mode == .normal)
-        #expect(state.press(.function(9)).isEmpty)
-        #expect(state.press(.character("n")).isEmpty)
-        #expect(state.status == "kill cancelled")
-        _ = state.press(.character("K"))
-        #expect(state.press(.escape).isEmpty)
-        #expect(state.mode == .normal)
-    }
-
-    @Test("n asks for an id and lookupOrStarts it")
-    func newWorker() {
-        var state = DashboardState.with(ids(1...3))
-        _ = state.press(.character("n"))
-        #expect(state.mode == .newWorker)
-        _ = state.type("+1-555-9")
-        #expect(state.press(.enter) == [.lookupOrStart(id: "+1-555-9")])
-        _ = state.press(.character("n"))
-        #expect(state.press(.enter).isEmpty, "an empty id starts nothing")
-    }
-
-    @Test("m sets registry meta key=value; anything else is refused with a message")
-    func meta() {
-        var state = DashboardState.with(ids(1...3))
-        _ = state.press(.character("m"))
-        _ = state.type("owner=ops=1")
-        #expect(state.press(.enter) == [.putMeta(key: "owner", value: "ops=1")])
-        _ = state.press(.character("m"))
-        _ = state.type("nokey")
-        #expect(state.press(.enter).isEmpty)
-        #expect(state.status == "meta must be key=value")
-    }
-
-    @Test("prompts never accept control characters")
-    func promptsRefuseControls() {
-        var state = DashboardState.with(ids(1...3))
-        _ = state.press(.character("n"))
-        _ = state.press(.character("a"), .character("\u{1B}"), .character("\u{07}"), .character("b"))
-        #expect(state.input == "ab")
-    }
-
-    @Test("Enter opens the detail pane, t the tree, ? and F1 the help; Esc closes them")
-    func overlays() {
-        var state = DashboardState.with(ids(1...3))
-        _ = state.press(.enter)
-        #expect(state.mode == .detail(id: "id01"))
-        _ = state.press(.escape)
-        _ = state.press(.character("t"))
-        #expect(state.mode == .tree)
-        _ = state.press(.character("q"))
-        #expect(state.mode == .normal, "q closes an overlay rather than quitting")
-        _ = state.press(.character("?"))
-        #expect(state.mode == .help)
-        _ = state.press(.escape)
-        _ = state.press(.function(1))
-        #expect(state.mode == .help)
-    }
-
-    @Test("Space pauses and resumes; + and - change the refresh within 0.1 s and 10 s")
-    func pauseAndRefresh() {
-        var state = DashboardState.with(ids(1...3))
-        _ = state.press(.character(" "))
-        #expect(state.paused)
-        _ = state.press(.character(" "))
-        #expect(!state.paused)
-        _ = state.press(.character("+"))
-        #expect(state.refreshInterval == .milliseconds(500))
-        for _ in 0..<10 { _ = state.press(.character("+")) }
-        #expect(state.refreshInterval == .milliseconds(100))
-        for _ in 0..<20 { _ = state.press(.character("-")) }
-        #expect(state.refreshInterval == .seconds(10))
-    }
-
-    @Test("q, F10 and Ctrl-C quit")
-    func quit() {
-        for key in [Key.character("q"), .function(10), .interrupt] {
-            var state = DashboardState.with(ids(1...3))
-            #expect(state.press(key) == [.quit])
-            #expect(state.quitting)
-        }
+    @Test("control characters never enter a prompt (they would reach the screen)")
+    func prompts() async throws {
+        let app = try await App(lineIDs: [1])
+        let dashboard = await Dashboard(app)
+        await dashboard.press(.character("/"), .character("\u{1B}"), .character("\u{7}"), .character("1"))
+        #expect(dashboard.state.input == "1")
+        await dashboard.press(.escape, .character("m"))
+        await dashboard.type("noequals")
+        await dashboard.press(.enter)
+        #expect(dashboard.state.status == "meta must be key=value")
+        dashboard.close()
+        await app.stop()
     }
 }

@@ -1,72 +1,86 @@
-import Supervision
+import InspectorProtocol
 
 extension DashboardState {
-    /// Applies a key press and returns what the runtime side must do.
-    ///
-    /// - Parameter pageSize: the number of table rows on screen, for `PgUp`/`PgDn` and
-    ///   to keep the selection visible.
-    public mutating func handle(_ key: Key, pageSize: Int) -> [Command] {
+    /// Applies a key press; returns the requests it makes.
+    public mutating func handle(_ key: Key, at time: Duration) -> [RequestEnvelope] {
         status = nil
-        if case .interrupt = key { return quit() }
-        if case .resize = key {
-            keepSelectionVisible(pageSize: pageSize)
+        switch key {
+        case .interrupt:
+            quitting = true
             return []
+        case .resize:
+            keepSelectionVisible()
+            return rowsRequest()
+        default:
+            break
         }
         switch mode {
         case .normal:
-            return handleNormal(key, pageSize: pageSize)
+            return handleNormal(key, at: time)
         case .filter:
+            var changed = false
             editInput(key) { state, text in
                 state.filter = text
                 state.mode = .normal
+                changed = true
             } cancel: { state in
+                changed = !state.filter.isEmpty
                 state.filter = ""
                 state.mode = .normal
             } live: { state, text in
                 state.filter = text
+                changed = true
             }
-            index.select(filter: filter, order: sort)
-            keepSelectionVisible(pageSize: pageSize)
-            return []
+            return changed ? viewChanged() : []
         case .newWorker:
-            var commands: [Command] = []
+            var requests: [RequestEnvelope] = []
             editInput(key) { state, text in
                 state.mode = .normal
-                guard !text.isEmpty else { return }
-                commands.append(.lookupOrStart(id: text))
-                state.selection = text
+                guard !text.isEmpty, let pool = state.pool else { return }
+                requests.append(state.make(.command(CommandRequest(pool: pool.name, .lookupOrStart(id: text))),
+                                           .command(.lookupOrStart, id: text)))
             } cancel: { state in
                 state.mode = .normal
             }
-            return commands
+            return requests
         case .meta:
-            var commands: [Command] = []
+            var requests: [RequestEnvelope] = []
             editInput(key) { state, text in
                 state.mode = .normal
-                guard let equals = text.firstIndex(of: "="), equals != text.startIndex else {
+                guard let equals = text.firstIndex(of: "="), equals != text.startIndex, let pool = state.pool else {
                     state.status = "meta must be key=value"
                     return
                 }
                 let metaKey = String(text[..<equals])
                 let value = String(text[text.index(after: equals)...])
-                commands.append(.putMeta(key: metaKey, value: value))
+                requests.append(state.make(.command(CommandRequest(pool: pool.name, .putMeta(key: metaKey, value: value))),
+                                           .command(.putMeta, id: metaKey)))
             } cancel: { state in
                 state.mode = .normal
             }
-            return commands
-        case .confirmKill(let id, _):
+            return requests
+        case .confirmKill(let target, let id):
             mode = .normal
-            if case .character(let character) = key, character == "y" || character == "Y" {
-                return [.kill(id: id)]
+            guard case .character(let character) = key, character == "y" || character == "Y" else {
+                status = "kill cancelled"
+                return []
             }
-            status = "kill cancelled"
-            return []
+            guard let pool, connection == .connected else {
+                status = "disconnected: nothing was killed"
+                return []
+            }
+            return [make(.command(CommandRequest(pool: pool.name, .kill(target))), .command(.kill, id: id))]
         case .help, .detail, .tree:
             switch key {
             case .escape, .enter, .character("q"), .character("?"), .character("t"), .function(1):
                 mode = .normal
+                detail = nil
+                described = nil
+            case .character("r"):
+                if case .detail(let ref) = mode { return refresh() + askState(ref) }
+                return refresh()
             case .function(10):
-                return quit()
+                quitting = true
             default:
                 break
             }
@@ -74,78 +88,174 @@ extension DashboardState {
         }
     }
 
-    private mutating func handleNormal(_ key: Key, pageSize: Int) -> [Command] {
+    private mutating func handleNormal(_ key: Key, at time: Duration) -> [RequestEnvelope] {
         switch key {
-        case .up, .character("k"): move(by: -1, pageSize: pageSize)
-        case .down, .character("j"): move(by: 1, pageSize: pageSize)
-        case .pageUp: move(by: -max(1, pageSize - 1), pageSize: pageSize)
-        case .pageDown: move(by: max(1, pageSize - 1), pageSize: pageSize)
-        case .home, .character("g"): moveTo(position: 0, pageSize: pageSize)
-        case .end, .character("G"): moveTo(position: tableCount - 1, pageSize: pageSize)
+        case .up, .character("k"): return move(by: -1)
+        case .down, .character("j"): return move(by: 1)
+        case .pageUp: return move(by: -max(1, pageSize - 1))
+        case .pageDown: return move(by: max(1, pageSize - 1))
+        case .home, .character("g"): return moveTo(0)
+        case .end, .character("G"): return moveTo(tableCount - 1)
         case .character("/"):
             mode = .filter
             input = filter
         case .escape:
             if !filter.isEmpty {
                 filter = ""
-                index.select(filter: "", order: sort)
-                keepSelectionVisible(pageSize: pageSize)
+                return viewChanged()
             }
         case .character("o"):
             sort = sort.next
-            index.select(filter: filter, order: sort)
-            keepSelectionVisible(pageSize: pageSize)
             status = "sorted by \(sort.rawValue)"
+            return viewChanged()
+        case .tab: return switchPool(by: 1)
+        case .backTab: return switchPool(by: -1)
+        case .character(let digit) where digit.isASCII && digit.isNumber && digit != "0":
+            let index = Int(String(digit))! - 1
+            guard let pools = app?.pools, index < pools.count else {
+                status = "no pool \(digit): this app has \(app?.pools.count ?? 0)"
+                return []
+            }
+            return switchPool(by: index - poolIndex)
         case .character("s"):
-            if let row = selectedLiveWorker("stop") { return [.stop(id: row.id)] }
+            guard allowed(.stop, "stop"), let (target, id) = selectedTarget("stop"), let pool else { return [] }
+            return [make(.command(CommandRequest(pool: pool.name, .stop(target))), .command(.stop, id: id))]
         case .character("K"), .function(9):
-            if let row = selectedLiveWorker("kill") { mode = .confirmKill(id: row.id, pid: row.pid) }
+            guard allowed(.kill, "kill"), let (target, id) = selectedTarget("kill") else { return [] }
+            mode = .confirmKill(target, id: id)
         case .character("c"):
-            if let row = selectedLiveWorker("crash") { return [.crash(id: row.id)] }
+            guard allowed(.crash, "crash"), let (target, id) = selectedTarget("crash"), let pool else { return [] }
+            return [make(.command(CommandRequest(pool: pool.name, .crash(target))), .command(.crash, id: id))]
         case .character("n"):
+            guard allowed(.lookupOrStart, "lookupOrStart") else { return [] }
             mode = .newWorker
             input = ""
         case .character("m"):
+            guard allowed(.putMeta, "meta") else { return [] }
             mode = .meta
             input = ""
         case .enter:
-            if let selection { mode = .detail(id: selection) }
+            guard let ref = selection?.ref, let pool else {
+                status = "no worker selected"
+                return []
+            }
+            mode = .detail(ref: ref)
+            detail = nil
+            var requests = [make(.worker(WorkerQuery(pool: pool.name, ref: ref)), .worker)]
+            if selection?.isDead == false { requests += askState(ref) } else { described = nil }
+            return requests
         case .character("t"):
             mode = .tree
+            return connection == .connected ? [make(.tree, .tree)] : []
         case .character(" "):
             paused.toggle()
+            status = paused ? "paused: Space resumes" : "resumed"
+            if !paused { nextRefresh = time }
+        case .character("r"):
+            return connection == .connected ? refresh() : []
         case .character("+"), .character("="):
             refreshInterval = max(.milliseconds(100), refreshInterval / 2)
-            status = "refresh every \(Self.seconds(refreshInterval))"
+            nextRefresh = min(nextRefresh, time + refreshInterval)
+            status = "refresh every \(Format.seconds(refreshInterval))"
         case .character("-"):
             refreshInterval = min(.seconds(10), refreshInterval * 2)
-            status = "refresh every \(Self.seconds(refreshInterval))"
+            status = "refresh every \(Format.seconds(refreshInterval))"
         case .character("?"), .function(1), .character("h"):
             mode = .help
         case .character("q"), .function(10):
-            return quit()
+            quitting = true
         default:
             break
         }
         return []
     }
 
-    private mutating func quit() -> [Command] {
-        quitting = true
-        return [.quit]
+    /// Asks the selected worker (still as shown) to describe its state.
+    private mutating func askState(_ ref: UInt64) -> [RequestEnvelope] {
+        guard let pool, let selection, selection.ref == ref, connection == .connected else { return [] }
+        described = .asking(ref: ref)
+        return [make(.describeState(StateQuery(pool: pool.name, ref: ref, pid: selection.pid)), .state)]
     }
 
-    /// The selected worker if it is alive; otherwise explains why there is nothing to do.
-    private mutating func selectedLiveWorker(_ verb: String) -> WorkerRow? {
-        guard let selection, let row = index.row(selection) else {
+    /// Whether the app allows `kind` here; otherwise says why in the key bar.
+    private mutating func allowed(_ kind: CommandKind, _ verb: String) -> Bool {
+        guard let pool else {
+            status = "not connected to an app yet"
+            return false
+        }
+        guard connection == .connected else {
+            status = "disconnected: \(verb) needs the app; waiting for it to come back"
+            return false
+        }
+        guard pool.allows(kind) else {
+            status = "read-only: \(verb) is not allowed on \(pool.name) — \(pool.readOnlyReason ?? "the app does not allow it")"
+            return false
+        }
+        return true
+    }
+
+    /// The selected worker as shown, if it is alive; otherwise says why not.
+    private mutating func selectedTarget(_ verb: String) -> (WorkerTarget, String)? {
+        guard let selection, let ref = selection.ref else {
             status = "no worker selected"
             return nil
         }
-        guard !row.isTombstone else {
-            status = "\(TerminalText.escaped(row.id)) is already dead; nothing to \(verb)"
+        guard !selection.isDead else {
+            status = "\(selection.id) is already dead; nothing to \(verb)"
             return nil
         }
-        return row
+        return (WorkerTarget(ref: ref, pid: selection.pid), selection.id)
+    }
+
+    /// The sort or filter changed: the same worker stays selected where the app now puts it.
+    private mutating func viewChanged() -> [RequestEnvelope] {
+        selectionVersion += 1
+        return rowsRequest()
+    }
+
+    private mutating func switchPool(by delta: Int) -> [RequestEnvelope] {
+        guard let pools = app?.pools, !pools.isEmpty else {
+            status = "not connected to an app yet"
+            return []
+        }
+        let next = ((poolIndex + delta) % pools.count + pools.count) % pools.count
+        guard next != poolIndex else {
+            if pools.count == 1 { status = "this app shows one pool: \(pools[0].name)" }
+            return []
+        }
+        poolIndex = next
+        filter = ""
+        selection = nil
+        scrollOffset = 0
+        window = nil
+        selectionVersion += 1
+        status = "pool \(pools[next].name) (\(next + 1) of \(pools.count))"
+        return rowsRequest()
+    }
+
+    // MARK: - Moving
+
+    private mutating func move(by delta: Int) -> [RequestEnvelope] {
+        guard tableCount > 0 else { return [] }
+        let current = selection?.position ?? (delta > 0 ? -1 : tableCount)
+        return moveTo(current + delta)
+    }
+
+    private mutating func moveTo(_ position: Int) -> [RequestEnvelope] {
+        guard tableCount > 0 else {
+            selection = nil
+            return []
+        }
+        let clamped = min(max(0, position), tableCount - 1)
+        if let row = row(at: clamped) {
+            selection = Selection(row, position: clamped)
+        } else {
+            selection = Selection(pendingAt: clamped)
+        }
+        selectionVersion += 1
+        keepSelectionVisible()
+        // Within the window the move was local; the window follows.
+        return rowsRequest()
     }
 
     /// Text editing shared by the prompts.
@@ -174,57 +284,5 @@ extension DashboardState {
         default:
             break
         }
-    }
-
-    // MARK: - Selection
-
-    private mutating func move(by delta: Int, pageSize: Int) {
-        guard tableCount > 0 else { return }
-        let current = selectionPosition ?? (delta > 0 ? -1 : tableCount)
-        moveTo(position: current + delta, pageSize: pageSize)
-    }
-
-    private mutating func moveTo(position: Int, pageSize: Int) {
-        guard tableCount > 0 else {
-            selection = nil
-            return
-        }
-        let clamped = min(max(0, position), tableCount - 1)
-        selection = index.viewIDs(order: sort, in: clamped..<(clamped + 1)).first
-        lastSelectionPosition = clamped
-        keepSelectionVisible(pageSize: pageSize)
-    }
-
-    /// After the table changed (a refresh): keeps the selection on its worker and on
-    /// screen.
-    public mutating func refreshSelection(pageSize: Int) {
-        if selection == nil, tableCount > 0 {
-            selection = index.viewIDs(order: sort, in: 0..<1).first
-        }
-        keepSelectionVisible(pageSize: pageSize)
-    }
-
-    /// Keeps the selection on its id; scrolls so that it stays on screen. If the
-    /// selected worker left the table (its tombstone expired, or the filter hides it),
-    /// the row now at its last position is selected instead — shown, never acted on
-    /// without another key.
-    mutating func keepSelectionVisible(pageSize: Int) {
-        let count = tableCount
-        guard count > 0 else {
-            scrollOffset = 0
-            return
-        }
-        let position: Int
-        if let found = selectionPosition {
-            position = found
-        } else {
-            position = min(max(0, lastSelectionPosition), count - 1)
-            selection = index.viewIDs(order: sort, in: position..<(position + 1)).first
-        }
-        lastSelectionPosition = position
-        let page = max(1, pageSize)
-        if position < scrollOffset { scrollOffset = position }
-        if position >= scrollOffset + page { scrollOffset = position - page + 1 }
-        scrollOffset = min(max(0, scrollOffset), max(0, count - page))
     }
 }

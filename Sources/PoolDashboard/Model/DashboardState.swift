@@ -1,13 +1,24 @@
 import DequeModule
-import Supervision
+import InspectorProtocol
 
-/// Everything the dashboard shows and remembers, as plain data: the model that keys
-/// change (``handle(_:)``) and frames are built from (``FrameBuilder``).
+/// Everything a dashboard shows and remembers about one attached app, as plain data: a
+/// state machine that keys (``handle(_:at:)``), the app's replies and pushes
+/// (``receive(_:at:)``) and the passing of time (``tick(at:)``) drive, each returning the
+/// requests to send. Frames are built from it (``FrameBuilder``).
 ///
-/// The worker table's selection is an *id*, not a row number: rows appearing or
-/// vanishing never move it onto another worker.
+/// The app keeps the sorted index of its workers; the dashboard keeps a window of rows
+/// around the selection, so a million workers never cross the socket. Moving within the
+/// window is local and instant; the window follows in the background.
+///
+/// The selection is a worker's *ref* — the app's handle on its id — never a row number:
+/// rows appearing or vanishing never move it onto another worker. Only if its row leaves
+/// the view (its tombstone expired, a filter hides it) does the row now at its place
+/// become selected.
+///
+/// Times: `at` is the dashboard's own clock (a duration since it started, from the
+/// loop, so tests run without a wall clock); the app's clock is read from its replies.
 public struct DashboardState: Sendable {
-    /// What the keyboard is doing right now.
+    /// What the keyboard is doing.
     public enum Mode: Sendable, Equatable {
         /// Browsing the table.
         case normal
@@ -17,110 +28,194 @@ public struct DashboardState: Sendable {
         case newWorker
         /// Typing a meta `key=value` (`m`).
         case meta
-        /// Asking whether to kill this worker (`K`, `F9`).
-        case confirmKill(id: String, pid: PID)
-        /// Showing the help overlay (`?`).
+        /// Asking whether to kill this worker, as shown (`K`, `F9`).
+        case confirmKill(WorkerTarget, id: String)
+        /// The help overlay (`?`).
         case help
-        /// Showing the detail pane of a worker (`Enter`).
-        case detail(id: String)
-        /// Showing the supervision tree (`t`).
+        /// One worker's details and state (`Enter`).
+        case detail(ref: UInt64)
+        /// The supervision tree (`t`).
         case tree
     }
 
-    /// One line of the event log.
-    public struct LogEntry: Sendable, Equatable {
-        public var time: Timestamp
-        public var text: String
-        public var kind: Kind
+    /// Whether the app is there.
+    public enum Connection: Sendable, Equatable {
+        /// Connecting to the named target.
+        case connecting(String)
+        case connected
+        /// The app went away (or never came); the last screen stays.
+        case disconnected(reason: String, since: Duration)
+    }
 
-        public enum Kind: Sendable, Equatable {
-            case info, stop, kill, crash, unregister, restart, escalation, error
+    /// The selected row as last seen: its ref (`nil` while a move waits for its row), its
+    /// id and pid as shown, and its position in the view.
+    public struct Selection: Sendable, Equatable {
+        public var ref: UInt64?
+        public var id: String
+        public var pid: String
+        public var position: Int
+        public var isDead: Bool
+
+        init(_ row: WireRow, position: Int) {
+            ref = row.ref
+            id = row.id
+            pid = row.pid
+            self.position = position
+            isDead = row.isDead
         }
 
-        public init(time: Timestamp, text: String, kind: Kind) {
-            self.time = time
-            self.text = text
-            self.kind = kind
+        init(pendingAt position: Int) {
+            ref = nil
+            id = ""
+            pid = ""
+            self.position = position
+            isDead = false
         }
     }
 
-    /// Counters shown in the counts line.
-    public struct Counters: Sendable, Equatable {
-        public var started = 0
-        public var stopped = 0
-        public var killed = 0
-        public var crashed = 0
-        public var restarts = 0
-        public var escalations = 0
-
-        public init() {}
+    /// A worker's answer to "describe your state".
+    public enum DescribedState: Sendable, Equatable {
+        case asking(ref: UInt64)
+        case answered(ref: UInt64, StateReply)
+        case failed(ref: UInt64, String)
     }
 
-    public var poolName: String
+    // MARK: - The app
+
+    public var connection: Connection
+    /// The app's hello, once connected.
+    public internal(set) var app: ServerHello?
+    /// The pool shown: an index into the hello's pools.
+    public internal(set) var poolIndex = 0
+
+    // MARK: - What the person does
+
     public var mode: Mode = .normal
-    public var sort: SortOrder = .key
-    /// The committed filter (shown while not editing).
-    public var filter: String = ""
+    public internal(set) var sort: SortKey = .key
+    /// The filter (applied while typing, kept by `Enter`).
+    public internal(set) var filter = ""
     /// Text being typed in a prompt.
-    public var input: String = ""
-    public var paused = false
-    public var refreshInterval: Duration
-    /// The selected worker's id.
-    public var selection: String?
+    public internal(set) var input = ""
+    public internal(set) var paused = false
+    public internal(set) var refreshInterval: Duration
+    public internal(set) var selection: Selection?
     /// The first table row shown.
-    public var scrollOffset = 0
-    /// Where the selection was last seen, to pick a neighbour if its row goes.
-    var lastSelectionPosition = 0
-    /// The event log, newest first, at most ``logLimit`` entries.
-    public var log: Deque<LogEntry> = []
-    public var counters = Counters()
-    /// A message shown in the key bar until the next key (errors of prompts, results).
+    public internal(set) var scrollOffset = 0
+    /// Table rows on screen (from the layout).
+    public internal(set) var pageSize: Int
+    /// A message in the key bar until the next key.
     public var status: String?
-    /// How long dead workers stay on screen.
-    public var tombstoneTime: Duration
-    public var startedAt: Timestamp
-    public var quitting = false
+    public internal(set) var quitting = false
+
+    // MARK: - What the app said
+
+    public internal(set) var summary: SummaryReply?
+    /// The rows around the selection, for the pool, sort and filter shown.
+    public internal(set) var window: RowsReply?
+    /// The event log, newest first, at most ``logLimit``.
+    public internal(set) var log = Deque<WireEvent>()
+    /// The last event sequence number seen.
+    public internal(set) var lastEvent: UInt64 = 0
+    public internal(set) var tree: TreeReply?
+    public internal(set) var detail: WorkerReply?
+    public internal(set) var described: DescribedState?
 
     /// The largest number of log entries kept.
     public static let logLimit = 500
 
-    var index = WorkerIndex()
-    /// Tombstones in the order they were made, to expire them in O(1) each.
-    var tombstones = Deque<(id: String, pid: PID, since: Timestamp)>()
-    /// Dead workers' ids by pid, and when their registry entry went (to compare with
-    /// their `DOWN`), until the `DOWN` is logged.
-    var departed: [PID: (id: String, at: Timestamp)] = [:]
-    /// Supervisors whose events the log names.
-    var supervisors: Set<PID> = []
+    // MARK: - Bookkeeping
 
-    public init(poolName: String, refreshInterval: Duration = .seconds(1),
-                tombstoneTime: Duration = .seconds(3), startedAt: Timestamp) {
-        self.poolName = poolName
+    /// The app's clock, as of the last reply that said it, and when that reply came.
+    var appClock: (now: Int64, at: Duration)?
+    var nextRefresh: Duration = .zero
+    var nextID: Int64 = 1
+    var pending: [Int64: Pending] = [:]
+    /// A rows request is in flight; another is wanted once it is answered.
+    var rowsInFlight = false
+    var rowsWanted = false
+    /// Counts selection changes made here, so a reply to an older request never moves a
+    /// selection the person has moved since.
+    var selectionVersion = 0
+
+    /// What a request in flight was for.
+    enum Pending: Sendable, Equatable {
+        case summary, rows(selectionVersion: Int), worker, state, tree, events, subscribe
+        case command(CommandKind, id: String)
+    }
+
+    /// A dashboard about to connect to `target` (a name shown until the hello).
+    public init(target: String, refreshInterval: Duration = .seconds(1), pageSize: Int = 20) {
+        connection = .connecting(target)
         self.refreshInterval = refreshInterval
-        self.tombstoneTime = tombstoneTime
-        self.startedAt = startedAt
+        self.pageSize = max(1, pageSize)
     }
 
-    /// The number of workers known (live and tombstones).
-    public var workerCount: Int { index.count }
+    // MARK: - Derived
 
-    /// A worker's row.
-    public func row(_ id: String) -> WorkerRow? { index.row(id) }
-
-    /// Adds to the event log (newest first).
-    public mutating func appendLog(_ entry: LogEntry) {
-        log.prepend(entry)
-        if log.count > Self.logLimit { log.removeLast(log.count - Self.logLimit) }
+    /// The pool or registry shown.
+    public var pool: PoolDescription? {
+        guard let pools = app?.pools, poolIndex < pools.count else { return nil }
+        return pools[poolIndex]
     }
 
-    /// The ids in the table's current order and filter.
-    public func tableIDs() -> [String] { index.viewIDs(order: sort) }
+    /// Its counts, from the last summary.
+    public var poolSummary: PoolSummary? {
+        guard let name = pool?.name else { return nil }
+        return summary?.pools.first { $0.name == name }
+    }
 
-    /// The number of rows in the table's current order and filter.
-    public var tableCount: Int { index.viewCount(order: sort) }
+    /// The app's clock at `at`, estimated from the last reply.
+    public func appNow(at time: Duration) -> Int64 {
+        guard let clock = appClock else { return 0 }
+        return clock.now + Int64(clamping: (time - clock.at).nanoseconds)
+    }
 
-    /// Where the selection is in the table, if it is shown.
-    public var selectionPosition: Int? {
-        selection.flatMap { index.viewPosition(of: $0, order: sort) }
+    /// When the next refresh is due (``tick(at:)``), or `nil` when none is (paused,
+    /// disconnected).
+    public var nextDue: Duration? {
+        connection == .connected && !paused ? nextRefresh : nil
+    }
+
+    /// Whether requests are in flight (a driver without a terminal waits for them to
+    /// settle before it prints a frame).
+    public var isWaiting: Bool { !pending.isEmpty }
+
+    /// Rows in the view (after the filter), as last told.
+    public var tableCount: Int { window?.total ?? 0 }
+
+    /// The row at `position` of the view, if the window holds it.
+    public func row(at position: Int) -> WireRow? {
+        guard let window, position >= window.start, position < window.start + window.rows.count else { return nil }
+        return window.rows[position - window.start]
+    }
+
+    /// The rows the table shows now, from ``scrollOffset`` (`nil` where the window does
+    /// not reach yet).
+    public var visibleRows: [WireRow?] {
+        let count = max(0, min(pageSize, tableCount - scrollOffset))
+        return (0..<count).map { row(at: scrollOffset + $0) }
+    }
+
+    /// The selected row as the window has it now.
+    public var selectedRow: WireRow? {
+        guard let selection else { return nil }
+        if let row = row(at: selection.position), row.ref == selection.ref { return row }
+        return window?.rows.first { $0.ref == selection.ref }
+    }
+
+    /// The log entries of the pool shown (and of no pool), newest first.
+    public var poolLog: [WireEvent] {
+        let name = pool?.name
+        return log.filter { $0.pool == nil || $0.pool == name }
+    }
+}
+
+extension Duration {
+    /// The duration in whole nanoseconds, saturating.
+    var nanoseconds: Int64 {
+        let (seconds, attoseconds) = components
+        let (product, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
+        if overflow { return seconds < 0 ? .min : .max }
+        return product.addingReportingOverflow(attoseconds / 1_000_000_000).partialValue
     }
 }

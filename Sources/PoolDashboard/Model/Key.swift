@@ -3,7 +3,7 @@ public enum Key: Sendable, Hashable, CustomStringConvertible {
     /// A printable character (typed text and single-letter commands).
     case character(Character)
     case up, down, pageUp, pageDown, home, end
-    case enter, escape, backspace, tab
+    case enter, escape, backspace, tab, backTab
     /// Function keys F1–F12.
     case function(Int)
     /// Ctrl-C.
@@ -24,25 +24,10 @@ public enum Key: Sendable, Hashable, CustomStringConvertible {
         case .escape: return "Esc"
         case .backspace: return "Backspace"
         case .tab: return "Tab"
+        case .backTab: return "Shift-Tab"
         case .function(let number): return "F\(number)"
         case .interrupt: return "^C"
         case .resize(let columns, let rows): return "resize(\(columns)x\(rows))"
         }
     }
-}
-
-/// What a key asks the dashboard's runtime side to do.
-public enum Command: Sendable, Equatable {
-    /// Stop the worker gracefully (its supervisor's shutdown policy).
-    case stop(id: String)
-    /// Kill the worker (untrappable).
-    case kill(id: String)
-    /// Make the worker crash with an error.
-    case crash(id: String)
-    /// `lookupOrStart` the id.
-    case lookupOrStart(id: String)
-    /// Set a registry meta entry.
-    case putMeta(key: String, value: String)
-    /// Leave the dashboard.
-    case quit
 }

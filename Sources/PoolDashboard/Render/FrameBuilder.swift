@@ -1,128 +1,190 @@
-import Supervision
+import InspectorProtocol
 
-/// Builds a ``Frame`` from the dashboard's state, the live data of the rows on screen,
-/// and the terminal size. Pure: the same inputs give the same frame.
+/// Builds a ``Frame`` from the dashboard's state and the terminal size. Pure: the same
+/// inputs give the same frame. Every text that came from the app — ids, values, meta,
+/// event lines, state descriptions — is escaped here (``TerminalText/escaped(_:)``).
 ///
-/// - Complexity: O(rows on screen · log workers); independent of the number of workers
-///   off screen.
+/// - Complexity: O(rows on screen + log lines on screen); independent of the number of
+///   workers in the app.
 public struct FrameBuilder: Sendable {
     public init() {}
 
-    public func build(_ state: DashboardState, data: some DashboardData, layout: Layout) -> Frame {
+    public func build(_ state: DashboardState, layout: Layout, at time: Duration) -> Frame {
         if layout.isTooSmall { return tooSmall(layout) }
-        let now = data.now()
+        let now = state.appNow(at: time)
         var lines: [Frame.Line] = []
         lines.reserveCapacity(layout.rows)
         func add(_ text: String, _ style: Frame.Style) {
             lines.append(Frame.Line(text: TerminalText.fit(text, to: layout.columns), style: style))
         }
 
-        // Title, counts, registry.
-        let live = state.paused ? "PAUSED" : "LIVE"
-        add(" pooltui · pool \(TerminalText.escaped(state.poolName)) · up \(Self.clock(now - state.startedAt))"
-            + " · refresh \(DashboardState.seconds(state.refreshInterval)) · \(live)", .title)
-        let pool = data.pool()
-        let registry = data.registry()
-        let intensity = pool.intensity.map(DashboardState.intensity) ?? "—"
-        let counters = state.counters
-        add(" workers \(pool.active) · registry entries \(registry.entries) · lookups/s \(Self.rate(pool.lookupsPerSecond))"
-            + " · restart intensity \(intensity)", .plain)
-        add(" started \(counters.started) · stopped \(counters.stopped) · killed \(counters.killed)"
-            + " · crashed \(counters.crashed) · restarts \(counters.restarts) · escalations \(counters.escalations)", .plain)
-        let meta = registry.meta.map { "\(TerminalText.escaped($0.key))=\(TerminalText.escaped($0.value))" }
-        add(" registry \(TerminalText.escaped(registry.name)) (\(registry.mode)) · \(registry.entries) keys · meta "
-            + (meta.isEmpty ? "—" : meta.joined(separator: " ")), .plain)
+        let (title, titleStyle) = self.title(state, now: now, at: time)
+        add(title, titleStyle)
+        let summary = state.poolSummary
+        let intensity = summary?.intensity.map(Format.intensity) ?? "—"
+        if let summary {
+            add(" workers \(summary.workers) · registry entries \(summary.entries) · starts/s \(Format.rate(summary.startsPerSecond))"
+                + " · exits/s \(Format.rate(summary.exitsPerSecond)) · restart intensity \(intensity)", .plain)
+            let counters = summary.counters
+            add(" started \(counters.started) · stopped \(counters.stopped) · killed \(counters.killed)"
+                + " · crashed \(counters.crashed) · restarts \(counters.restarts) · escalations \(counters.escalations)", .plain)
+        } else {
+            add(" workers — · registry entries —", .plain)
+            add("", .plain)
+        }
+        if let pool = state.pool {
+            let meta = summary?.meta.map { "\(TerminalText.escaped($0.key))=\(TerminalText.escaped($0.value))" } ?? []
+            let closed = summary?.registryClosed == true ? " · CLOSED" : ""
+            add(" \(pool.kind.rawValue) \(TerminalText.escaped(pool.name)) (\(pool.keys))\(closed) · \(summary?.entries ?? 0) keys"
+                + " · meta " + (meta.isEmpty ? "—" : meta.joined(separator: " ")), .plain)
+        } else {
+            add("", .plain)
+        }
 
         // The worker table.
         let widths = layout.columnWidths
-        let sortMark = { (order: SortOrder) in state.sort == order ? "▾" : "" }
-        add(Self.columns(["KEY" + sortMark(.key), "PID", "STATE" + sortMark(.state), "RESTARTS" + sortMark(.restarts),
-                          "UPTIME" + sortMark(.uptime), "MAILBOX", "VALUE"], widths, rightAligned: [3, 4, 5]), .header)
-        let ids = state.index.viewIDs(order: state.sort, in: state.scrollOffset..<(state.scrollOffset + layout.tableRows))
-        for id in ids {
-            guard let row = state.row(id) else { continue }
+        let mark = { (order: SortKey) in state.sort == order ? "▾" : "" }
+        add(Self.columns(["KEY" + mark(.key), "PID", "STATE" + mark(.state), "RESTARTS" + mark(.restarts),
+                          "UPTIME" + mark(.uptime), "MAILBOX", "VALUE"], widths, rightAligned: [3, 4, 5]), .header)
+        for row in state.visibleRows {
+            guard let row else {
+                add(" …", .plain)
+                continue
+            }
             let style: Frame.Style
-            if id == state.selection {
+            if row.ref == state.selection?.ref {
                 style = .selected
-            } else if row.isTombstone {
+            } else if row.isDead {
                 style = .tombstone
-            } else if row.lastExit != nil && now - row.startedAt < state.tombstoneTime {
+            } else if row.lastExit != nil && now - row.startedAt < 3_000_000_000 {
                 style = .restarted
             } else {
                 style = .plain
             }
-            add(tableRow(row, now: now, data: data, widths: widths), style)
+            add(tableRow(row, now: now, widths: widths), style)
+        }
+        if state.window == nil || state.tableCount == 0 {
+            let empty: String
+            if state.window == nil { empty = state.connection == .connected ? " (loading…)" : "" }
+            else if !state.filter.isEmpty { empty = " no id contains \"\(TerminalText.escaped(state.filter))\"" }
+            else { empty = " (no workers)" }
+            if !empty.isEmpty && lines.count < layout.logTop { add(empty, .plain) }
         }
         while lines.count < layout.logTop { add("", .plain) }
 
         // The event log, newest first.
         let filterNote = state.filter.isEmpty ? "" : " · filter \"\(TerminalText.escaped(state.filter))\""
         add(" events (newest first) · \(state.tableCount) rows · sort \(state.sort.rawValue)\(filterNote)", .header)
-        for entry in state.log.prefix(layout.logRows) {
-            add(" +\(Self.clock(entry.time - state.startedAt, fraction: true)) \(entry.text)", .log(entry.kind))
+        let start = state.app?.startedAt ?? 0
+        for entry in state.poolLog.prefix(layout.logRows) {
+            add(" +\(Format.clock(nanoseconds: entry.time - start, fraction: true)) \(TerminalText.escaped(entry.text))",
+                .log(Frame.Kind(entry.kind)))
         }
         while lines.count < layout.rows - Layout.bottomLines { add("", .plain) }
 
-        add(keyBar(state), .status)
+        lines.append(keyBar(state, columns: layout.columns))
 
         var frame = Frame(columns: layout.columns, rows: layout.rows, lines: lines)
-        overlay(&frame, state: state, data: data, layout: layout, now: now)
+        overlay(&frame, state: state, layout: layout, now: now)
         return frame
     }
 
     // MARK: - Parts
 
-    private func tableRow(_ row: WorkerRow, now: Timestamp, data: some DashboardData, widths: [Int]) -> String {
-        let stateText: String
-        var mailbox = ""
-        switch row.phase {
-        case .tombstone(let reason, _):
-            switch reason {
-            case .killed: stateText = "✝ killed"
-            case .error: stateText = "✗ crashed"
-            default: stateText = "■ \(reason.isShutdown ? "shutdown" : "stopped")"
-            }
-        case .live:
-            if let info = data.process(row.pid) {
-                stateText = info.status.description
-                mailbox = String(info.mailboxLength)
-            } else {
-                stateText = "exiting"
+    private func title(_ state: DashboardState, now: Int64, at time: Duration) -> (String, Frame.Style) {
+        guard let app = state.app else {
+            switch state.connection {
+            case .connecting(let target): return (" pooltui · connecting to \(TerminalText.escaped(target)) …", .title)
+            case .disconnected(let reason, let since):
+                return (" pooltui · not connected (\(Format.clock(time - since))): \(TerminalText.escaped(reason)) · retrying", .warning)
+            case .connected: return (" pooltui", .title)
             }
         }
+        let name = TerminalText.escaped(app.app)
+        var pool = ""
+        if let shown = state.pool {
+            pool = " · pool \(TerminalText.escaped(shown.name))"
+            if app.pools.count > 1 { pool += " \(state.poolIndex + 1)/\(app.pools.count) (Tab)" }
+        }
+        if case .disconnected(let reason, let since) = state.connection {
+            return (" pooltui · app \(name)\(pool) · DISCONNECTED \(Format.clock(time - since)): \(TerminalText.escaped(reason))"
+                    + " · waiting for \(name) to come back · last screen kept", .warning)
+        }
+        let live = state.paused ? "PAUSED" : "LIVE"
+        let readOnly = state.pool.map { $0.commands.isEmpty } == true ? " · read-only" : ""
+        return (" pooltui · app \(name) (pid \(app.pid))\(pool) · up \(Format.clock(nanoseconds: now - app.startedAt))"
+                + " · refresh \(Format.seconds(state.refreshInterval)) · \(live)\(readOnly)", .title)
+    }
+
+    private func tableRow(_ row: WireRow, now: Int64, widths: [Int]) -> String {
+        let stateText: String
+        var mailbox = ""
+        if row.isDead {
+            switch row.exitKind ?? .stopped {
+            case .killed: stateText = "✝ killed"
+            case .crashed: stateText = "✗ crashed"
+            case .shutdown: stateText = "■ shutdown"
+            case .stopped: stateText = "■ stopped"
+            }
+        } else {
+            stateText = TerminalText.escaped(row.status ?? "running")
+            mailbox = row.mailbox.map(String.init) ?? ""
+        }
         let restarts = row.restarts > 0 ? "↻\(row.restarts)" : "0"
-        let uptime = row.isTombstone ? "—" : Self.clock(now - row.startedAt)
-        return Self.columns([TerminalText.escaped(row.id), row.pid.description, stateText, restarts, uptime, mailbox,
+        let uptime = row.isDead ? "—" : Format.clock(nanoseconds: now - row.startedAt)
+        return Self.columns([TerminalText.escaped(row.id), TerminalText.escaped(row.pid), stateText, restarts, uptime, mailbox,
                              TerminalText.escaped(row.value)], widths, rightAligned: [3, 4, 5])
     }
 
-    private func keyBar(_ state: DashboardState) -> String {
-        switch state.mode {
-        case .filter: return " filter: \(TerminalText.escaped(state.input))▏  (Enter keeps, Esc clears)"
-        case .newWorker: return " lookupOrStart id: \(TerminalText.escaped(state.input))▏  (Enter starts, Esc cancels)"
-        case .meta: return " registry meta key=value: \(TerminalText.escaped(state.input))▏  (Enter sets, Esc cancels)"
-        case .confirmKill(let id, let pid): return " kill \(TerminalText.escaped(id)) \(pid)? y/n"
-        case .help, .detail, .tree: return " Esc closes"
-        case .normal:
-            if let status = state.status { return " \(status)" }
-            return " ?:help q:quit ↑↓:move /:filter o:sort s:stop K:kill c:crash n:new m:meta ⏎:detail t:tree ␣:pause +-:refresh"
+    /// The keys of the normal mode, each with the command it needs (if any).
+    static let keys: [(label: String, needs: CommandKind?)] = [
+        ("?:help", nil), ("q:quit", nil), ("↑↓:move", nil), ("/:filter", nil), ("o:sort", nil), ("Tab:pool", nil),
+        ("s:stop", .stop), ("K:kill", .kill), ("c:crash", .crash), ("n:new", .lookupOrStart), ("m:meta", .putMeta),
+        ("⏎:detail", nil), ("t:tree", nil), ("␣:pause", nil), ("+-:refresh", nil),
+    ]
+
+    private func keyBar(_ state: DashboardState, columns: Int) -> Frame.Line {
+        func line(_ text: String) -> Frame.Line {
+            Frame.Line(text: TerminalText.fit(text, to: columns), style: .status)
         }
+        switch state.mode {
+        case .filter: return line(" filter: \(TerminalText.escaped(state.input))▏  (Enter keeps, Esc clears)")
+        case .newWorker: return line(" lookupOrStart id: \(TerminalText.escaped(state.input))▏  (Enter starts, Esc cancels)")
+        case .meta: return line(" registry meta key=value: \(TerminalText.escaped(state.input))▏  (Enter sets, Esc cancels)")
+        case .confirmKill(let target, let id): return line(" kill \(TerminalText.escaped(id)) \(TerminalText.escaped(target.pid))? y/n")
+        case .detail: return line(" Esc closes · r asks again")
+        case .help, .tree: return line(" Esc closes")
+        case .normal:
+            if let status = state.status { return line(" \(TerminalText.escaped(status))") }
+        }
+        // Keys the app does not allow are greyed out.
+        let pool = state.pool
+        let allowed = { (kind: CommandKind?) in kind.map { pool?.allows($0) ?? false } ?? true }
+        var text = pool.map { $0.commands.isEmpty } == true ? " read-only ·" : ""
+        var spans: [Frame.Span] = []
+        for key in Self.keys {
+            let start = TerminalText.width(text) + 1
+            text += " " + key.label
+            if !allowed(key.needs) { spans.append(Frame.Span(start: start, count: TerminalText.width(key.label), style: .disabled)) }
+        }
+        return Frame.Line(text: TerminalText.fit(text, to: columns), style: .status, spans: spans.filter { $0.start < columns })
     }
 
-    private func overlay(_ frame: inout Frame, state: DashboardState, data: some DashboardData, layout: Layout, now: Timestamp) {
+    // MARK: - Overlays
+
+    private func overlay(_ frame: inout Frame, state: DashboardState, layout: Layout, now: Int64) {
         let content: [String]
         let title: String
         switch state.mode {
         case .help:
             title = "help"
             content = Self.help
-        case .detail(let id):
-            title = "worker \(TerminalText.escaped(id))"
-            content = detail(id, state: state, data: data, now: now)
+        case .detail(let ref):
+            title = "worker \(TerminalText.escaped(state.detail?.row.id ?? state.selection?.id ?? "#\(ref)"))"
+            content = detail(state, now: now)
         case .tree:
             title = "supervision tree"
-            let tree = data.tree()
-            content = tree.isEmpty ? ["(sampling…)"] : tree.map { String(repeating: "  ", count: $0.depth) + TerminalText.escaped($0.text) }
+            content = state.tree.map { tree in tree.nodes.isEmpty ? ["(no supervisors)"] : tree.nodes.map(Self.treeLine) } ?? ["(asking…)"]
         default:
             return
         }
@@ -142,30 +204,85 @@ public struct FrameBuilder: Sendable {
         }
     }
 
-    private func detail(_ id: String, state: DashboardState, data: some DashboardData, now: Timestamp) -> [String] {
-        guard let row = state.row(id) else { return ["no such worker (it has gone)"] }
+    private func detail(_ state: DashboardState, now: Int64) -> [String] {
+        guard let reply = state.detail else {
+            return state.connection == .connected ? ["(asking…)"] : ["(not connected)"]
+        }
+        let row = reply.row
+        let e = TerminalText.escaped
         var lines = [
-            "id        \(TerminalText.escaped(row.id))",
-            "pid       \(row.pid)",
-            "value     \(TerminalText.escaped(row.value))",
+            "id        \(e(row.id))",
+            "pid       \(e(row.pid))",
+            "value     \(e(row.value))",
             "restarts  \(row.restarts)",
-            "started   +\(Self.clock(row.startedAt - state.startedAt, fraction: true)) (up \(Self.clock(now - row.startedAt)))",
-            "last exit \(row.lastExit.map { TerminalText.escaped($0.description) } ?? "—")",
+            "up        \(row.isDead ? "—" : Format.clock(nanoseconds: now - row.startedAt, fraction: true))",
+            "last exit \(row.lastExit.map(e) ?? "—")",
         ]
-        if case .tombstone(let reason, let since) = row.phase {
-            lines.append("state     dead: \(TerminalText.escaped(reason.description)) \(Self.clock(now - since, fraction: true)) ago")
-        } else if let info = data.process(row.pid) {
-            lines.append("state     \(info.status)")
-            lines.append("behaviour \(TerminalText.escaped(info.behaviour))")
-            lines.append("parent    \(info.parent.map(String.init(describing:)) ?? "—")")
-            lines.append("names     \(info.names.map(TerminalText.escaped).joined(separator: ", "))")
-            lines.append("links     \(info.links.map(String.init(describing:)).joined(separator: " "))")
-            lines.append("monitors  \(info.monitorCount)   trap_exit \(info.trapsExits)")
-            lines.append("mailbox   \(info.mailboxLength)   handled \(info.messagesHandled)")
+        if row.isDead {
+            let ago = row.since.map { Format.clock(nanoseconds: now - $0, fraction: true) + " ago" } ?? ""
+            lines.append("state     dead: \(e(row.exit ?? "?")) \(ago)")
+        } else if let process = reply.process {
+            lines.append("state     \(e(process.status))")
+            lines.append("behaviour \(e(process.behaviour))")
+            lines.append("parent    \(process.parent.map(e) ?? "—")")
+            lines.append("names     \(process.names.map(e).joined(separator: ", "))")
+            lines.append("links     \(process.links.map(e).joined(separator: " "))")
+            lines.append("monitors  \(process.monitors)   trap_exit \(process.trapExit)")
+            lines.append("mailbox   \(process.mailbox)   handled \(process.handled)")
         } else {
             lines.append("state     exited")
         }
+        lines.append("")
+        switch state.described {
+        case .none:
+            break
+        case .asking:
+            lines.append("its state: asking…")
+        case .answered(_, let reply):
+            if let text = reply.state {
+                lines.append("its state (answered in \(reply.micros) µs; r asks again):")
+                let described = text.split(separator: "\n", omittingEmptySubsequences: false)
+                for line in described.prefix(Self.stateLines) { lines.append("  " + e(String(line))) }
+                if described.count > Self.stateLines { lines.append("  … \(described.count - Self.stateLines) more lines") }
+            } else {
+                lines.append("its state: \(e(reply.behaviour)) does not describe its state (it does not adopt StateDescribing)")
+            }
+        case .failed(_, let message):
+            lines.append("its state: \(e(message))")
+        }
         return lines
+    }
+
+    /// Lines of a state description shown.
+    static let stateLines = 20
+
+    static func treeLine(_ node: WireTreeNode) -> String {
+        let e = TerminalText.escaped
+        let indent = String(repeating: "  ", count: node.depth)
+        var parts: [String] = []
+        if let id = node.id { parts.append(e(id)) }
+        if let pid = node.pid { parts.append(e(pid)) }
+        switch node.kind {
+        case .supervisor:
+            parts.append("Supervisor" + (node.strategy.map { " \(e($0))" } ?? ""))
+            if let intensity = node.intensity { parts.append("· intensity \(Format.intensity(intensity))") }
+        case .dynamicSupervisor:
+            parts.append("DynamicSupervisor" + (node.pool.map { " (pool \(e($0)))" } ?? ""))
+            parts.append("· \(node.active ?? 0) running, \(node.restarting ?? 0) restarting")
+            if let intensity = node.intensity { parts.append("· intensity \(Format.intensity(intensity))") }
+        case .workers:
+            parts.append("\(node.count ?? 0) \(node.behaviour.map(e) ?? "") workers")
+        case .worker:
+            if let behaviour = node.behaviour { parts.append(e(behaviour)) }
+        case .other:
+            if let state = node.state { parts.append(e(state)) }
+        }
+        if node.kind != .workers {
+            if let restart = node.restart { parts.append(e(restart)) }
+            if let restarts = node.restarts { parts.append("restarts=\(restarts)") }
+        }
+        if let note = node.note { parts.append(e(note)) }
+        return indent + parts.joined(separator: " ")
     }
 
     /// A terminal too small for the layout gets a message, wrapped to its width, instead
@@ -208,38 +325,21 @@ public struct FrameBuilder: Sendable {
         return " " + parts.joined(separator: " ")
     }
 
-    /// `1h02m`, `4m05s`, `12s` — or with tenths of a second, `12.3s`, `4m05.1s`.
-    static func clock(_ duration: Duration, fraction: Bool = false) -> String {
-        let total = max(0, duration.saturatingNanoseconds)
-        let seconds = total / 1_000_000_000
-        let tenths = (total / 100_000_000) % 10
-        let (hours, minutes, secs) = (seconds / 3600, (seconds / 60) % 60, seconds % 60)
-        func two(_ value: Int64) -> String { value < 10 ? "0\(value)" : "\(value)" }
-        let tail = fraction ? ".\(tenths)" : ""
-        if hours > 0 { return "\(hours)h\(two(minutes))m" }
-        if minutes > 0 { return "\(minutes)m\(two(secs))\(tail)s" }
-        return "\(secs)\(tail)s"
-    }
-
-    static func rate(_ value: Double) -> String {
-        if value >= 1_000_000 { return "\(Double(Int(value / 100_000)) / 10)M" }
-        if value >= 1_000 { return "\(Double(Int(value / 100)) / 10)k" }
-        return "\(Int(value.rounded()))"
-    }
-
     static let help = [
         "↑ ↓  j k       move the selection",
         "PgUp PgDn      move a page",
         "Home End  g G  first, last row",
-        "/              filter by key (Esc clears)",
+        "/              filter by id (Esc clears)",
         "o              cycle the sort: key, uptime, restarts, state",
+        "Tab  1-9       next pool, pool by number",
         "s              stop the selected worker gracefully",
-        "K  F9          kill it (asks y/n)",
+        "K  F9          kill it (asks y/n; refused if it restarted since)",
         "c              make it crash (watch the restart)",
         "n              lookupOrStart an id",
         "m              set registry meta key=value",
-        "Enter          details of the selected worker",
+        "Enter          details and state of the selected worker",
         "t              the supervision tree",
+        "r              refresh now (in details: ask the state again)",
         "Space          pause or resume",
         "+ -            refresh faster, slower",
         "? F1           this help",
@@ -248,5 +348,23 @@ public struct FrameBuilder: Sendable {
         "The selection follows a worker's id, never a row number.",
         "Dead workers stay a moment as tombstones: ✝ killed, ✗ crashed, ■ stopped.",
         "Registry entries go as part of the exit: UNREG comes before DOWN.",
+        "Greyed keys are commands the app does not allow (read-only).",
     ]
+}
+
+extension Frame.Kind {
+    init(_ kind: WireEvent.Kind) {
+        switch kind {
+        case .info: self = .info
+        case .stop: self = .stop
+        case .kill: self = .kill
+        case .crash: self = .crash
+        case .unregister: self = .unregister
+        case .down: self = .down
+        case .restart: self = .restart
+        case .escalation: self = .escalation
+        case .error: self = .error
+        case .command: self = .command
+        }
+    }
 }

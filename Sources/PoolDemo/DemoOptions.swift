@@ -2,11 +2,11 @@ import Supervision
 
 /// How the built-in demo runs: its size, restart policy and load.
 public struct DemoOptions: Sendable {
-    /// Workers started at once.
+    /// Phone-line workers started at once.
     public var workers: Int
-    /// The pool's restart policy.
+    /// The pools' restart policy.
     public var restart: RestartPolicy
-    /// The pool supervisor's restart intensity.
+    /// The pool supervisors' restart intensity: `maxRestarts` within `period`.
     public var maxRestarts: Int
     public var period: Duration
     /// Worker crashes the load generator causes per second.
@@ -15,10 +15,13 @@ public struct DemoOptions: Sendable {
     public var lookupRate: Double
     /// Seeds the load generator's choices.
     public var seed: UInt64
+    /// Conference rooms (the second pool, keyed by `Int`).
+    public var rooms: Int
 
     public init(
         workers: Int = 300, restart: RestartPolicy = .permanent, maxRestarts: Int = 3,
-        period: Duration = .seconds(5), crashRate: Double = 0.2, lookupRate: Double = 200, seed: UInt64 = 1
+        period: Duration = .seconds(5), crashRate: Double = 0.2, lookupRate: Double = 200, seed: UInt64 = 1,
+        rooms: Int = 12
     ) {
         self.workers = workers
         self.restart = restart
@@ -27,6 +30,7 @@ public struct DemoOptions: Sendable {
         self.crashRate = crashRate
         self.lookupRate = lookupRate
         self.seed = seed
+        self.rooms = rooms
     }
 
     /// Ids are drawn from a space a fifth larger than the initial workers, so that
@@ -42,5 +46,10 @@ public struct DemoOptions: Sendable {
     /// The registered value of a worker: its plan.
     public static func plan(_ index: Int) -> String {
         ["basic", "pro", "team", "enterprise"][index % 4] + " · region " + ["eu", "us", "ap"][index % 3]
+    }
+
+    /// The region a plan names (`plan(_:)` ends with it).
+    static func region(of plan: String) -> String {
+        "region-" + (plan.split(separator: " ").last.map(String.init) ?? "eu")
     }
 }

@@ -1,0 +1,241 @@
+import CPlatform
+import InspectorProtocol
+import PoolDashboard
+import PoolInspector
+import Supervision
+import Synchronization
+import WorkerRegistry
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The inspector and an attached dashboard, against a pool of `dashboardWorkers` live
+/// workers (a million in a full run), over the real Unix socket:
+///
+/// - `inspector_watch_1m`: the inspector's first look at the pool (indexing what it holds).
+/// - `inspector_memory_bytes_per_worker`: the heap the inspector's index takes.
+/// - `inspector_connect_to_first_frame_1m`: connect, hello, subscribe, events, summary and
+///   the rows of the first screen, to the first frame built.
+/// - `inspector_key_to_frame_1m` (the slowest key of a script) and its median: a key
+///   pressed, its requests answered over the socket, the frame built.
+/// - `inspector_los_hit_*`: `lookup_or_start_hit` with no inspector, with an inspector and
+///   no client, and with a dashboard attached at a 1 s refresh, alternated in one run;
+///   the cost is each one's slowdown against the no-inspector runs of the same rounds.
+/// - `inspector_idle_cpu`, `inspector_attached_idle_cpu`: the process's CPU while the app is
+///   idle, with an inspector and no client, and with a dashboard attached at 1 s.
+func inspectorSection(_ reporter: Reporter, _ sizes: Sizes, _ runtime: Runtime) async throws {
+    let workers = sizes.dashboardWorkers
+    let folder = "/tmp/pool-bench-\(getpid())"
+    let pool = try await makePool(runtime, name: "bench", restart: .permanent)
+    let setup = now()
+    try await asProcess(runtime) { _ in
+        for id in 0..<workers { _ = try await pool.lookupOrStart(id, arguments: id, timeout: .infinity) }
+    }
+    reporter.info("inspector setup: \(workers) workers started in \(String(format3: Double(now() - setup) / 1e9)) s")
+
+    // The first look, and what the index costs.
+    cplatform_trim_heap()
+    let heapBefore = MemoryReading.now()
+    let watchStart = now()
+    var inspector = try await startInspector(pool, runtime: runtime, folder: folder)
+    let watchTime = now() - watchStart
+    cplatform_trim_heap()
+    let heapAfter = MemoryReading.now()
+    reporter.emit("inspector_watch_1m", Double(watchTime) / 1e6, "ms")
+    reporter.emit("inspector_memory_bytes_per_worker", (heapAfter.heap - heapBefore.heap) / Double(workers), "bytes/worker")
+
+    // Connect to first frame.
+    let layout = Layout(columns: 160, rows: 48)
+    await reporter.run("inspector_connect_to_first_frame_1m", "ms") { _ in
+        let start = now()
+        guard let bench = try? await BenchDashboard.connect(path: inspector.socketPath!, layout: layout) else {
+            reporter.check(false, "the bench dashboard connects")
+            return .nan
+        }
+        let frame = bench.frame()
+        let elapsed = now() - start
+        reporter.check(bench.state.tableCount == workers && frame.text.contains("workers \(workers)"),
+                       "the first frame shows \(workers) workers (table \(bench.state.tableCount))")
+        bench.close()
+        return Double(elapsed) / 1e6
+    }
+
+    // Key to frame: a script a person might type, each key to its answered frame.
+    let script: [(String, Key)] = [
+        ("j", .character("j")), ("k", .character("k")), ("PgDn", .pageDown), ("PgUp", .pageUp),
+        ("End", .end), ("Home", .home), ("o", .character("o")), ("o", .character("o")),
+        ("o", .character("o")), ("o", .character("o")), ("/", .character("/")), ("4", .character("4")),
+        ("2", .character("2")), ("Enter", .enter), ("j", .character("j")), ("o", .character("o")),
+        ("/", .character("/")), ("Esc", .escape), ("Esc", .escape), ("Enter", .enter), ("Esc", .escape),
+        ("t", .character("t")), ("Esc", .escape), ("?", .character("?")), ("Esc", .escape),
+    ]
+    let dashboard = try await BenchDashboard.connect(path: inspector.socketPath!, layout: layout)
+    // The selection in the middle of the table, as a person scrolling would have it.
+    var moves: [RequestEnvelope] = []
+    for _ in 0..<(workers / layout.tableRows / 2) { moves += dashboard.state.handle(.pageDown, at: dashboard.now) }
+    await dashboard.settle(moves)
+    await dashboard.settle(dashboard.state.handle(.character("r"), at: dashboard.now))
+    var slowest: [String: Double] = [:]
+    var all: [Double] = []
+    await reporter.run("inspector_key_to_frame_1m", "ms") { _ in
+        var worst = 0.0
+        for (name, key) in script {
+            let start = now()
+            await dashboard.settle(dashboard.state.handle(key, at: dashboard.now))
+            _ = dashboard.frame()
+            let milliseconds = Double(now() - start) / 1e6
+            worst = max(worst, milliseconds)
+            all.append(milliseconds)
+            slowest[name] = max(slowest[name] ?? 0, milliseconds)
+        }
+        return worst
+    }
+    reporter.emit("inspector_key_to_frame_1m_median", median(all), "ms")
+    reporter.info("inspector_key_to_frame_1m slowest per key (ms): " + slowest.sorted { $0.value > $1.value }
+        .map { "\($0.key)=\(String(format3: $0.value))" }.joined(separator: " "))
+    reporter.check(dashboard.state.filter.isEmpty && dashboard.state.tableCount == workers, "the script ends unfiltered over every worker")
+    dashboard.close()
+
+    // What it costs the app: lookup_or_start_hit with no inspector, an idle one, and one
+    // with a dashboard attached at 1 s — alternated, so the machine's noise hits all three.
+    let ids = randomKeys(sizes.hitLookups, base: 0, space: workers, seed: 99)
+    let window: UInt64 = sizes.dashboardWorkers >= 1_000_000 ? 2_000_000_000 : 200_000_000
+    func hits() async throws -> Double {
+        try await asProcess(runtime) { _ in
+            var operations = 0
+            let start = now()
+            while now() - start < window {
+                for id in ids where try await pool.lookupOrStart(id, arguments: id, timeout: .infinity).serial == 0 {
+                    reporter.check(false, "a hit returned no pid")
+                }
+                operations += ids.count
+            }
+            return Double(now() - start) / Double(operations)
+        }
+    }
+    var none: [Double] = [], idle: [Double] = [], attached: [Double] = []
+    await inspector.stop()
+    let rounds = sizes.dashboardWorkers >= 1_000_000 ? 5 : 2
+    for round in 0...rounds {
+        let bare = try await hits()
+        inspector = try await startInspector(pool, runtime: runtime, folder: folder)
+        let quiet = try await hits()
+        let watcher = try await BenchDashboard.connect(path: inspector.socketPath!, layout: layout)
+        let refresher = Task { await watcher.run(refresh: .seconds(1)) }
+        let watched = try await hits()
+        refresher.cancel()
+        await refresher.value
+        watcher.close()
+        await inspector.stop()
+        if round == 0 { continue }  // warm-up
+        none.append(bare)
+        idle.append(quiet)
+        attached.append(watched)
+    }
+    reporter.report("inspector_los_hit_no_inspector", "ns/op", none)
+    reporter.report("inspector_los_hit_inspector_no_client", "ns/op", idle)
+    reporter.report("inspector_los_hit_client_1s", "ns/op", attached)
+    let baseline = median(none)
+    reporter.emit("inspector_los_hit_cost_no_client", (median(idle) / baseline - 1) * 100, "%")
+    reporter.emit("inspector_los_hit_cost_client_1s", (median(attached) / baseline - 1) * 100, "%")
+
+    // Idle CPU: an inspector with no client keeps no thread busy; an attached dashboard at
+    // 1 s costs little.
+    inspector = try await startInspector(pool, runtime: runtime, folder: folder)
+    let idleSeconds: UInt64 = sizes.dashboardWorkers >= 1_000_000 ? 10 : 2
+    func cpu(for seconds: UInt64) async throws -> Double {
+        let cpuStart = cpuNanoseconds()
+        let wallStart = now()
+        try await Task.sleep(for: .seconds(Int64(seconds)))
+        return Double(cpuNanoseconds() - cpuStart) / Double(now() - wallStart) * 100
+    }
+    reporter.emit("inspector_idle_cpu", try await cpu(for: idleSeconds), "%")
+    let watcher = try await BenchDashboard.connect(path: inspector.socketPath!, layout: layout)
+    let refresher = Task { await watcher.run(refresh: .seconds(1)) }
+    reporter.emit("inspector_attached_idle_cpu", try await cpu(for: idleSeconds), "%")
+    refresher.cancel()
+    await refresher.value
+    watcher.close()
+    await inspector.stop()
+    await pool.stopPool()
+    rmdir(folder)
+}
+
+private func startInspector(_ pool: BenchPool, runtime: Runtime, folder: String) async throws -> Inspector {
+    let inspector = Inspector(name: "bench", runtime: runtime, options: .init(commands: .all, directory: folder))
+    try inspector.watch(pool)
+    try await inspector.start()
+    return inspector
+}
+
+/// A dashboard without a terminal, over a real socket: the model, its requests and the
+/// frames, as `pooltui attach` runs them.
+final class BenchDashboard: @unchecked Sendable {
+    // Unchecked: `state` is touched only by the one task that drives the bench
+    // (sequentially), never concurrently; the messages arrive through `messages`.
+    var state: DashboardState
+    let client: InspectorClient
+    let messages: AsyncStream<ServerMessage>
+    let layout: Layout
+    let clock = ContinuousClock()
+    let started: ContinuousClock.Instant
+    private var iterator: AsyncStream<ServerMessage>.Iterator
+
+    private init(state: DashboardState, client: InspectorClient, messages: AsyncStream<ServerMessage>, layout: Layout) {
+        self.state = state
+        self.client = client
+        self.messages = messages
+        self.layout = layout
+        started = clock.now
+        iterator = messages.makeAsyncIterator()
+    }
+
+    var now: Duration { clock.now - started }
+
+    static func connect(path: String, layout: Layout) async throws -> BenchDashboard {
+        let (messages, sink) = AsyncStream<ServerMessage>.makeStream()
+        let client = try await InspectorClient.connect(path: path, client: "pool-bench", onMessage: { sink.yield($0) },
+                                                       onClose: { _ in sink.finish() })
+        let bench = BenchDashboard(state: DashboardState(target: "bench", pageSize: layout.tableRows), client: client,
+                                   messages: messages, layout: layout)
+        await bench.settle(bench.state.connected(client.hello, at: bench.now))
+        return bench
+    }
+
+    /// Sends `requests` and applies the replies (and what they ask for) until none is
+    /// in flight.
+    func settle(_ requests: [RequestEnvelope]) async {
+        for request in requests { client.send(request) }
+        while state.isWaiting, let message = await iterator.next() {
+            for request in state.receive(message, at: now) { client.send(request) }
+        }
+    }
+
+    func frame() -> Frame {
+        FrameBuilder().build(state, layout: layout, at: now)
+    }
+
+    /// Refreshes like a dashboard left open, until cancelled.
+    func run(refresh: Duration) async {
+        _ = state.handle(.character("-"), at: now)  // 2 s …
+        _ = state.handle(.character("+"), at: now)  // … back to 1 s
+        while !Task.isCancelled {
+            await settle(state.tick(at: now))
+            _ = frame()
+            try? await Task.sleep(for: .milliseconds(50))
+        }
+    }
+
+    func close() {
+        client.close()
+    }
+}
+
+/// CPU time (user + system) of the whole process, in nanoseconds.
+func cpuNanoseconds() -> UInt64 {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    func nanoseconds(_ time: timeval) -> UInt64 { UInt64(time.tv_sec) * 1_000_000_000 + UInt64(time.tv_usec) * 1_000 }
+    return nanoseconds(usage.ru_utime) + nanoseconds(usage.ru_stime)
+}
