@@ -1,16 +1,25 @@
 #!/usr/bin/env bash
-# End-to-end test of the dashboard, as a person sees it: runs `pooltui` in a tmux pane,
-# reads the screen with `capture-pane`, kills the selected worker with `K` `y`, and
-# expects the kill, the registry cleanup, the DOWN and (permanent policy) the restart in
-# the event log. Then it quits with `q` — and in a second run with Ctrl-C, in a third
-# with SIGTERM — and checks each time that the terminal was restored: the same stty
-# settings as before, canonical mode and echo on, the alternate screen left, the cursor
-# visible.
+# End-to-end tests of the dashboard, as a person sees it, in tmux panes read with
+# `capture-pane`.
+#
+# Part 1, the built-in demo (`pooltui`): kill the selected worker with `K` `y`; the event
+# log shows the kill, the registry cleanup, the DOWN and the restart. Quit with `q`, then
+# in second and third runs with Ctrl-C and SIGTERM, checking each time that the terminal
+# was restored (same stty settings, canonical mode and echo, main screen, cursor visible).
+#
+# Part 2, attaching to a running app: `pooltui demo --serve --name e2e` runs headless;
+# `pooltui ls` lists it; `pooltui attach e2e` shows it; `K` `y` kills a worker there and
+# the screen shows the kill, the cleanup and the restart; `pooltui attach e2e --once
+# --json` then shows the id under a new pid. The app is killed with SIGKILL: the screen
+# says disconnected; started again: the dashboard attaches again; `q` restores the
+# terminal. A client run as another user (`runuser -u nobody`) is refused — by the
+# folder's permissions, and, with those opened on purpose, by the app itself, which logs it.
 #
 # Every wait is for something to appear (on screen or in a file), with a deadline that
 # only a broken build reaches; the screen is printed when a check fails.
 #
-# Usage: Scripts/e2e-tmux.sh   (builds pooltui if needed; needs tmux)
+# Usage: Scripts/e2e-tmux.sh   (builds pooltui if needed; needs tmux, python3; part 2's
+# other-user checks need root and runuser)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,9 +28,12 @@ swift build --product pooltui >/dev/null
 bin="$(swift build --show-bin-path)/pooltui"
 
 work="$(mktemp -d)"
+chmod 755 "$work"
 session="pooltui-e2e-$$"
+app_pid=""
 cleanup() {
     tmux kill-session -t "$session" 2>/dev/null || true
+    [ -n "$app_pid" ] && kill -KILL "$app_pid" 2>/dev/null || true
     rm -rf "$work"
 }
 trap cleanup EXIT
@@ -32,6 +44,8 @@ fail() {
     echo "e2e: FAIL: $*"
     echo "---- screen"
     screen || true
+    echo "---- app log"
+    cat "$work"/app*.err 2>/dev/null | tail -20 || true
     echo "----"
     exit 1
 }
@@ -46,7 +60,7 @@ wait_for() {
     echo "e2e: ok: $3"
 }
 
-# wait_file PATH SECONDS WHAT: until PATH exists.
+# wait_file PATH SECONDS WHAT: until PATH exists and is not empty.
 wait_file() {
     local deadline=$((SECONDS + $2))
     until [ -s "$1" ]; do
@@ -57,22 +71,20 @@ wait_file() {
 
 regex_escape() { printf '%s' "$1" | sed 's/[][\.*^$+?(){}|]/\\&/g'; }
 
-# start RUN: starts pooltui in a fresh pane that records the terminal settings before
-# and after, and the exit status.
+# start RUN COMMAND…: runs COMMAND in a fresh pane that records the terminal settings
+# before and after, and the exit status.
 start() {
     local run="$1"
+    shift
     tmux kill-session -t "$session" 2>/dev/null || true
     tmux new-session -d -s "$session" -x 132 -y 40 "bash --noprofile --norc"
     tmux send-keys -t "$session" "clear; stty -g > $work/$run.before; stty -a > $work/$run.before.txt; \
-$bin --restart permanent --workers 20 --crash-rate 0 --lookup-rate 0 --refresh 0.2; \
+$*; \
 echo \$? > $work/$run.status; stty -g > $work/$run.after; stty -a > $work/$run.after.txt; \
 echo E2E-SHELL-BACK" Enter
-    wait_for "pooltui · pool phones" 120 "$run: the dashboard is up"
-    wait_for "workers 20 · registry entries 20" 60 "$run: 20 workers running and registered"
-    [ "$(tmux display -p -t "$session" '#{alternate_on}')" = 1 ] || fail "$run: the dashboard is not on the alternate screen"
 }
 
-# restored RUN: pooltui has exited with status 0 and the terminal is as it was.
+# restored RUN: the dashboard has exited with status 0 and the terminal is as it was.
 restored() {
     local run="$1"
     wait_file "$work/$run.status" 30 "$run: pooltui exits"
@@ -87,38 +99,128 @@ restored() {
     echo "e2e: ok: $run: exit status 0, terminal restored (stty identical, icanon echo, main screen, cursor)"
 }
 
-# 1. Kill a worker and watch the cleanup and the restart; quit with q.
-start q
-wait_for '^ \+1-555-0000000 +<[0-9]+\.[0-9]+\.[0-9]+>' 30 "the first worker's row is shown"
-pid="$(screen | grep -oE '^ \+1-555-0000000 +<[0-9.]+>' | grep -oE '<[0-9.]+>')"
-id='\+1-555-0000000'
-p="$(regex_escape "$pid")"
-echo "e2e: the selected worker is +1-555-0000000 $pid"
-tmux send-keys -t "$session" K
-wait_for "kill $id $p\\? y/n" 10 "K asks for confirmation"
-tmux send-keys -t "$session" y
-wait_for "KILL $id $p \\(brutal\\)" 10 "the kill is in the event log"
-wait_for "UNREG $id $p .*killed" 10 "the registry cleanup is in the event log"
-wait_for "DOWN $id $p killed" 10 "the DOWN is in the event log"
-wait_for "kill returned: $p dead, $id gone from the registry" 10 "when kill returned, the entry was gone"
-wait_for "RESTART $id $p → <" 10 "the supervisor's restart is in the event log"
-new_pid="$(screen | grep -oE "RESTART $id $p → <[0-9.]+>" | grep -oE '<[0-9.]+>$')"
-wait_for "^ $id +$(regex_escape "$new_pid") +[a-z]+ +↻1 " 10 "the row shows the new pid $new_pid and one restart"
-wait_for "killed 1 · crashed 0 · restarts 1" 10 "the counters show one kill and one restart"
-if screen | grep -q "still registered"; then fail "an entry outlived its kill"; fi
+# kill_first_worker WHERE: kills +1-555-0000000 with K y and reads the story off the
+# screen; sets new_pid.
+kill_first_worker() {
+    local where="$1"
+    wait_for '^ \+1-555-0000000 +<[0-9]+\.[0-9]+\.[0-9]+>' 30 "$where: the first worker's row is shown"
+    local pid p id='\+1-555-0000000'
+    pid="$(screen | grep -oE '^ \+1-555-0000000 +<[0-9.]+>' | grep -oE '<[0-9.]+>')"
+    p="$(regex_escape "$pid")"
+    echo "e2e: $where: the selected worker is +1-555-0000000 $pid"
+    tmux send-keys -t "$session" K
+    wait_for "kill $id $p\\? y/n" 10 "$where: K asks for confirmation, naming the pid"
+    tmux send-keys -t "$session" y
+    wait_for "KILL $id $p \\(brutal\\)" 10 "$where: the kill is in the event log"
+    wait_for "UNREG $id $p .*killed" 10 "$where: the registry cleanup is in the event log"
+    wait_for "DOWN $id $p killed" 10 "$where: the DOWN is in the event log"
+    wait_for "kill returned: $p dead, $id gone from the registry" 10 "$where: when kill returned, the entry was gone"
+    wait_for "RESTART $id $p → <" 10 "$where: the supervisor's restart is in the event log"
+    new_pid="$(screen | grep -oE "RESTART $id $p → <[0-9.]+>" | grep -oE '<[0-9.]+>$')"
+    wait_for "^ $id +$(regex_escape "$new_pid") +[a-z]+ +↻1 " 10 "$where: the row shows the new pid $new_pid and one restart"
+    wait_for "killed 1 · crashed 0 · restarts 1" 10 "$where: the counters show one kill and one restart"
+    if screen | grep -q "still registered"; then fail "$where: an entry outlived its kill"; fi
+}
+
+demo_options="--restart permanent --workers 20 --crash-rate 0 --lookup-rate 0"
+
+# ---- Part 1: the built-in demo.
+start q "$bin $demo_options --refresh 0.2"
+wait_for "pooltui · app demo \\(pid [0-9]+\\) · pool phones 1/3" 120 "q: the dashboard is up on the demo"
+wait_for "workers 20 · registry entries 20" 60 "q: 20 workers running and registered"
+[ "$(tmux display -p -t "$session" '#{alternate_on}')" = 1 ] || fail "q: the dashboard is not on the alternate screen"
+kill_first_worker demo
 tmux send-keys -t "$session" q
 restored q
 
-# 2. Ctrl-C quits and restores the terminal.
-start ctrl-c
+start ctrl-c "$bin $demo_options"
+wait_for "workers 20 · registry entries 20" 60 "ctrl-c: the dashboard is up"
 tmux send-keys -t "$session" C-c
 restored ctrl-c
 
-# 3. SIGTERM quits and restores the terminal.
-start sigterm
-pooltui_pid="$(pgrep -n -f "^$bin --restart permanent" || true)"
-[ -n "$pooltui_pid" ] || fail "sigterm: cannot find the pooltui process"
-kill -TERM "$pooltui_pid"
+start sigterm "$bin $demo_options"
+wait_for "workers 20 · registry entries 20" 60 "sigterm: the dashboard is up"
+dashboard_pid="$(pgrep -n -f "^$bin $demo_options" || true)"
+[ -n "$dashboard_pid" ] || fail "sigterm: cannot find the pooltui process"
+kill -TERM "$dashboard_pid"
 restored sigterm
+
+# ---- Part 2: attach to a running app.
+serve() {
+    local log="$1"
+    "$bin" demo --serve --name e2e $demo_options > "$work/$log.out" 2> "$work/$log.err" &
+    app_pid=$!
+    wait_file "$work/$log.out" 60 "the app starts serving"
+    socket="$(sed -n 's/.*serving on \([^ ]*\) (pid.*/\1/p' "$work/$log.out")"
+    [ -S "$socket" ] || fail "the app says it serves on $socket, which is not a socket"
+    echo "e2e: ok: app e2e (pid $app_pid) serves on $socket"
+}
+serve app1
+folder="$(dirname "$socket")"
+[ "$(stat -c %a "$folder")" = 700 ] || fail "the socket folder $folder is not 0700"
+[ "$(stat -c %a "$socket")" = 600 ] || fail "the socket $socket is not 0600"
+echo "e2e: ok: folder 0700, socket 0600"
+"$bin" ls > "$work/ls.txt"
+grep -qE "^e2e +$app_pid +[0-9]+s +phones\\(pool\\) rooms\\(pool\\) topics\\(registry\\) +commands +$(regex_escape "$socket")" "$work/ls.txt" ||
+    fail "pooltui ls does not list e2e: $(cat "$work/ls.txt")"
+echo "e2e: ok: pooltui ls lists e2e, its pid, pools and socket"
+
+start attach "$bin attach e2e --refresh 0.2"
+wait_for "pooltui · app e2e \\(pid $app_pid\\) · pool phones 1/3" 60 "attach: the dashboard shows app e2e"
+wait_for "workers 20 · registry entries 20" 60 "attach: its 20 workers"
+kill_first_worker attach
+"$bin" attach e2e --once --json --filter +1-555-0000000 > "$work/once.json" || fail "attach --once --json failed"
+python3 - "$work/once.json" "$new_pid" <<'PY' || fail "the --once --json snapshot does not show the id under its new pid"
+import json, sys
+snapshot = json.load(open(sys.argv[1]))
+phones = next(pool for pool in snapshot["pools"] if pool["pool"]["name"] == "phones")
+row = next(row for row in phones["rows"] if row["id"] == "+1-555-0000000")
+assert row["pid"] == sys.argv[2] and row["restarts"] == 1 and row["phase"] == "live", row
+assert snapshot["app"]["app"] == "e2e" and snapshot["tree"], snapshot["app"]
+PY
+echo "e2e: ok: attach --once --json shows +1-555-0000000 under $new_pid, restarted once"
+
+kill -KILL "$app_pid"
+wait "$app_pid" 2>/dev/null || true
+wait_for "app e2e · pool phones 1/3 \\(Tab\\) · DISCONNECTED" 10 "attach: the dashboard says disconnected"
+wait_for "^ \+1-555-0000000 " 5 "attach: the last screen is kept"
+serve app2
+wait_for "pooltui · app e2e \\(pid $app_pid\\)" 30 "attach: the dashboard attaches again to the new e2e (pid $app_pid)"
+wait_for "connected again to e2e \\(pid $app_pid\\)" 10 "attach: and says so in the log"
+wait_for "workers 20 · registry entries 20" 60 "attach: the new app's 20 workers"
+tmux send-keys -t "$session" q
+restored attach
+
+# A client of another user.
+if [ "$(id -u)" = 0 ] && command -v runuser >/dev/null; then
+    cp "$bin" "$work/pooltui"
+    chmod 755 "$work/pooltui"
+    runuser -u nobody -- "$work/pooltui" ls > "$work/nobody-ls.txt" 2>&1 || fail "nobody's pooltui ls failed: $(cat "$work/nobody-ls.txt")"
+    grep -q "no attachable apps in /tmp/pooltui-65534" "$work/nobody-ls.txt" || fail "nobody sees another user's app: $(cat "$work/nobody-ls.txt")"
+    if runuser -u nobody -- "$work/pooltui" attach "$socket" --once --json > "$work/nobody1.txt" 2>&1; then
+        fail "nobody attached to root's app through its private folder"
+    fi
+    grep -q "not allowed" "$work/nobody1.txt" || fail "nobody's refusal does not say why: $(cat "$work/nobody1.txt")"
+    echo "e2e: ok: another user's client cannot reach the socket (folder 0700): $(head -1 "$work/nobody1.txt")"
+    # Opened on purpose, so that the other user reaches the app's own check (SO_PEERCRED).
+    chmod 711 "$folder"
+    chmod 666 "$socket"
+    if runuser -u nobody -- "$work/pooltui" attach "$socket" --once --json > "$work/nobody2.txt" 2>&1; then
+        fail "the app served a client of another user"
+    fi
+    chmod 700 "$folder"
+    chmod 600 "$socket"
+    grep -q "accepts clients of that user or root only; you are uid 65534" "$work/nobody2.txt" ||
+        fail "the app's refusal does not say why: $(cat "$work/nobody2.txt")"
+    grep -q "refused a client of another user" "$work/app2.err" || fail "the app did not log the refusal"
+    echo "e2e: ok: the app refuses a client of uid 65534, says why, and logs it: $(head -1 "$work/nobody2.txt")"
+else
+    echo "e2e: skipped: the other-user checks need root and runuser"
+fi
+kill -TERM "$app_pid"
+wait "$app_pid" 2>/dev/null || true
+app_pid=""
+[ ! -e "$socket" ] || fail "the app left its socket behind after SIGTERM"
+echo "e2e: ok: SIGTERM stops the app and removes its socket"
 
 echo "e2e: PASS"

@@ -4,6 +4,7 @@ public struct WireEvent: Sendable, Hashable, Codable {
     public enum Kind: String, Sendable, Hashable, Codable {
         case info, stop, kill, crash, unregister, down, restart, escalation, error, command
 
+        /// Decodes a kind from its string; a kind this build does not know reads as ``info``.
         public init(from decoder: any Decoder) throws {
             self = Kind(rawValue: try decoder.singleValueContainer().decode(String.self)) ?? .info
         }
@@ -15,10 +16,12 @@ public struct WireEvent: Sendable, Hashable, Codable {
     public var time: Int64
     /// The pool it concerns, if any.
     public var pool: String?
+    /// What kind of event it is.
     public var kind: Kind
     /// A sentence with the app's descriptions unescaped (escape it to show it).
     public var text: String
 
+    /// Creates an event with the given fields.
     public init(seq: UInt64, time: Int64, pool: String?, kind: Kind, text: String) {
         self.seq = seq
         self.time = time
@@ -30,12 +33,14 @@ public struct WireEvent: Sendable, Hashable, Codable {
 
 /// Events after the `since` asked for.
 public struct EventsReply: Sendable, Hashable, Codable {
+    /// The events sent, oldest first: when not all fit, the newest of them.
     public var entries: [WireEvent]
     /// The last sequence number the app has produced: ask `since` it next time.
     public var last: UInt64
     /// Events after `since` that are no longer kept (the log keeps the newest).
     public var missed: UInt64
 
+    /// Creates a reply with the given fields.
     public init(entries: [WireEvent], last: UInt64, missed: UInt64) {
         self.entries = entries
         self.last = last
@@ -50,6 +55,7 @@ public struct CommandReply: Sendable, Hashable, Codable {
     /// The process the command concerned or started.
     public var pid: String?
 
+    /// Creates a reply with the given fields.
     public init(outcome: String, pid: String?) {
         self.outcome = outcome
         self.pid = pid

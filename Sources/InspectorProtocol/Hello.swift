@@ -5,6 +5,7 @@ public struct ClientHello: Sendable, Hashable, Codable {
     /// A name for the app's log (`pooltui 1`, `my-script`).
     public var client: String
 
+    /// Creates a hello with the given fields, speaking this build's version by default.
     public init(protocolVersion: Int = InspectorWire.protocolVersion, client: String) {
         self.protocolVersion = protocolVersion
         self.client = client
@@ -38,6 +39,7 @@ public struct ServerHello: Sendable, Hashable, Codable {
     /// The pools and registries the app lets clients watch, in the order it named them.
     public var pools: [PoolDescription]
 
+    /// Creates a hello with the given fields, speaking this build's version by default.
     public init(protocolVersion: Int = InspectorWire.protocolVersion, app: String, pid: Int32,
                 startedAtUnixMilliseconds: Int64, now: Int64, startedAt: Int64, server: String,
                 readOnly: Bool, pools: [PoolDescription]) {
@@ -70,6 +72,7 @@ public struct PoolDescription: Sendable, Hashable, Codable {
 
     /// The name the app gave it (unique within the app).
     public var name: String
+    /// Whether it is a pool or a plain registry.
     public var kind: Kind
     /// `unique` or `duplicate`.
     public var keys: String
@@ -80,6 +83,7 @@ public struct PoolDescription: Sendable, Hashable, Codable {
     /// Why commands are not allowed, when some are not: shown to the person who tries.
     public var readOnlyReason: String?
 
+    /// Creates a description with the given fields.
     public init(name: String, kind: Kind, keys: String, worker: String?, commands: [CommandKind], readOnlyReason: String?) {
         self.name = name
         self.kind = kind
@@ -93,6 +97,8 @@ public struct PoolDescription: Sendable, Hashable, Codable {
         case name, kind, keys, worker, commands, readOnlyReason
     }
 
+    /// Decodes a description; commands this build does not know are left out of
+    /// ``commands``, and a missing `worker` or `readOnlyReason` reads as `nil`.
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         name = try container.decode(String.self, forKey: .name)

@@ -8,16 +8,19 @@
 public struct LineFramer: Sendable {
     /// What the framer hands out.
     public enum Frame: Sendable, Hashable {
+        /// A complete line, without its `\n` or a `\r` before it; never empty.
         case line([UInt8])
         /// A line of this many bytes was dropped.
         case tooLong(bytes: Int)
     }
 
+    /// The longest line kept, in bytes, newline excluded.
     public let maxLineBytes: Int
     private var buffer: [UInt8] = []
     /// Bytes of the current overlong line dropped so far, or `nil` when not in one.
     private var dropping: Int?
 
+    /// Creates a framer for lines of at most `maxLineBytes` bytes (more than zero).
     public init(maxLineBytes: Int = InspectorWire.maxLineBytes) {
         precondition(maxLineBytes > 0)
         self.maxLineBytes = maxLineBytes

@@ -4,15 +4,20 @@ public struct ProtocolError: Error, Sendable, Hashable, Codable, CustomStringCon
     /// What went wrong, as a stable token. New codes may appear within a protocol
     /// version, so a reader must accept ones it does not know.
     public struct Code: RawRepresentable, Sendable, Hashable, Codable, CustomStringConvertible {
+        /// The token as it goes on the wire (`unknown_pool`).
         public let rawValue: String
+        /// Creates the code with this token; any token is accepted.
         public init(rawValue: String) { self.rawValue = rawValue }
+        /// Decodes a code from a bare JSON string; a token this build does not know is kept as is.
         public init(from decoder: any Decoder) throws {
             rawValue = try decoder.singleValueContainer().decode(String.self)
         }
+        /// Encodes the code as a bare JSON string: its token.
         public func encode(to encoder: any Encoder) throws {
             var container = encoder.singleValueContainer()
             try container.encode(rawValue)
         }
+        /// The token.
         public var description: String { rawValue }
 
         /// The line is not a JSON object of the protocol.
@@ -52,13 +57,17 @@ public struct ProtocolError: Error, Sendable, Hashable, Codable, CustomStringCon
         public static let invalid = Code(rawValue: "invalid")
     }
 
+    /// What went wrong, for programs.
     public var code: Code
+    /// What went wrong, as a sentence for people (app descriptions unescaped).
     public var message: String
 
+    /// Creates an error with this code and message.
     public init(_ code: Code, _ message: String) {
         self.code = code
         self.message = message
     }
 
+    /// The code and the message, as `code: message`.
     public var description: String { "\(code): \(message)" }
 }

@@ -37,9 +37,12 @@ public enum Request: Sendable, Hashable {
 
 /// A request with the id its reply carries: `{"id":7,"op":"rows",…}` on the wire.
 public struct RequestEnvelope: Sendable, Hashable, Codable {
+    /// The client's number for the request, repeated as `re` in its reply.
     public var id: Int64
+    /// What is asked.
     public var request: Request
 
+    /// Creates an envelope for `request` with this id.
     public init(id: Int64, _ request: Request) {
         self.id = id
         self.request = request
@@ -47,6 +50,9 @@ public struct RequestEnvelope: Sendable, Hashable, Codable {
 
     enum CodingKeys: String, CodingKey { case id, op }
 
+    /// Decodes a request from one flat object: `id`, `op` and the op's own fields beside them.
+    /// Fields it does not know are ignored; an `op` it does not know throws (reported as
+    /// ``ProtocolError/Code/unknownOp``).
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         id = try container.decode(Int64.self, forKey: .id)
@@ -65,6 +71,7 @@ public struct RequestEnvelope: Sendable, Hashable, Codable {
         }
     }
 
+    /// Encodes the request as one flat object: `id`, `op` and the op's own fields beside them.
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(id, forKey: .id)
@@ -111,23 +118,32 @@ public struct RowsQuery: Sendable, Hashable, Codable {
     /// Where the window is anchored: the row with `ref` if it is still in the view,
     /// else the row at `position` (clamped to the view).
     public struct Focus: Sendable, Hashable, Codable {
+        /// The ``WireRow/ref`` of the row to keep in focus, or `nil` to go by position only.
         public var ref: UInt64?
+        /// The position in the view to fall back on (0 is the first row; not negative).
         public var position: Int
 
+        /// Creates a focus on the row with `ref`, or else the row at `position`.
         public init(ref: UInt64? = nil, position: Int) {
             self.ref = ref
             self.position = position
         }
     }
 
+    /// The name of the pool or registry.
     public var pool: String
+    /// The order of the view.
     public var sort: SortKey
     /// Rows whose id contains this text (UTF-8 substring); empty for all.
     public var filter: String
+    /// The row the window is anchored on.
     public var focus: Focus
+    /// How many rows before the focus to send (not negative; the server caps it at 5,000).
     public var before: Int
+    /// How many rows after the focus to send (not negative; the server caps it at 5,000).
     public var after: Int
 
+    /// Creates a query with the given fields; by default the first row by id, unfiltered, and 50 after it.
     public init(pool: String, sort: SortKey = .key, filter: String = "", focus: Focus = Focus(position: 0),
                 before: Int = 0, after: Int = 50) {
         self.pool = pool
@@ -141,9 +157,12 @@ public struct RowsQuery: Sendable, Hashable, Codable {
 
 /// One worker of a pool, by the ref its rows carry.
 public struct WorkerQuery: Sendable, Hashable, Codable {
+    /// The name of the pool or registry.
     public var pool: String
+    /// The worker's ``WireRow/ref``.
     public var ref: UInt64
 
+    /// Creates a query with the given fields.
     public init(pool: String, ref: UInt64) {
         self.pool = pool
         self.ref = ref
@@ -152,12 +171,16 @@ public struct WorkerQuery: Sendable, Hashable, Codable {
 
 /// Ask the worker with `ref` — if it still runs as `pid` — to describe its state.
 public struct StateQuery: Sendable, Hashable, Codable {
+    /// The name of the pool or registry.
     public var pool: String
+    /// The worker's ``WireRow/ref``.
     public var ref: UInt64
+    /// The pid the person saw (`<0.42.0>`): refused with ``ProtocolError/Code/pidMismatch`` if it now differs.
     public var pid: String
     /// How long the worker has to answer (capped by the server at 5 s).
     public var timeoutMilliseconds: Int
 
+    /// Creates a query with the given fields; by default the worker has 500 ms to answer.
     public init(pool: String, ref: UInt64, pid: String, timeoutMilliseconds: Int = 500) {
         self.pool = pool
         self.ref = ref
@@ -172,9 +195,12 @@ public struct StateQuery: Sendable, Hashable, Codable {
 
 /// Events with a sequence number greater than `since`, oldest first, at most `limit`.
 public struct EventsQuery: Sendable, Hashable, Codable {
+    /// The last sequence number the client has seen; 0 for the whole log.
     public var since: UInt64
+    /// The most events to send, the newest of them (the server caps it at 5,000).
     public var limit: Int
 
+    /// Creates a query with the given fields; by default the whole log, at most 500 events.
     public init(since: UInt64 = 0, limit: Int = 500) {
         self.since = since
         self.limit = limit
@@ -183,8 +209,10 @@ public struct EventsQuery: Sendable, Hashable, Codable {
 
 /// Whether new events are pushed to this client.
 public struct SubscribeQuery: Sendable, Hashable, Codable {
+    /// `true` to have new events pushed, `false` to stop them.
     public var events: Bool
 
+    /// Creates a query with the given field; by default it subscribes.
     public init(events: Bool = true) {
         self.events = events
     }
@@ -198,6 +226,7 @@ public struct WorkerTarget: Sendable, Hashable, Codable {
     /// The pid the person saw (`<0.42.0>`).
     public var pid: String
 
+    /// Creates a target with the given fields.
     public init(ref: UInt64, pid: String) {
         self.ref = ref
         self.pid = pid
@@ -208,13 +237,18 @@ public struct WorkerTarget: Sendable, Hashable, Codable {
 public struct CommandRequest: Sendable, Hashable, Codable {
     /// What to do.
     public enum Action: Sendable, Hashable {
+        /// Stop the worker through its supervisor (``CommandKind/stop``).
         case stop(WorkerTarget)
+        /// Kill the worker (``CommandKind/kill``).
         case kill(WorkerTarget)
+        /// Crash the worker (``CommandKind/crash``).
         case crash(WorkerTarget)
         /// `lookupOrStart` the id written as text (the app parses it).
         case lookupOrStart(id: String)
+        /// Set the registry meta entry `key` to `value`.
         case putMeta(key: String, value: String)
 
+        /// The command this action carries out, as the app allows or refuses it.
         public var kind: CommandKind {
             switch self {
             case .stop: return .stop
@@ -226,9 +260,12 @@ public struct CommandRequest: Sendable, Hashable, Codable {
         }
     }
 
+    /// The name of the pool or registry.
     public var pool: String
+    /// What to do.
     public var action: Action
 
+    /// Creates a command to carry out `action` on `pool`.
     public init(pool: String, _ action: Action) {
         self.pool = pool
         self.action = action
@@ -237,6 +274,8 @@ public struct CommandRequest: Sendable, Hashable, Codable {
     /// The worker's id is `workerId` on the wire: `id` is the request's.
     enum CodingKeys: String, CodingKey { case pool, command, ref, pid, id = "workerId", key, value }
 
+    /// Decodes a command from `pool`, `command` and that command's fields (`ref` and `pid`; `workerId`;
+    /// `key` and `value`). Other fields are ignored; a `command` this build does not know throws.
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         pool = try container.decode(String.self, forKey: .pool)
@@ -258,6 +297,7 @@ public struct CommandRequest: Sendable, Hashable, Codable {
         }
     }
 
+    /// Encodes `pool`, `command` (its ``CommandKind`` raw value) and that command's fields.
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(pool, forKey: .pool)

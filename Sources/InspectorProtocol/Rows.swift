@@ -13,8 +13,12 @@ public struct WireRow: Sendable, Hashable, Codable {
 
     /// How a dead worker died, for marks and counts.
     public enum ExitKind: String, Sendable, Hashable, Codable {
+        /// `killed`: killed by the untrappable exit signal; `crashed`: exited with an error (or
+        /// `noproc`); `stopped`: exited normally, or its entry was removed; `shutdown`: an orderly
+        /// stop asked for by its supervisor or owner.
         case killed, crashed, stopped, shutdown
 
+        /// Decodes a kind from its string; a kind this build does not know reads as ``stopped``.
         public init(from decoder: any Decoder) throws {
             self = ExitKind(rawValue: try decoder.singleValueContainer().decode(String.self)) ?? .stopped
         }
@@ -29,21 +33,27 @@ public struct WireRow: Sendable, Hashable, Codable {
     public var pid: String
     /// The registered value, as its description.
     public var value: String
+    /// How many times its supervisor has restarted this id.
     public var restarts: Int
     /// When this incarnation registered, on the app's clock (ns).
     public var startedAt: Int64
+    /// Whether the row is live or a tombstone.
     public var phase: Phase
     /// For a dead row: the exit reason and its kind, and when it died.
     public var exit: String?
+    /// For a dead row: how it died; `nil` for a live one.
     public var exitKind: ExitKind?
+    /// For a dead row: when it died, on the app's clock (ns); `nil` for a live one.
     public var since: Int64?
     /// Why the previous incarnation exited, if it was restarted.
     public var lastExit: String?
     /// For a live row: the process's status (`idle`, `running`, `waiting`, `exiting`)
     /// and mailbox length when the reply was made.
     public var status: String?
+    /// For a live row: how many messages wait in its mailbox; `nil` when not known.
     public var mailbox: Int?
 
+    /// Creates a row with the given fields; the dead-row and live-row fields default to `nil`.
     public init(ref: UInt64, id: String, pid: String, value: String, restarts: Int, startedAt: Int64,
                 phase: Phase, exit: String? = nil, exitKind: ExitKind? = nil, since: Int64? = nil,
                 lastExit: String? = nil, status: String? = nil, mailbox: Int? = nil) {
@@ -62,13 +72,17 @@ public struct WireRow: Sendable, Hashable, Codable {
         self.mailbox = mailbox
     }
 
+    /// Whether the row is a tombstone (``Phase/dead``).
     public var isDead: Bool { phase == .dead }
 }
 
 /// A window of a pool's table.
 public struct RowsReply: Sendable, Hashable, Codable {
+    /// The pool or registry, as asked for.
     public var pool: String
+    /// The order of the view, as asked for.
     public var sort: SortKey
+    /// The filter of the view, as asked for.
     public var filter: String
     /// Rows in the view (after the filter).
     public var total: Int
@@ -80,10 +94,12 @@ public struct RowsReply: Sendable, Hashable, Codable {
     /// Whether the focus is the ref asked for (`false`: it left the view, and the focus
     /// is the row now at its position).
     public var focusFound: Bool
+    /// The rows of the window, in view order, from position `start`.
     public var rows: [WireRow]
     /// The app's clock when the reply was made.
     public var now: Int64
 
+    /// Creates a reply with the given fields.
     public init(pool: String, sort: SortKey, filter: String, total: Int, start: Int, focus: Int?,
                 focusFound: Bool, rows: [WireRow], now: Int64) {
         self.pool = pool
@@ -100,19 +116,30 @@ public struct RowsReply: Sendable, Hashable, Codable {
 
 /// A live process as `Process.info` describes it.
 public struct WireProcess: Sendable, Hashable, Codable {
+    /// The process (`<0.42.0>`).
     public var pid: String
     /// The `GenServer` type it runs, or `spawn`.
     public var behaviour: String
+    /// The process that started it, if known.
     public var parent: String?
+    /// Names it holds, as its registries describe them.
     public var names: [String]
+    /// Where it is in its life: `idle`, `running`, `waiting`, `exiting` or `dead(…)`.
     public var status: String
+    /// How many messages wait in its mailbox.
     public var mailbox: Int
+    /// The processes it is linked to.
     public var links: [String]
+    /// How many monitors watch it.
     public var monitors: Int
+    /// Whether it traps exit signals.
     public var trapExit: Bool
+    /// Messages it has taken from its mailbox.
     public var handled: UInt64
+    /// When it was created, on the app's clock (ns).
     public var startedAt: Int64
 
+    /// Creates a process with the given fields.
     public init(pid: String, behaviour: String, parent: String?, names: [String], status: String, mailbox: Int,
                 links: [String], monitors: Int, trapExit: Bool, handled: UInt64, startedAt: Int64) {
         self.pid = pid
@@ -131,10 +158,14 @@ public struct WireProcess: Sendable, Hashable, Codable {
 
 /// One worker: its row and, while it runs, its process.
 public struct WorkerReply: Sendable, Hashable, Codable {
+    /// The worker's row, as a rows reply would carry it.
     public var row: WireRow
+    /// Its process's details; `nil` when the row is dead or the process has exited.
     public var process: WireProcess?
+    /// The app's clock when the reply was made.
     public var now: Int64
 
+    /// Creates a reply with the given fields.
     public init(row: WireRow, process: WireProcess?, now: Int64) {
         self.row = row
         self.process = process
@@ -151,6 +182,7 @@ public struct StateReply: Sendable, Hashable, Codable {
     /// How long the answer took, in microseconds.
     public var micros: Int
 
+    /// Creates a reply with the given fields.
     public init(state: String?, behaviour: String, micros: Int) {
         self.state = state
         self.behaviour = behaviour

@@ -1,13 +1,22 @@
 /// A successful answer, by the request it answers.
 public enum Reply: Sendable, Hashable {
+    /// The answer to ``Request/hello(_:)``: the app and what it allows.
     case hello(ServerHello)
+    /// The answer to ``Request/summary``.
     case summary(SummaryReply)
+    /// The answer to ``Request/rows(_:)``.
     case rows(RowsReply)
+    /// The answer to ``Request/worker(_:)``.
     case worker(WorkerReply)
+    /// The answer to ``Request/describeState(_:)``.
     case state(StateReply)
+    /// The answer to ``Request/tree``.
     case tree(TreeReply)
+    /// The answer to ``Request/events(_:)``.
     case events(EventsReply)
+    /// The answer to ``Request/subscribe(_:)``: the subscription is set (`"ok":{}` on the wire).
     case subscribed
+    /// The answer to ``Request/command(_:)``: the command was carried out.
     case command(CommandReply)
 
     /// The `op` of the request it answers.
@@ -42,12 +51,15 @@ public enum ServerMessage: Sendable, Hashable {
     /// Request `id` failed; `id` is `nil` when the line could not be read far enough to
     /// know it (then the server may close, as after a refused hello).
     case failure(id: Int64?, ProtocolError)
+    /// Something the server sends without being asked.
     case push(Push)
 }
 
 extension ServerMessage: Codable {
     enum CodingKeys: String, CodingKey { case re, op, ok, error, push, events, missed, reason }
 
+    /// Decodes a server line: a `push`, else an `error` (with `re` if there is one), else a reply with
+    /// `re`, `op` and `ok`. Fields it does not know are ignored; an unknown `push` or `op` throws.
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         if let push = try container.decodeIfPresent(String.self, forKey: .push) {
@@ -87,6 +99,8 @@ extension ServerMessage: Codable {
         self = .reply(id: id, reply)
     }
 
+    /// Encodes a reply as `re`, `op` and `ok`; a failure as `error` and `re` when known; a push as
+    /// `push` and its fields.
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         switch self {

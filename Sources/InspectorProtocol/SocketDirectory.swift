@@ -12,6 +12,7 @@ public struct SocketDirectory: Sendable, Hashable, CustomStringConvertible {
     /// The folder.
     public let path: String
 
+    /// Creates a directory for the folder at `path`, without a trailing `/` (unless it is `/`).
     public init(path: String) {
         self.path = path.count > 1 && path.hasSuffix("/") ? String(path.dropLast()) : path
     }
@@ -26,6 +27,7 @@ public struct SocketDirectory: Sendable, Hashable, CustomStringConvertible {
         return SocketDirectory(path: "/tmp/pooltui-\(geteuid())")
     }
 
+    /// The folder's path.
     public var description: String { path }
 
     /// The longest socket path the kernel accepts (`sun_path` less its terminator).
@@ -81,8 +83,10 @@ public struct SocketDirectory: Sendable, Hashable, CustomStringConvertible {
         public var name: String
         /// The pid its file name gives.
         public var pid: Int32
+        /// The socket file's full path.
         public var path: String
 
+        /// Creates an entry with the given fields.
         public init(name: String, pid: Int32, path: String) {
             self.name = name
             self.pid = pid
@@ -178,11 +182,14 @@ public struct SocketDirectory: Sendable, Hashable, CustomStringConvertible {
 
 /// A problem with the inspector folder or a socket path, as a sentence.
 public struct DirectoryError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// What is wrong and, where it helps, what to do about it.
     public var message: String
 
+    /// Creates an error with this sentence.
     public init(_ message: String) {
         self.message = message
     }
 
+    /// The message.
     public var description: String { message }
 }

@@ -40,6 +40,7 @@ public enum WireCodec {
     public struct RequestLineError: Error, Sendable, Hashable {
         /// The request's id, if the line had a readable one.
         public var id: Int64?
+        /// The error to answer the line with (``ProtocolError/Code/malformed`` or ``ProtocolError/Code/unknownOp``).
         public var error: ProtocolError
     }
 

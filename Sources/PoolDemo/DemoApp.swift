@@ -15,12 +15,19 @@ import WorkerRegistry
 /// └─ loadgen             (LoadGenerator: lookupOrStart traffic and crashes)
 /// ```
 public final class DemoApp: Sendable {
+    /// The runtime the demo's processes run on.
     public let runtime: Runtime
+    /// The `phones` pool: `PhoneLine` workers by phone number, each registered with its plan.
     public let phones: WorkerPool<PhoneLine, String, String>
+    /// The `rooms` pool: `ConferenceRoom` workers by room number, each registered with its capacity.
     public let rooms: WorkerPool<ConferenceRoom, Int, String>
+    /// The `topics` registry (duplicate keys): each phone line subscribes to its region.
     public let topics: Registry<String, String>
+    /// The root supervisor (one for one) of the registries, the pools and the load generator.
     public let root: Supervisor
+    /// The inspector that watches `phones`, `rooms` and `topics`.
     public let inspector: Inspector
+    /// The options the demo was started with.
     public let options: DemoOptions
 
     private init(runtime: Runtime, phones: WorkerPool<PhoneLine, String, String>, rooms: WorkerPool<ConferenceRoom, Int, String>,

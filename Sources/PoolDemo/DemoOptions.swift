@@ -8,6 +8,7 @@ public struct DemoOptions: Sendable {
     public var restart: RestartPolicy
     /// The pool supervisors' restart intensity: `maxRestarts` within `period`.
     public var maxRestarts: Int
+    /// The period of the pool supervisors' restart intensity.
     public var period: Duration
     /// Worker crashes the load generator causes per second.
     public var crashRate: Double
@@ -18,6 +19,7 @@ public struct DemoOptions: Sendable {
     /// Conference rooms (the second pool, keyed by `Int`).
     public var rooms: Int
 
+    /// Creates options with the given values; the defaults are the demo's usual run.
     public init(
         workers: Int = 300, restart: RestartPolicy = .permanent, maxRestarts: Int = 3,
         period: Duration = .seconds(5), crashRate: Double = 0.2, lookupRate: Double = 200, seed: UInt64 = 1,

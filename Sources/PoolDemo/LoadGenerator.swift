@@ -5,12 +5,18 @@ import WorkerRegistry
 /// the ones that are not running), crashes a few lines, and has people join rooms, at
 /// the configured rates. Seeded, so a run can be repeated.
 public struct LoadGenerator: GenServer {
+    /// What the generator drives, and how hard.
     public struct Arguments: Sendable {
+        /// The pool of phone lines it starts (`lookupOrStart`) and crashes.
         public var phones: WorkerPool<PhoneLine, String, String>
+        /// The pool of conference rooms people join.
         public var rooms: WorkerPool<ConferenceRoom, Int, String>
+        /// The registry the phone lines it starts subscribe in.
         public var topics: Registry<String, String>
+        /// The number of workers, the rates and the seed.
         public var options: DemoOptions
 
+        /// Creates arguments with the given fields.
         public init(phones: WorkerPool<PhoneLine, String, String>, rooms: WorkerPool<ConferenceRoom, Int, String>,
                     topics: Registry<String, String>, options: DemoOptions) {
             self.phones = phones
@@ -20,6 +26,7 @@ public struct LoadGenerator: GenServer {
         }
     }
 
+    /// The timer message: `tick` comes every 50 ms, and each one does a tick's share of the work.
     public enum Info: Sendable { case tick }
 
     static let tickInterval = Duration.milliseconds(50)
@@ -30,11 +37,15 @@ public struct LoadGenerator: GenServer {
     var lookupCredit = 0.0
     var crashCredit = 0.0
 
+    /// Starts the generator, seeded from the options; its first tick comes at once.
     public static func initialize(_ arguments: Arguments) async throws -> InitResult<LoadGenerator> {
         Process.sendAfter(Process.current!, Info.tick, after: .zero)
         return .ok(LoadGenerator(arguments: arguments, random: SplitMix64(seed: arguments.options.seed)))
     }
 
+    /// One tick: starts up to 5,000 more of the initial workers until all have been started,
+    /// makes this tick's share of `lookupOrStart` calls (about one in 20 also has someone join a
+    /// room) and of crashes, then schedules the next tick.
     public mutating func handleInfo(_ message: Info) async throws -> HandleResult {
         let options = arguments.options
         // Start the initial workers in batches, so the dashboard is live at once.
@@ -77,8 +88,10 @@ public struct LoadGenerator: GenServer {
 public struct SplitMix64: RandomNumberGenerator, Sendable {
     var state: UInt64
 
+    /// Creates a generator whose sequence is fixed by `seed`.
     public init(seed: UInt64) { state = seed }
 
+    /// The next number of the sequence.
     public mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state

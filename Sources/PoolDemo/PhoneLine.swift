@@ -6,12 +6,16 @@ import WorkerRegistry
 /// when told to (the load generator tells a few), and describes its state to the
 /// dashboard.
 public struct PhoneLine: GenServer {
+    /// What a line starts with.
     public struct Arguments: Sendable {
+        /// The line's phone number (its id).
         public var number: String
+        /// The line's plan (`pro · region us`); its last word names the region it subscribes to.
         public var plan: String
         /// Where it subscribes to its region's topic, if anywhere.
         public var topics: Registry<String, String>?
 
+        /// Creates arguments with the given fields; by default the line subscribes nowhere.
         public init(number: String, plan: String, topics: Registry<String, String>? = nil) {
             self.number = number
             self.plan = plan
@@ -19,8 +23,11 @@ public struct PhoneLine: GenServer {
         }
     }
 
+    /// What a line answers: `ping` replies 1; `calls`, the number of calls it has carried.
     public enum Request: Sendable { case ping, calls }
+    /// A line's answers are numbers.
     public typealias Reply = Int
+    /// What a line is told without waiting for an answer.
     public enum Message: Sendable {
         /// Carry one call.
         case call
@@ -28,8 +35,11 @@ public struct PhoneLine: GenServer {
         case crash
     }
 
+    /// The error a line crashes with when told to.
     public struct Crash: Error, CustomStringConvertible {
+        /// The number of the line that crashed.
         public var number: String
+        /// `line NUMBER failed`.
         public var description: String { "line \(number) failed" }
     }
 
@@ -37,6 +47,8 @@ public struct PhoneLine: GenServer {
     let plan: String
     var calls = 0
 
+    /// Starts a line with no calls carried; with `topics`, it first registers its number under its
+    /// region (a failure to register is ignored).
     public static func initialize(_ arguments: Arguments) async throws -> InitResult<PhoneLine> {
         if let topics = arguments.topics {
             try? topics.register(DemoOptions.region(of: arguments.plan), value: arguments.number)
@@ -44,6 +56,7 @@ public struct PhoneLine: GenServer {
         return .ok(PhoneLine(number: arguments.number, plan: arguments.plan))
     }
 
+    /// Answers a ``Request``.
     public mutating func handleCall(_ request: Request, from caller: Caller<Int>) async throws -> CallResult<Int> {
         switch request {
         case .ping: return .reply(1)
@@ -51,6 +64,7 @@ public struct PhoneLine: GenServer {
         }
     }
 
+    /// Counts a call, or throws ``Crash`` for `crash`.
     public mutating func handleCast(_ message: Message) async throws -> HandleResult {
         switch message {
         case .call:
@@ -63,6 +77,7 @@ public struct PhoneLine: GenServer {
 }
 
 extension PhoneLine: StateDescribing {
+    /// Three lines: the number, the plan and the calls carried.
     public func describeState() -> String {
         "line \(number)\nplan \(plan)\ncalls carried \(calls)"
     }
@@ -71,16 +86,20 @@ extension PhoneLine: StateDescribing {
 /// The demo's second kind of worker: a conference room, keyed by its number (an `Int`),
 /// holding who is in it.
 public struct ConferenceRoom: GenServer {
+    /// A room starts with its number.
     public typealias Arguments = Int
+    /// `join(who)`: someone comes in (the room keeps the last 8); `leave`: the one in longest leaves.
     public enum Message: Sendable { case join(String), leave }
 
     let number: Int
     var people: [String] = []
 
+    /// Starts room `number`, empty.
     public static func initialize(_ number: Int) async throws -> InitResult<ConferenceRoom> {
         .ok(ConferenceRoom(number: number))
     }
 
+    /// Lets someone in or out; never fails.
     public mutating func handleCast(_ message: Message) async throws -> HandleResult {
         switch message {
         case .join(let who):
@@ -94,6 +113,7 @@ public struct ConferenceRoom: GenServer {
 }
 
 extension ConferenceRoom: StateDescribing {
+    /// `room N: ` and who is in it, or `room N: empty`.
     public func describeState() -> String {
         people.isEmpty ? "room \(number): empty" : "room \(number): " + people.joined(separator: ", ")
     }

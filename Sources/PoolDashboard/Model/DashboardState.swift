@@ -42,6 +42,7 @@ public struct DashboardState: Sendable {
     public enum Connection: Sendable, Equatable {
         /// Connecting to the named target.
         case connecting(String)
+        /// The app answered the hello; requests go out.
         case connected
         /// The app went away (or never came); the last screen stays.
         case disconnected(reason: String, since: Duration)
@@ -50,10 +51,15 @@ public struct DashboardState: Sendable {
     /// The selected row as last seen: its ref (`nil` while a move waits for its row), its
     /// id and pid as shown, and its position in the view.
     public struct Selection: Sendable, Equatable {
+        /// The row's ``WireRow/ref``, or `nil` while a move waits for its row.
         public var ref: UInt64?
+        /// The row's id as shown (empty while a move waits).
         public var id: String
+        /// The row's pid as shown (empty while a move waits).
         public var pid: String
+        /// The row's position in the view.
         public var position: Int
+        /// Whether the row was a tombstone when last seen.
         public var isDead: Bool
 
         init(_ row: WireRow, position: Int) {
@@ -75,13 +81,17 @@ public struct DashboardState: Sendable {
 
     /// A worker's answer to "describe your state".
     public enum DescribedState: Sendable, Equatable {
+        /// Asked the worker with `ref`; no answer yet.
         case asking(ref: UInt64)
+        /// The worker with `ref` answered.
         case answered(ref: UInt64, StateReply)
+        /// The request for the worker with `ref` failed: the app's message.
         case failed(ref: UInt64, String)
     }
 
     // MARK: - The app
 
+    /// Whether the app is there.
     public var connection: Connection
     /// The app's hello, once connected.
     public internal(set) var app: ServerHello?
@@ -90,14 +100,19 @@ public struct DashboardState: Sendable {
 
     // MARK: - What the person does
 
+    /// What the keyboard is doing.
     public var mode: Mode = .normal
+    /// The order of the table (`o` walks it).
     public internal(set) var sort: SortKey = .key
     /// The filter (applied while typing, kept by `Enter`).
     public internal(set) var filter = ""
     /// Text being typed in a prompt.
     public internal(set) var input = ""
+    /// Whether refreshes are paused (`Space`).
     public internal(set) var paused = false
+    /// How often what is shown is asked for again (`+` halves it, down to 100 ms; `-` doubles it, up to 10 s).
     public internal(set) var refreshInterval: Duration
+    /// The selected row, or `nil` when there is none (no rows yet, or the view is empty).
     public internal(set) var selection: Selection?
     /// The first table row shown.
     public internal(set) var scrollOffset = 0
@@ -105,10 +120,12 @@ public struct DashboardState: Sendable {
     public internal(set) var pageSize: Int
     /// A message in the key bar until the next key.
     public var status: String?
+    /// Whether the person asked to quit (`q`, `F10`, Ctrl-C); the loop then stops.
     public internal(set) var quitting = false
 
     // MARK: - What the app said
 
+    /// Every pool's counts, from the last summary.
     public internal(set) var summary: SummaryReply?
     /// The rows around the selection, for the pool, sort and filter shown.
     public internal(set) var window: RowsReply?
@@ -116,8 +133,11 @@ public struct DashboardState: Sendable {
     public internal(set) var log = Deque<WireEvent>()
     /// The last event sequence number seen.
     public internal(set) var lastEvent: UInt64 = 0
+    /// The supervision tree, as last sampled (asked for while the tree is shown).
     public internal(set) var tree: TreeReply?
+    /// The worker shown in the detail pane, as last told; `nil` until it comes.
     public internal(set) var detail: WorkerReply?
+    /// The detail pane's worker's answer to "describe your state", if asked.
     public internal(set) var described: DescribedState?
 
     /// The largest number of log entries kept.

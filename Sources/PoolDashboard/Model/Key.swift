@@ -2,7 +2,9 @@
 public enum Key: Sendable, Hashable, CustomStringConvertible {
     /// A printable character (typed text and single-letter commands).
     case character(Character)
+    /// The arrow, page and `Home`/`End` keys.
     case up, down, pageUp, pageDown, home, end
+    /// `Enter`, `Esc`, `Backspace`, `Tab` and `Shift-Tab`.
     case enter, escape, backspace, tab, backTab
     /// Function keys F1–F12.
     case function(Int)
@@ -11,6 +13,7 @@ public enum Key: Sendable, Hashable, CustomStringConvertible {
     /// The terminal changed size.
     case resize(columns: Int, rows: Int)
 
+    /// A short name for the key: `'q'`, `PgUp`, `F9`, `^C` …
     public var description: String {
         switch self {
         case .character(let character): return "'\(character)'"

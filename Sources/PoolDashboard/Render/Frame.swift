@@ -4,6 +4,7 @@
 public struct Frame: Sendable, Equatable {
     /// How a line (or a span of one) is drawn.
     public enum Style: Sendable, Equatable {
+        /// The terminal's default look.
         case plain
         /// The title bar.
         case title
@@ -29,25 +30,35 @@ public struct Frame: Sendable, Equatable {
 
     /// The kinds of log lines, for their colours.
     public enum Kind: Sendable, Equatable {
+        /// One for each ``WireEvent/Kind`` of the same name.
         case info, stop, kill, crash, unregister, down, restart, escalation, error, command
     }
 
     /// Columns `start ..< start + count` of a line drawn in `style`.
     public struct Span: Sendable, Equatable {
+        /// The first column, from 0.
         public var start: Int
+        /// How many columns.
         public var count: Int
+        /// How they are drawn.
         public var style: Style
     }
 
+    /// One row of the screen.
     public struct Line: Sendable, Equatable {
         /// Escaped text, exactly ``Frame/columns`` columns wide.
         public var text: String
+        /// How the line is drawn, outside its spans.
         public var style: Style
+        /// Parts of the line drawn in another style; none by default.
         public var spans: [Span] = []
     }
 
+    /// The terminal's width, in columns.
     public var columns: Int
+    /// The terminal's height, in rows.
     public var rows: Int
+    /// The lines, top to bottom: one per row.
     public var lines: [Line]
 
     /// The frame as plain text, one line per row, trailing spaces removed.

@@ -2,16 +2,21 @@
 public struct Layout: Sendable, Equatable {
     /// The smallest terminal the dashboard draws in; smaller ones get a message.
     public static let minimumColumns = 64
+    /// The fewest rows the dashboard draws in; fewer get a message.
     public static let minimumRows = 15
 
+    /// The terminal's width, in columns.
     public var columns: Int
+    /// The terminal's height, in rows.
     public var rows: Int
 
+    /// Creates the layout for a terminal of this size.
     public init(columns: Int, rows: Int) {
         self.columns = columns
         self.rows = rows
     }
 
+    /// Whether the terminal is smaller than ``minimumColumns`` by ``minimumRows``: then only a message is drawn.
     public var isTooSmall: Bool { columns < Self.minimumColumns || rows < Self.minimumRows }
 
     /// Title, two lines of counts, registry, table header.

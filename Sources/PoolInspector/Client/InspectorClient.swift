@@ -76,13 +76,6 @@ public final class InspectorClient: Sendable {
         onMessage: @escaping @Sendable (ServerMessage) -> Void = { _ in },
         onClose: @escaping @Sendable (String) -> Void = { _ in }
     ) async throws(ConnectionError) -> InspectorClient {
-        switch SocketDirectory.probe(path) {
-        case .live: break
-        case .missing: throw ConnectionError("no socket at \(path)")
-        case .refused: throw ConnectionError("nothing listens on \(path): the app that made it has exited")
-        case .permissionDenied: throw ConnectionError("not allowed to connect to \(path): it belongs to another user")
-        case .failed(let code): throw ConnectionError("cannot connect to \(path): \(SocketDirectory.errorText(code))")
-        }
         var connection: Connection?
         // A listener whose queue of new connections is full answers EAGAIN: it is busy,
         // not gone. Try again for a while.
@@ -98,6 +91,13 @@ public final class InspectorClient: Sendable {
                 break
             } catch let error as IOError where error.errnoCode == EAGAIN && attempt < 49 {
                 try? await Task.sleep(for: .milliseconds(20))
+            } catch let error as IOError {
+                switch error.errnoCode {
+                case ENOENT: throw ConnectionError("no socket at \(path)")
+                case ECONNREFUSED: throw ConnectionError("nothing listens on \(path): the app that made it has exited")
+                case EACCES, EPERM: throw ConnectionError("not allowed to connect to \(path): it belongs to another user")
+                default: throw ConnectionError("cannot connect to \(path): \(SocketDirectory.errorText(error.errnoCode))")
+                }
             } catch {
                 throw ConnectionError("cannot connect to \(path): \(error)")
             }

@@ -65,6 +65,14 @@ final class InspectorService: Sendable {
         tasks.withLock { $0 = [drainer, listener] }
     }
 
+    deinit {
+        // An inspector dropped without `stop()`: its background work and its listeners go
+        // with it.
+        drainSignal.finish()
+        for task in tasks.withLock({ $0 }) { task.cancel() }
+        for watch in watches.withLock({ $0 }) { watch.close() }
+    }
+
     /// Wakes the background drain.
     var wake: @Sendable () -> Void {
         let signal = drainSignal

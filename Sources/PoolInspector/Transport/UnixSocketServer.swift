@@ -146,7 +146,11 @@ final class UnixSocketServer: Sendable {
                     do {
                         return try await PeerCredentials.of(connection.channel)
                     } catch {
-                        service.logger.warning("inspector: refused a client whose credentials cannot be read: \(error)")
+                        // A client that only checked that something listens is gone
+                        // already; anything else is worth a warning.
+                        if connection.channel.isActive {
+                            service.logger.warning("inspector: refused a client whose credentials cannot be read: \(error)")
+                        }
                         throw error
                     }
                 }()
