@@ -35,6 +35,7 @@ public final class Inspector: Sendable {
     public let name: String
     /// The runtime whose supervision tree is served.
     public let runtime: Runtime
+    /// How it serves: the commands clients may send, the socket's folder, its limits.
     public let options: Options
     let service: InspectorService
 

@@ -19,9 +19,11 @@ public struct InspectorError: Error, Sendable, Hashable, CustomStringConvertible
         /// The inspector is already serving.
         public static let alreadyStarted = Code("alreadyStarted")
 
+        /// The code's name, as `invalidName`.
         public var description: String { name }
     }
 
+    /// What went wrong, to `switch` on.
     public let code: Code
     /// What happened, as a sentence for the app's log.
     public let message: String
@@ -31,5 +33,6 @@ public struct InspectorError: Error, Sendable, Hashable, CustomStringConvertible
         self.message = message
     }
 
+    /// The ``message``.
     public var description: String { message }
 }

@@ -4,7 +4,9 @@ import Logging
 extension Inspector {
     /// The commands an inspector carries out for its clients.
     public struct Commands: OptionSet, Sendable, Hashable {
+        /// The commands' bits, one per command.
         public let rawValue: Int
+        /// The commands whose bits are set in `rawValue`.
         public init(rawValue: Int) { self.rawValue = rawValue }
 
         /// Stop a worker through its pool's supervisor (not restarted).
@@ -59,6 +61,7 @@ extension Inspector {
         /// runtime's logger.
         public var logger: Logger?
 
+        /// Options with these values; the defaults serve read-only in the per-user folder.
         public init(commands: Commands = .none, directory: String? = nil, tombstoneTime: Duration = .seconds(3),
                     maxClients: Int = 128, clientReplyBytes: Int = 4 << 20, clientPushBytes: Int = 1 << 20,
                     eventLogCapacity: Int = 2_000, logger: Logger? = nil) {

@@ -76,12 +76,11 @@ struct DashboardBehaviourTests {
         let dashboard = await Dashboard(app)
         let seen = try #require(dashboard.state.selection)
         await dashboard.press(.character("K"))
-        Process.exit(app.lines.lookup(1)!, .kill)  // restarted behind the person's back
-        var holder = app.lines.lookup(1)
-        while holder == nil || holder?.description == seen.pid {
-            await Task.yield()
-            holder = app.lines.lookup(1)
-        }
+        #expect(dashboard.state.mode == .confirmKill(WorkerTarget(ref: seen.ref!, pid: seen.pid), id: "1"))
+        var restarts = RestartWatch(app.runtime)
+        let killed = app.lines.lookup(1)!
+        Process.exit(killed, .kill)  // restarted behind the person's back
+        let holder = await restarts.restart(of: killed)
         await dashboard.press(.character("y"))
         #expect(dashboard.state.status?.contains("kill 1 refused") == true && dashboard.state.status?.contains("now held by \(holder!)") == true)
         #expect(app.lines.lookup(1) == holder && holder!.isAlive)

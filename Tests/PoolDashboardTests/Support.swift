@@ -158,3 +158,20 @@ final class Dashboard: @unchecked Sendable {
         connection?.close()
     }
 }
+
+/// Waits for the restart of `pid` among `runtime`'s events and returns the new pid.
+/// Make it *before* the action that causes the restart.
+struct RestartWatch {
+    private var iterator: AsyncStream<SupervisionEvent>.Iterator
+
+    init(_ runtime: Runtime) {
+        iterator = runtime.events.subscribe().makeAsyncIterator()
+    }
+
+    mutating func restart(of pid: PID) async -> PID? {
+        while let event = await iterator.next() {
+            if case .restarted(_, _, let old, let new, _) = event.kind, old == pid { return new }
+        }
+        return nil
+    }
+}

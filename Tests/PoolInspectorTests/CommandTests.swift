@@ -38,12 +38,10 @@ struct CommandTests {
         _ = try await client.hello()
         let seen = try await target(client, "1")
         // The worker restarts behind the person's back.
-        Process.exit(app.pool.lookup(1)!, .kill)
-        var holder = app.pool.lookup(1)
-        while holder == nil || holder?.description == seen.pid {
-            await Task.yield()
-            holder = app.pool.lookup(1)
-        }
+        var restarts = RestartWatch(app.runtime)
+        let killed = app.pool.lookup(1)!
+        Process.exit(killed, .kill)
+        let holder = await restarts.restart(of: killed)
         let shown = WorkerTarget(ref: seen.ref, pid: seen.pid)
         for action: CommandRequest.Action in [.kill(shown), .stop(shown), .crash(shown)] {
             guard case .failure(_, let error) = await client.request(.command(CommandRequest(pool: "workers", action))) else {

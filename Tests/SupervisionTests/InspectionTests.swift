@@ -61,14 +61,15 @@ struct InspectionTests {
 
     @Test("asking a dead pid fails at once; a server that dies before answering fails the question")
     func deadProcess() async throws {
-        let runtime = quietRuntime()
+        let clock = ManualClock()
+        let runtime = quietRuntime(clock: clock)
         let entered = Latch()
         let blocker = try await runtime.run { try await Blocker.start(entered) }
         let pid = blocker.pid!
         let busy = Task { try await blocker.call(.block, timeout: .infinity) }
         await entered.wait()
-        let asking = Task { try await Process.describeState(of: pid, timeout: .infinity) }
-        while Process.info(pid)?.mailboxLength != 1 { await Task.yield() }
+        let asking = Task { try await Process.describeState(of: pid, timeout: .seconds(60)) }
+        await clock.waitForTimers(atLeast: 1)  // the question is in the mailbox: its timeout is armed
         Process.exit(pid, .kill)
         await #expect(throws: CallError.exited(.killed)) { try await asking.value }
         await #expect(throws: CallError.noProcess(target: pid.description)) { try await Process.describeState(of: pid) }

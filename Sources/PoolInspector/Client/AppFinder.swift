@@ -7,8 +7,11 @@ import Glibc
 /// An app that can be attached to: a live socket in the user's folder, with what its
 /// hello said.
 public struct AttachableApp: Sendable, Hashable {
+    /// The app's name: the one its hello gives, else the one its socket's file name gives.
     public var name: String
+    /// The pid its socket's file name gives.
     public var pid: Int32
+    /// The path of its socket.
     public var path: String
     /// The app's hello (`nil` if it did not answer one).
     public var hello: ServerHello?

@@ -16,15 +16,18 @@ import Glibc
 public final class InspectorClient: Sendable {
     /// Why a connection could not be made or was lost, as a sentence for the person.
     public struct ConnectionError: Error, Sendable, Hashable, CustomStringConvertible {
+        /// What went wrong, as a sentence for the person.
         public var message: String
         /// The app answered with a protocol error (another version, refused …).
         public var protocolError: ProtocolError?
 
+        /// An error saying `message`, with the app's `protocolError` if it answered one.
         public init(_ message: String, protocolError: ProtocolError? = nil) {
             self.message = message
             self.protocolError = protocolError
         }
 
+        /// The ``message``.
         public var description: String { message }
     }
 

@@ -81,6 +81,12 @@ struct OrderKey: Comparable, Hashable, Sendable {
         lhs.ref == rhs.ref && lhs.primary == rhs.primary && lhs.text == rhs.text
     }
 
+    init(primary: Int64, text: String, ref: UInt64) {
+        self.primary = primary
+        self.text = text
+        self.ref = ref
+    }
+
     init(_ row: IndexedRow, _ order: SortKey) {
         text = row.text
         ref = row.ref

@@ -86,18 +86,35 @@ struct WorkerIndex<Identity: Hashable & Sendable>: Sendable {
         }
     }
 
-    /// Replaces everything with `rows`, sorting each order once: O(n log n), for the
-    /// first look at a registry that already holds many entries.
+    /// Replaces everything with `entries`: O(n log n), for the first look at a registry
+    /// that already holds many entries.
+    ///
+    /// The ids are sorted once; an order whose primary key is the same for every row (no
+    /// restarts yet, nothing dead yet: the usual first look) is that sort with its primary
+    /// set, and the uptime order compares start times before it ever needs the ids.
     mutating func load(_ entries: [(Identity, IndexedRow)]) {
-        rows = Dictionary(entries, uniquingKeysWith: { _, last in last })
-        byRef = [:]
-        byPID = [:]
-        for (identity, row) in rows {
+        rows = Dictionary(minimumCapacity: entries.count)
+        byRef = Dictionary(minimumCapacity: entries.count)
+        byPID = Dictionary(minimumCapacity: entries.count)
+        for (identity, row) in entries {
+            rows[identity] = row
             byRef[row.ref] = identity
             byPID[row.pid] = identity
         }
+        var byKey = rows.values.map { OrderKey($0, .key) }
+        byKey.sort()
         for order in SortKey.allCases {
-            orders[order] = SortedBlocks(sorted: rows.values.map { OrderKey($0, order) }.sorted())
+            let primaries = Set(rows.values.lazy.map { OrderKey($0, order).primary })
+            if order == .key {
+                orders[order] = SortedBlocks(sorted: byKey)
+            } else if primaries.count <= 1 {
+                let primary = primaries.first ?? 0
+                orders[order] = SortedBlocks(sorted: byKey.lazy.map { OrderKey(primary: primary, text: $0.text, ref: $0.ref) })
+            } else {
+                var keys = rows.values.map { OrderKey($0, order) }
+                keys.sort()
+                orders[order] = SortedBlocks(sorted: keys)
+            }
         }
         views = [:]
     }

@@ -150,10 +150,11 @@ final class RegistryWatch<Key: Hashable & Sendable, Value: Sendable>: Watch {
         let entries = registry.select { key, pid, value in (key, pid, value) }
         var rows: [(Identity, IndexedRow)] = []
         rows.reserveCapacity(entries.count)
+        // A duplicate registry may hold several entries of one key and process: one row.
         var seen = Set<Identity>()
         for (key, pid, value) in entries {
             let identity = Identity(key: key, pid: unique ? nil : pid)
-            guard seen.insert(identity).inserted else { continue }
+            if !unique, !seen.insert(identity).inserted { continue }
             let started = Process.startTime(of: pid) ?? now
             rows.append((identity, IndexedRow(ref: index.makeRef(), text: text(of: key), pid: pid,
                                               value: text(ofValue: value), startedAt: started)))

@@ -29,6 +29,8 @@ public enum Message: Sendable, CustomStringConvertible {
     /// A monitor fired: the monitored process (`ref.target`) exited with `reason`.
     case down(MonitorRef, reason: ExitReason)
 
+    /// For logs: `message(…)`, `EXIT(from, reason)` (`external` when no process sent it), or
+    /// `DOWN(ref, pid, reason)`.
     public var description: String {
         switch self {
         case .message(let value): return "message(\(value))"

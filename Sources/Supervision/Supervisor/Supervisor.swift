@@ -25,10 +25,12 @@ public struct Supervisor: Sendable, CustomStringConvertible {
 
     /// A supervisor's flags.
     public struct Options: Sendable {
+        /// Which children restart when one must: OTP's `strategy` (`one_for_one` by default).
         public var strategy: Strategy
         /// OTP's `max_restarts` (3) within `max_seconds` (5 s).
         public var intensity: RestartIntensity
 
+        /// Flags with `strategy` and an intensity of `maxRestarts` within `period`.
         public init(strategy: Strategy = .oneForOne, maxRestarts: Int = 3, period: Duration = .seconds(5)) {
             self.strategy = strategy
             self.intensity = RestartIntensity(maxRestarts: maxRestarts, period: period)
@@ -58,6 +60,7 @@ public struct Supervisor: Sendable, CustomStringConvertible {
         self.init(pid: pid)
     }
 
+    /// `Supervisor` followed by its pid.
     public var description: String { "Supervisor\(pid)" }
 
     /// Starts a supervisor linked to the calling process and starts its children in
@@ -187,13 +190,18 @@ public enum ChildStart: Sendable, Hashable {
 
 /// A supervisor's children, counts and intensity use at one moment.
 public struct SupervisorSnapshot: Sendable, CustomStringConvertible {
+    /// The supervisor process.
     public var pid: PID
     /// `oneForOne`, `oneForAll`, `restForOne`.
     public var strategy: Supervisor.Strategy
+    /// The children, in start order: OTP's `which_children`, plus restarts.
     public var children: [ChildInfo]
+    /// OTP's `count_children`, for the same moment as ``children``.
     public var counts: ChildCounts
+    /// Restarts inside the current window, against `max_restarts` within `max_seconds`.
     public var intensity: IntensityUse
 
+    /// The pid, strategy, counts and intensity use, on one line.
     public var description: String {
         "\(pid) \(strategy.rawValue) \(counts) intensity \(intensity)"
     }
