@@ -81,6 +81,7 @@ final class Dashboard: @unchecked Sendable {
 
     init(_ app: App, pageSize: Int = 10) async {
         state = DashboardState(target: app.inspector.name, refreshInterval: .seconds(1), pageSize: pageSize)
+        state.stateTimeout = .seconds(5)  // a loaded test machine is not a hung worker
         let (stream, sink) = AsyncStream<ServerMessage>.makeStream()
         iterator = stream.makeAsyncIterator()
         connection = app.inspector.connectInMemory { line in

@@ -115,7 +115,7 @@ struct CommandTests {
         let client = LineClient(app.inspector)
         _ = try await client.hello()
         let one = try await target(client, "1")
-        guard case .state(let state) = try await client.ask(.describeState(StateQuery(pool: "workers", ref: one.ref, pid: one.pid))) else { return }
+        guard case .state(let state) = try await client.ask(.describeState(StateQuery(pool: "workers", ref: one.ref, pid: one.pid, timeoutMilliseconds: 5_000))) else { return }
         #expect(state.state == "worker 0\u{1B}[31m pings 0" && state.behaviour == "Talker", "raw on the wire; escaped by the dashboard")
         let two = try await target(client, "2")
         let entered = Latch()
@@ -137,7 +137,7 @@ struct CommandTests {
         let other = LineClient(mute.inspector)
         _ = try await other.hello()
         let row = try await target(other, "1")
-        guard case .state(let silent) = try await other.ask(.describeState(StateQuery(pool: "workers", ref: row.ref, pid: row.pid))) else { return }
+        guard case .state(let silent) = try await other.ask(.describeState(StateQuery(pool: "workers", ref: row.ref, pid: row.pid, timeoutMilliseconds: 5_000))) else { return }
         #expect(silent.state == nil && silent.behaviour == "Mute")
         other.close()
         await mute.stop()

@@ -46,7 +46,7 @@ struct ReadmeEmbeddingTests {
         }
         #expect(started.pid == sessions.lookup("alice")?.description)
         guard case .rows(let rows) = try await client.request(.rows(RowsQuery(pool: "sessions"))),
-              case .state(let state) = try await client.request(.describeState(StateQuery(pool: "sessions", ref: rows.rows[0].ref, pid: rows.rows[0].pid)))
+              case .state(let state) = try await client.request(.describeState(StateQuery(pool: "sessions", ref: rows.rows[0].ref, pid: rows.rows[0].pid, timeoutMilliseconds: 5_000)))
         else { return }
         #expect(state.state == "user alice, 0 carts")
         client.close()

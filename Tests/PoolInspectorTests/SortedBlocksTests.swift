@@ -43,4 +43,44 @@ struct SortedBlocksTests {
         #expect(blocks.lowerBound(4_001) == 2_001)
         #expect(blocks.elements(in: 4_998..<6_000) == [9_996, 9_998])
     }
+
+    @Test("masks (filtered views) agree with the filtered array at every step, through inserts, removes, splits and emptied blocks",
+          arguments: [5, 6, 7])
+    func masksAgree(seed: UInt64) {
+        var generator = SplitMix64(seed: seed)
+        var blocks = SortedBlocks(sorted: (0..<700).map { $0 * 3 })
+        var reference = (0..<700).map { $0 * 3 }
+        let even = blocks.addMask { $0 % 2 == 0 }
+        let sixes = blocks.addMask({ $0 % 6 == 0 }, within: even)  // accepts only what `even` accepts
+        func check(_ step: Int) {
+            for (mask, accepts) in [(even, { (v: Int) in v % 2 == 0 }), (sixes, { (v: Int) in v % 6 == 0 })] {
+                let filtered = reference.filter(accepts)
+                #expect(blocks.count(mask: mask) == filtered.count, "step \(step)")
+                #expect(blocks.elements(in: 0..<filtered.count, mask: mask) == filtered, "step \(step)")
+                for position in stride(from: 0, to: filtered.count, by: max(1, filtered.count / 7)) {
+                    #expect(blocks.position(of: filtered[position], mask: mask) == filtered.firstIndex(of: filtered[position]))
+                    #expect(blocks.elements(in: position..<(position + 3), mask: mask) == Array(filtered[position..<min(filtered.count, position + 3)]))
+                }
+                if let odd = reference.first(where: { !accepts($0) }) { #expect(blocks.position(of: odd, mask: mask) == nil) }
+            }
+        }
+        check(0)
+        for step in 1...4_000 {
+            let value = Int.random(in: 0..<3_000, using: &generator)
+            // Inserting first, then removing more than inserting: blocks split, then empty.
+            if (step < 2_000 && Double.random(in: 0..<1, using: &generator) < 0.8) || reference.isEmpty {
+                blocks.insert(value)
+                reference.insert(value, at: reference.firstIndex { $0 >= value } ?? reference.count)
+            } else {
+                let victim = reference[Int.random(in: 0..<reference.count, using: &generator)]
+                let removed = blocks.remove(victim)
+                #expect(removed)
+                reference.remove(at: reference.firstIndex(of: victim)!)
+            }
+            if step % 250 == 0 { check(step) }
+        }
+        check(4_001)
+        blocks.removeMask(even)
+        #expect(blocks.count(mask: even) == 0 && blocks.count(mask: sixes) == reference.filter { $0 % 6 == 0 }.count)
+    }
 }

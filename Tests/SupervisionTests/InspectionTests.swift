@@ -21,7 +21,7 @@ struct InspectionTests {
         let runtime = quietRuntime()
         let server = try await runtime.run { try await Described.start(()) }
         for _ in 0..<3 { server.cast(.bump) }
-        let description = try await Process.describeState(of: server.pid!)
+        let description = try await Process.describeState(of: server.pid!, timeout: .infinity)
         #expect(description == "count 3\nsecond line", "the casts sent before are handled first, as OTP's system messages are")
         try await server.stop()
     }
@@ -30,11 +30,11 @@ struct InspectionTests {
     func notDescribed() async throws {
         let runtime = quietRuntime()
         let counter = try await runtime.run { try await Counter.start(1) }
-        #expect(try await Process.describeState(of: counter.pid!) == nil)
+        #expect(try await Process.describeState(of: counter.pid!, timeout: .infinity) == nil)
         let supervisor = try await DynamicSupervisor.start(runtime: runtime)
-        #expect(try await Process.describeState(of: supervisor.pid) == nil)
+        #expect(try await Process.describeState(of: supervisor.pid, timeout: .infinity) == nil)
         let spawned = Process.spawn(runtime: runtime) { inbox in _ = try await inbox.receive() }
-        #expect(try await Process.describeState(of: spawned) == nil)
+        #expect(try await Process.describeState(of: spawned, timeout: .infinity) == nil)
         Process.exit(spawned, .kill)
         try await supervisor.stop()
         try await counter.stop()

@@ -174,7 +174,8 @@ extension DashboardState {
     private mutating func askState(_ ref: UInt64) -> [RequestEnvelope] {
         guard let pool, let selection, selection.ref == ref, connection == .connected else { return [] }
         described = .asking(ref: ref)
-        return [make(.describeState(StateQuery(pool: pool.name, ref: ref, pid: selection.pid)), .state)]
+        let milliseconds = Int(stateTimeout.components.seconds * 1_000 + stateTimeout.components.attoseconds / 1_000_000_000_000_000)
+        return [make(.describeState(StateQuery(pool: pool.name, ref: ref, pid: selection.pid, timeoutMilliseconds: milliseconds)), .state)]
     }
 
     /// Whether the app allows `kind` here; otherwise says why in the key bar.

@@ -118,6 +118,9 @@ public struct DashboardState: Sendable {
     public internal(set) var scrollOffset = 0
     /// Table rows on screen (from the layout).
     public internal(set) var pageSize: Int
+    /// How long a worker has to describe its state (the detail pane) before it is shown
+    /// as busy or hung.
+    public var stateTimeout: Duration = .milliseconds(500)
     /// A message in the key bar until the next key.
     public var status: String?
     /// Whether the person asked to quit (`q`, `F10`, Ctrl-C); the loop then stops.

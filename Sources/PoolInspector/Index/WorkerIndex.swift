@@ -2,10 +2,10 @@ import InspectorProtocol
 import Supervision
 
 /// Every row the inspector knows for one pool, kept in all four sort orders at once, plus
-/// the filtered views clients are looking at.
+/// the filtered views clients are looking at (masks over an order: see ``SortedBlocks``).
 ///
-/// Changes arrive one worker at a time and cost O(log n) per order (and per filtered view
-/// the row matches); a window of rows costs O(log n + rows). So a client asking for rows
+/// Changes arrive one worker at a time and cost O(log n) per order (plus a bit per
+/// filtered view); a window of rows costs O(log n + rows). So a client asking for rows
 /// 500 000 to 500 040 of a sorted, filtered million gets them at once, and switching the
 /// sort is free.
 ///
@@ -21,16 +21,16 @@ struct WorkerIndex<Identity: Hashable & Sendable>: Sendable {
     private var useClock: UInt64 = 0
 
     /// Filtered views kept at once; the least recently used goes first.
-    static var maxViews: Int { 8 }
+    static var maxViews: Int { 16 }
 
     struct ViewKey: Hashable, Sendable {
         var filter: String
         var order: SortKey
     }
 
+    /// A kept filtered view: a mask over its order's rows.
     struct FilteredView: Sendable {
-        var matcher: KeyFilter
-        var rows: SortedBlocks<OrderKey>
+        var mask: Int
         var lastUsed: UInt64
     }
 
@@ -59,10 +59,8 @@ struct WorkerIndex<Identity: Hashable & Sendable>: Sendable {
         byRef[row.ref] = identity
         if let old, old.pid != row.pid, byPID[old.pid] == identity { byPID[old.pid] = nil }
         byPID[row.pid] = identity
+        // The filtered views are masks over the orders: they follow.
         for order in SortKey.allCases { Self.move(old, to: row, in: &orders[order]!, order) }
-        for (key, view) in views where view.matcher.matches(row.text) {
-            Self.move(old, to: row, in: &views[key]!.rows, key.order)
-        }
     }
 
     private static func move(_ old: IndexedRow?, to row: IndexedRow, in keys: inout SortedBlocks<OrderKey>, _ order: SortKey) {
@@ -81,9 +79,6 @@ struct WorkerIndex<Identity: Hashable & Sendable>: Sendable {
         byRef[old.ref] = nil
         if byPID[old.pid] == identity { byPID[old.pid] = nil }
         for order in SortKey.allCases { orders[order]!.remove(OrderKey(old, order)) }
-        for (key, view) in views where view.matcher.matches(old.text) {
-            views[key]!.rows.remove(OrderKey(old, key.order))
-        }
     }
 
     /// Replaces everything with `entries`: O(n log n), for the first look at a registry
@@ -125,54 +120,56 @@ struct WorkerIndex<Identity: Hashable & Sendable>: Sendable {
     /// it is in the view, else the one at `position` (clamped).
     mutating func window(order: SortKey, filter: String, focusRef: UInt64?, position: Int,
                          before: Int, after: Int) -> (total: Int, start: Int, focus: Int?, found: Bool, rows: [IndexedRow]) {
-        let keys = view(filter: filter, order: order)
-        let total = keys.count
+        let mask = view(filter: filter, order: order)
+        let keys = orders[order]!
+        let total = mask.map { keys.count(mask: $0) } ?? keys.count
         guard total > 0 else { return (0, 0, nil, false, []) }
         var focus = min(max(0, position), total - 1)
         var found = false
-        if let focusRef, let identity = byRef[focusRef], let row = rows[identity],
-           let at = keys.position(of: OrderKey(row, order)) {
-            focus = at
-            found = true
+        if let focusRef, let identity = byRef[focusRef], let row = rows[identity] {
+            let key = OrderKey(row, order)
+            if let at = mask.map({ keys.position(of: key, mask: $0) }) ?? keys.position(of: key) {
+                focus = at
+                found = true
+            }
         }
         let start = max(0, focus - max(0, before))
-        let end = min(total, focus + max(0, after) + 1)
-        let window = keys.elements(in: start..<end).compactMap { key in byRef[key.ref].flatMap { rows[$0] } }
+        let range = start..<min(total, focus + max(0, after) + 1)
+        let elements = mask.map { keys.elements(in: range, mask: $0) } ?? keys.elements(in: range)
+        let window = elements.compactMap { key in byRef[key.ref].flatMap { rows[$0] } }
         return (total, start, focus - start, found, window)
     }
 
     /// The number of rows in a view.
     mutating func viewCount(filter: String, order: SortKey) -> Int {
-        view(filter: filter, order: order).count
+        let keys = orders[order]!
+        return view(filter: filter, order: order).map { keys.count(mask: $0) } ?? keys.count
     }
 
-    /// The sorted keys of a view; builds a filtered view on first use.
+    /// The mask of a filtered view (`nil`: no filter); made on first use.
     ///
-    /// A new filter scans the rows once, in order: O(n) byte comparisons — unless a kept
-    /// view of the same order has a filter the new one contains (typing one more
-    /// character), which is narrowed instead: O(m) for its m rows.
-    private mutating func view(filter: String, order: SortKey) -> SortedBlocks<OrderKey> {
-        if filter.isEmpty { return orders[order]! }
+    /// A new filter tests every row once, in order: O(n) byte comparisons, no copy —
+    /// unless a kept view of the same order has a filter the new one contains (typing
+    /// one more character), whose m rows alone are tested: O(m).
+    private mutating func view(filter: String, order: SortKey) -> Int? {
+        if filter.isEmpty { return nil }
         useClock += 1
         let key = ViewKey(filter: filter, order: order)
-        if views[key] != nil {
+        if let kept = views[key] {
             views[key]!.lastUsed = useClock
-            return views[key]!.rows
+            return kept.mask
         }
         let matcher = KeyFilter(filter)
         // The narrowest kept view this one is a narrowing of.
         let base = views.filter { $0.key.order == order && KeyFilter($0.key.filter).matches(filter) }
-            .min { $0.value.rows.count < $1.value.rows.count }
-        var matching: [OrderKey] = []
-        (base?.value.rows ?? orders[order]!).forEach { key in
-            if matcher.matches(key.text) { matching.append(key) }
-        }
+            .min { orders[order]!.count(mask: $0.value.mask) < orders[order]!.count(mask: $1.value.mask) }
         if views.count >= Self.maxViews, let oldest = views.min(by: { $0.value.lastUsed < $1.value.lastUsed }) {
+            orders[oldest.key.order]!.removeMask(oldest.value.mask)
             views[oldest.key] = nil
         }
-        let rows = SortedBlocks(sorted: matching)
-        views[key] = FilteredView(matcher: matcher, rows: rows, lastUsed: useClock)
-        return rows
+        let mask = orders[order]!.addMask({ matcher.matches($0.text) }, within: base?.value.mask)
+        views[key] = FilteredView(mask: mask, lastUsed: useClock)
+        return mask
     }
 
     /// Filtered views kept now.
