@@ -13,7 +13,8 @@ import Glibc
 /// The inspector and an attached dashboard, against a pool of `dashboardWorkers` live
 /// workers (a million in a full run), over the real Unix socket:
 ///
-/// - `inspector_watch_1m`: the inspector's first look at the pool (indexing what it holds).
+/// - `inspector_watch_1m`: the inspector's first look at the pool (indexing what it holds,
+///   in the background: `watch` itself returns at once).
 /// - `inspector_memory_bytes_per_worker`: the heap the inspector's index takes.
 /// - `inspector_connect_to_first_frame_1m`: connect, hello, subscribe, events, summary and
 ///   the rows of the first screen, to the first frame built.
@@ -164,7 +165,8 @@ func inspectorSection(_ reporter: Reporter, _ sizes: Sizes, _ runtime: Runtime) 
 
 private func startInspector(_ pool: BenchPool, runtime: Runtime, folder: String) async throws -> Inspector {
     let inspector = Inspector(name: "bench", runtime: runtime, options: .init(commands: .all, directory: folder))
-    try inspector.watch(pool)
+    try inspector.watch(pool)  // returns at once: the first look runs in the background
+    await inspector.waitUntilIndexed()
     try await inspector.start()
     return inspector
 }

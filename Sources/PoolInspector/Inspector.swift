@@ -141,6 +141,13 @@ public final class Inspector: Sendable {
         await stop()
     }
 
+    /// Returns once every pool and registry watched so far has been indexed. The first
+    /// look at one that already holds many entries runs in the background (about a few
+    /// seconds per million); requests for it wait meanwhile.
+    public func waitUntilIndexed() async {
+        for watch in service.watched { await watch.ready() }
+    }
+
     /// Clients attached now.
     public var clientCount: Int { service.clientCount }
 }

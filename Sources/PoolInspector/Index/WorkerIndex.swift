@@ -4,20 +4,24 @@ import Supervision
 /// Every row the inspector knows for one pool, kept in all four sort orders at once, plus
 /// the filtered views clients are looking at (masks over an order: see ``SortedBlocks``).
 ///
+/// Rows live in slots, addressed by their *ref*: the slot number, with the slot's
+/// generation above it, so a ref is never handed out twice. The index knows nothing of
+/// the registry's key types (its watch maps keys to refs), so all of it is compiled for
+/// these concrete types, once.
+///
 /// Changes arrive one worker at a time and cost O(log n) per order (plus a bit per
 /// filtered view); a window of rows costs O(log n + rows). So a client asking for rows
 /// 500 000 to 500 040 of a sorted, filtered million gets them at once, and switching the
 /// sort is free.
-///
-/// `Identity` is what the watched registry keys a row by: the id for a unique registry,
-/// the id and pid for a duplicate one.
-struct WorkerIndex<Identity: Hashable & Sendable>: Sendable {
-    private(set) var rows: [Identity: IndexedRow] = [:]
-    private var byRef: [UInt64: Identity] = [:]
-    private var byPID: [PID: Identity] = [:]
-    private var orders: [SortKey: SortedBlocks<OrderKey>] = [:]
+struct WorkerIndex: Sendable {
+    private var slots: [IndexedRow?] = []
+    private var generations: [UInt32] = []
+    private var free: [Int] = []
+    /// The rows held.
+    private(set) var count = 0
+    /// One sorted order per ``SortKey``, in `SortKey.allCases` order.
+    private var orders: [SortedBlocks<OrderKey>] = SortKey.allCases.map { _ in SortedBlocks() }
     private var views: [ViewKey: FilteredView] = [:]
-    private var nextRef: UInt64 = 1
     private var useClock: UInt64 = 0
 
     /// Filtered views kept at once; the least recently used goes first.
@@ -34,84 +38,111 @@ struct WorkerIndex<Identity: Hashable & Sendable>: Sendable {
         var lastUsed: UInt64
     }
 
-    init() {
-        for order in SortKey.allCases { orders[order] = SortedBlocks() }
-    }
+    init() {}
 
-    var count: Int { rows.count }
+    /// The slot of a ref.
+    static func slot(of ref: UInt64) -> Int { Int(truncatingIfNeeded: ref & 0xFFFF_FFFF) }
 
-    func row(_ identity: Identity) -> IndexedRow? { rows[identity] }
-
-    func identity(ref: UInt64) -> Identity? { byRef[ref] }
-
-    func identity(of pid: PID) -> Identity? { byPID[pid] }
-
-    /// The ref a new identity gets.
-    mutating func makeRef() -> UInt64 {
-        defer { nextRef += 1 }
-        return nextRef
-    }
-
-    /// Inserts or replaces the row of `identity`. A replaced row moves only in the orders
-    /// whose key changed: O(log n) for each of those.
-    mutating func upsert(_ identity: Identity, _ row: IndexedRow) {
-        let old = rows.updateValue(row, forKey: identity)
-        byRef[row.ref] = identity
-        if let old, old.pid != row.pid, byPID[old.pid] == identity { byPID[old.pid] = nil }
-        byPID[row.pid] = identity
-        // The filtered views are masks over the orders: they follow.
-        for order in SortKey.allCases { Self.move(old, to: row, in: &orders[order]!, order) }
-    }
-
-    private static func move(_ old: IndexedRow?, to row: IndexedRow, in keys: inout SortedBlocks<OrderKey>, _ order: SortKey) {
-        let key = OrderKey(row, order)
-        if let old {
-            let oldKey = OrderKey(old, order)
-            if oldKey == key { return }
-            keys.remove(oldKey)
+    private static func order(_ key: SortKey) -> Int {
+        switch key {
+        case .key: return 0
+        case .uptime: return 1
+        case .restarts: return 2
+        case .state: return 3
         }
-        keys.insert(key)
     }
 
-    /// Removes the row of `identity`, if any.
-    mutating func remove(_ identity: Identity) {
-        guard let old = rows.removeValue(forKey: identity) else { return }
-        byRef[old.ref] = nil
-        if byPID[old.pid] == identity { byPID[old.pid] = nil }
-        for order in SortKey.allCases { orders[order]!.remove(OrderKey(old, order)) }
+    /// The row with `ref`, if it is still held.
+    func row(_ ref: UInt64) -> IndexedRow? {
+        let slot = Self.slot(of: ref)
+        guard slot < slots.count, let row = slots[slot], row.ref == ref else { return nil }
+        return row
     }
 
-    /// Replaces everything with `entries`: O(n log n), for the first look at a registry
-    /// that already holds many entries.
+    /// Adds a row; `make` gets the ref it is given. O(log n) per order.
+    @discardableResult
+    mutating func insert(_ make: (UInt64) -> IndexedRow) -> UInt64 {
+        let slot: Int
+        if let reused = free.popLast() {
+            slot = reused
+        } else {
+            slot = slots.count
+            slots.append(nil)
+            generations.append(0)
+        }
+        generations[slot] &+= 1
+        let ref = UInt64(generations[slot]) << 32 | UInt64(slot)
+        let row = make(ref)
+        precondition(row.ref == ref, "a row keeps the ref it was given")
+        slots[slot] = row
+        count += 1
+        for order in SortKey.allCases { orders[Self.order(order)].insert(OrderKey(row, order)) }
+        return ref
+    }
+
+    /// Replaces a held row (same ref). It moves only in the orders whose key changed:
+    /// O(log n) for each of those. The filtered views follow.
+    mutating func update(_ row: IndexedRow) {
+        guard let old = self.row(row.ref) else { return }
+        slots[Self.slot(of: row.ref)] = row
+        for order in SortKey.allCases {
+            let (before, after) = (OrderKey(old, order), OrderKey(row, order))
+            guard before != after else { continue }
+            orders[Self.order(order)].remove(before)
+            orders[Self.order(order)].insert(after)
+        }
+    }
+
+    /// Removes a row, if held; its ref is never given out again.
+    mutating func remove(_ ref: UInt64) {
+        guard let old = row(ref) else { return }
+        let slot = Self.slot(of: ref)
+        slots[slot] = nil
+        free.append(slot)
+        count -= 1
+        for order in SortKey.allCases { orders[Self.order(order)].remove(OrderKey(old, order)) }
+    }
+
+    /// Replaces everything with rows made by `make` (each given its ref): O(n log n),
+    /// for the first look at a registry that already holds many entries. Returns the
+    /// refs, in the order of `count` calls of `make`.
     ///
     /// The ids are sorted once; an order whose primary key is the same for every row (no
     /// restarts yet, nothing dead yet: the usual first look) is that sort with its primary
     /// set, and the uptime order compares start times before it ever needs the ids.
-    mutating func load(_ entries: [(Identity, IndexedRow)]) {
-        rows = Dictionary(minimumCapacity: entries.count)
-        byRef = Dictionary(minimumCapacity: entries.count)
-        byPID = Dictionary(minimumCapacity: entries.count)
-        for (identity, row) in entries {
-            rows[identity] = row
-            byRef[row.ref] = identity
-            byPID[row.pid] = identity
+    mutating func load(count total: Int, _ make: (Int, UInt64) -> IndexedRow) -> [UInt64] {
+        slots = []
+        slots.reserveCapacity(total)
+        generations = [UInt32](repeating: 1, count: total)
+        free = []
+        views = [:]
+        var refs: [UInt64] = []
+        refs.reserveCapacity(total)
+        for index in 0..<total {
+            let ref = UInt64(1) << 32 | UInt64(index)
+            let row = make(index, ref)
+            precondition(row.ref == ref, "a row keeps the ref it was given")
+            slots.append(row)
+            refs.append(ref)
         }
-        var byKey = rows.values.map { OrderKey($0, .key) }
+        count = total
+        let rows = slots.map { $0! }
+        var byKey = rows.map { OrderKey($0, .key) }
         byKey.sort()
         for order in SortKey.allCases {
-            let primaries = Set(rows.values.lazy.map { OrderKey($0, order).primary })
+            let primaries = Set(rows.lazy.map { OrderKey($0, order).primary })
             if order == .key {
-                orders[order] = SortedBlocks(sorted: byKey)
+                orders[Self.order(order)] = SortedBlocks(sorted: byKey)
             } else if primaries.count <= 1 {
                 let primary = primaries.first ?? 0
-                orders[order] = SortedBlocks(sorted: byKey.lazy.map { OrderKey(primary: primary, text: $0.text, ref: $0.ref) })
+                orders[Self.order(order)] = SortedBlocks(sorted: byKey.lazy.map { OrderKey(primary: primary, text: $0.text, ref: $0.ref) })
             } else {
-                var keys = rows.values.map { OrderKey($0, order) }
+                var keys = rows.map { OrderKey($0, order) }
                 keys.sort()
-                orders[order] = SortedBlocks(sorted: keys)
+                orders[Self.order(order)] = SortedBlocks(sorted: keys)
             }
         }
-        views = [:]
+        return refs
     }
 
     // MARK: - Windows
@@ -121,12 +152,12 @@ struct WorkerIndex<Identity: Hashable & Sendable>: Sendable {
     mutating func window(order: SortKey, filter: String, focusRef: UInt64?, position: Int,
                          before: Int, after: Int) -> (total: Int, start: Int, focus: Int?, found: Bool, rows: [IndexedRow]) {
         let mask = view(filter: filter, order: order)
-        let keys = orders[order]!
+        let keys = orders[Self.order(order)]
         let total = mask.map { keys.count(mask: $0) } ?? keys.count
         guard total > 0 else { return (0, 0, nil, false, []) }
         var focus = min(max(0, position), total - 1)
         var found = false
-        if let focusRef, let identity = byRef[focusRef], let row = rows[identity] {
+        if let focusRef, let row = row(focusRef) {
             let key = OrderKey(row, order)
             if let at = mask.map({ keys.position(of: key, mask: $0) }) ?? keys.position(of: key) {
                 focus = at
@@ -136,14 +167,15 @@ struct WorkerIndex<Identity: Hashable & Sendable>: Sendable {
         let start = max(0, focus - max(0, before))
         let range = start..<min(total, focus + max(0, after) + 1)
         let elements = mask.map { keys.elements(in: range, mask: $0) } ?? keys.elements(in: range)
-        let window = elements.compactMap { key in byRef[key.ref].flatMap { rows[$0] } }
+        let window = elements.compactMap { row($0.ref) }
         return (total, start, focus - start, found, window)
     }
 
     /// The number of rows in a view.
     mutating func viewCount(filter: String, order: SortKey) -> Int {
-        let keys = orders[order]!
-        return view(filter: filter, order: order).map { keys.count(mask: $0) } ?? keys.count
+        let mask = view(filter: filter, order: order)
+        let keys = orders[Self.order(order)]
+        return mask.map { keys.count(mask: $0) } ?? keys.count
     }
 
     /// The mask of a filtered view (`nil`: no filter); made on first use.
@@ -162,12 +194,12 @@ struct WorkerIndex<Identity: Hashable & Sendable>: Sendable {
         let matcher = KeyFilter(filter)
         // The narrowest kept view this one is a narrowing of.
         let base = views.filter { $0.key.order == order && KeyFilter($0.key.filter).matches(filter) }
-            .min { orders[order]!.count(mask: $0.value.mask) < orders[order]!.count(mask: $1.value.mask) }
+            .min { orders[Self.order(order)].count(mask: $0.value.mask) < orders[Self.order(order)].count(mask: $1.value.mask) }
         if views.count >= Self.maxViews, let oldest = views.min(by: { $0.value.lastUsed < $1.value.lastUsed }) {
-            orders[oldest.key.order]!.removeMask(oldest.value.mask)
+            orders[Self.order(oldest.key.order)].removeMask(oldest.value.mask)
             views[oldest.key] = nil
         }
-        let mask = orders[order]!.addMask({ matcher.matches($0.text) }, within: base?.value.mask)
+        let mask = orders[Self.order(order)].addMask({ matcher.matches($0.text) }, within: base?.value.mask)
         views[key] = FilteredView(mask: mask, lastUsed: useClock)
         return mask
     }

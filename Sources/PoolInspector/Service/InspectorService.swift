@@ -251,6 +251,7 @@ final class InspectorService: Sendable {
         case .hello, .subscribe:
             preconditionFailure("the session answers \(request.op) itself")
         case .summary:
+            for watch in watched { await watch.ready() }
             drainAll()
             let now = runtime.clock.now()
             return .summary(SummaryReply(now: Int64(clamping: now.nanoseconds), pools: watched.map { $0.summary(now: now) },
@@ -260,14 +261,18 @@ final class InspectorService: Sendable {
                 throw ProtocolError(.invalid, "before, after and focus.position must not be negative")
             }
             let watch = try watch(query.pool)
+            await watch.ready()
             drainAll()
             return .rows(watch.rows(query, now: runtime.clock.now()))
         case .worker(let query):
             let watch = try watch(query.pool)
+            await watch.ready()
             drainAll()
             return .worker(try watch.worker(ref: query.ref, now: runtime.clock.now()))
         case .describeState(let query):
-            return .state(try await watch(query.pool).describeState(query))
+            let watch = try watch(query.pool)
+            await watch.ready()
+            return .state(try await watch.describeState(query))
         case .tree:
             return .tree(await tree())
         case .events(let query):
@@ -275,6 +280,7 @@ final class InspectorService: Sendable {
             return .events(log.read(since: query.since, limit: min(max(query.limit, 0), 5_000)))
         case .command(let command):
             let watch = try watch(command.pool)
+            await watch.ready()
             let client = session.client ?? session.peer
             logger.notice("inspector: \(command.action.kind.rawValue) on \(command.pool) by \(client)")
             defer { wake() }

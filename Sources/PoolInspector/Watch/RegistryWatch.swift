@@ -1,4 +1,5 @@
 import DequeModule
+import Foundation
 import InspectorProtocol
 import Supervision
 import Synchronization
@@ -38,15 +39,45 @@ final class RegistryWatch<Key: Hashable & Sendable, Value: Sendable>: Watch {
     }
 
     private struct State {
-        var index = WorkerIndex<Identity>()
+        var index = WorkerIndex()
+        /// The ref of each identity's row, and each row's identity by slot.
+        var refs: [Identity: UInt64] = [:]
+        var identities: [Identity?] = []
+        /// Whether the first look at the registry is done (inputs wait in the inbox).
+        var loaded = false
         var counters = WireCounters()
-        var tombstones = Deque<(identity: Identity, pid: PID, since: Timestamp)>()
+        var tombstones = Deque<(ref: UInt64, pid: PID, since: Timestamp)>()
         /// Dead workers by pid, and when their entry went, until their `DOWN` is logged.
         var departed: [PID: (text: String, at: Timestamp)] = [:]
         /// The pool supervisors seen (the current one and the ones it replaced).
         var supervisors: Set<PID> = []
         var starts = RateMeter()
         var exits = RateMeter()
+
+        func row(of identity: Identity) -> IndexedRow? {
+            refs[identity].flatMap { index.row($0) }
+        }
+
+        func identity(of ref: UInt64) -> Identity? {
+            guard index.row(ref) != nil else { return nil }
+            let slot = WorkerIndex.slot(of: ref)
+            return slot < identities.count ? identities[slot] : nil
+        }
+
+        mutating func insert(_ identity: Identity, _ make: (UInt64) -> IndexedRow) {
+            let ref = index.insert(make)
+            refs[identity] = ref
+            let slot = WorkerIndex.slot(of: ref)
+            if slot >= identities.count { identities.append(contentsOf: repeatElement(nil, count: slot - identities.count + 1)) }
+            identities[slot] = identity
+        }
+
+        mutating func remove(_ ref: UInt64) {
+            guard let identity = identity(of: ref) else { return }
+            index.remove(ref)
+            identities[WorkerIndex.slot(of: ref)] = nil
+            if refs[identity] == ref { refs[identity] = nil }
+        }
     }
 
     let name: String
@@ -59,6 +90,8 @@ final class RegistryWatch<Key: Hashable & Sendable, Value: Sendable>: Watch {
     private let inbox: Inbox<Input>
     private let listener: RegistryListenerID
     private let state: Mutex<State>
+    /// Fired when the first look at the registry is done.
+    private let indexed = Readiness()
 
     /// Starts watching: listens to the registry first, then indexes what it holds, so
     /// that no registration is missed.
@@ -88,9 +121,24 @@ final class RegistryWatch<Key: Hashable & Sendable, Value: Sendable>: Watch {
             }
         })
         var state = State()
-        Self.load(&state.index, from: registry, at: clock.now())
         if let supervisor = pool?.supervisor() { state.supervisors.insert(supervisor.pid) }
         self.state = Mutex(state)
+        // The first look at a registry of a million entries takes seconds: never on the
+        // caller's thread, nor on one of Swift concurrency's few.
+        Thread.detachNewThread { [self] in
+            let loaded = Self.read(registry, at: clock.now())
+            self.state.withLock { state in
+                Self.load(loaded, into: &state)
+                state.loaded = true
+            }
+            indexed.fire()
+            wake()
+        }
+    }
+
+    /// Returns once the first look at the registry is done.
+    func ready() async {
+        await indexed.wait()
     }
 
     private static func reason(_ missing: [CommandKind], allowed: Set<CommandKind>, offered: Set<CommandKind>,
@@ -144,36 +192,69 @@ final class RegistryWatch<Key: Hashable & Sendable, Value: Sendable>: Watch {
         Identity(key: key, pid: registry.keys == .unique ? nil : pid)
     }
 
-    /// Indexes every entry the registry holds now.
-    private static func load(_ index: inout WorkerIndex<Identity>, from registry: Registry<Key, Value>, at now: Timestamp) {
+    /// A row of the registry as read, before it has a ref.
+    private struct Read {
+        var identity: Identity
+        var text: String
+        var pid: PID
+        var value: String
+        var startedAt: Timestamp
+    }
+
+    /// Every entry the registry holds now, described.
+    private static func read(_ registry: Registry<Key, Value>, at now: Timestamp) -> [Read] {
         let unique = registry.keys == .unique
         let entries = registry.select { key, pid, value in (key, pid, value) }
-        var rows: [(Identity, IndexedRow)] = []
+        var rows: [Read] = []
         rows.reserveCapacity(entries.count)
         // A duplicate registry may hold several entries of one key and process: one row.
         var seen = Set<Identity>()
         for (key, pid, value) in entries {
             let identity = Identity(key: key, pid: unique ? nil : pid)
             if !unique, !seen.insert(identity).inserted { continue }
-            let started = Process.startTime(of: pid) ?? now
-            rows.append((identity, IndexedRow(ref: index.makeRef(), text: text(of: key), pid: pid,
-                                              value: text(ofValue: value), startedAt: started)))
+            rows.append(Read(identity: identity, text: text(of: key), pid: pid, value: text(ofValue: value),
+                             startedAt: Process.startTime(of: pid) ?? now))
         }
-        index.load(rows)
+        return rows
+    }
+
+    /// Makes `rows` the whole index.
+    private static func load(_ rows: [Read], into state: inout State) {
+        let refs = state.index.load(count: rows.count) { index, ref in
+            let read = rows[index]
+            return IndexedRow(ref: ref, text: read.text, pid: read.pid, value: read.value, startedAt: read.startedAt)
+        }
+        state.refs = Dictionary(minimumCapacity: rows.count)
+        state.identities = []
+        state.identities.reserveCapacity(rows.count)
+        for (read, ref) in zip(rows, refs) {
+            state.refs[read.identity] = ref
+            state.identities.append(read.identity)
+        }
+    }
+
+    /// The identity of the row a live process holds, from the registry (a restarted
+    /// worker's new pid, say).
+    private func identity(ofLive pid: PID) -> Identity? {
+        guard let key = registry.keys(for: pid).first else { return nil }
+        return identity(key, pid)
     }
 
     // MARK: - Drain
 
     func drain(now: Timestamp) -> [EventLog.Entry] {
+        // Until the first look is done, inputs wait in the inbox.
+        guard indexed.isReady else { return [] }
         let (inputs, dropped) = inbox.drain()
         let supervisor = pool?.supervisor()?.pid
+        let reread = dropped > 0 ? Self.read(registry, at: now) : nil
         return state.withLock { state in
             var entries: [EventLog.Entry] = []
             if let supervisor { state.supervisors.insert(supervisor) }
-            if dropped > 0 {
+            if let reread {
                 // The queue overflowed: what it lost cannot be replayed; start again from
                 // what the registry holds.
-                Self.load(&state.index, from: registry, at: now)
+                Self.load(reread, into: &state)
                 state.tombstones = []
                 state.departed = [:]
                 entries.append(EventLog.Entry(time: now, pool: name, kind: .error,
@@ -190,29 +271,34 @@ final class RegistryWatch<Key: Hashable & Sendable, Value: Sendable>: Watch {
         switch input {
         case let .registered(key, pid, value, at):
             let identity = identity(key, pid)
-            let previous = state.index.row(identity)
+            let previous = state.row(of: identity)
             if let previous, previous.pid == pid {
                 if !previous.isDead {
                     // Seen already (the first read of the registry raced the listener).
                     var row = previous
                     row.value = Self.text(ofValue: value)
-                    if row != previous { state.index.upsert(identity, row) }
+                    if row != previous { state.index.update(row) }
                 }
                 return
             }
             state.counters.started += 1
             state.starts.add(at: at)
-            var row = IndexedRow(ref: previous?.ref ?? state.index.makeRef(), text: previous?.text ?? Self.text(of: key),
-                                 pid: pid, value: Self.text(ofValue: value), startedAt: at)
-            if let previous {
-                // A new incarnation under the same id: keep its history.
-                row.restarts = previous.restarts
-                if case .dead(let reason, _, _) = previous.phase { row.lastExit = reason } else { row.lastExit = previous.lastExit }
+            if var row = previous {
+                // A new incarnation under the same id: the same row, with its history.
+                if case .dead(let reason, _, _) = row.phase { row.lastExit = reason }
+                row.pid = pid
+                row.value = Self.text(ofValue: value)
+                row.startedAt = at
+                row.phase = .live
+                state.index.update(row)
+            } else {
+                state.insert(identity) { ref in
+                    IndexedRow(ref: ref, text: Self.text(of: key), pid: pid, value: Self.text(ofValue: value), startedAt: at)
+                }
             }
-            state.index.upsert(identity, row)
         case let .unregistered(key, pid, cause, at):
             let identity = identity(key, pid)
-            guard var row = state.index.row(identity), row.pid == pid, !row.isDead else { return }
+            guard var row = state.row(of: identity), row.pid == pid, !row.isDead else { return }
             let shown = "\(row.text) \(pid)"
             state.exits.add(at: at)
             switch cause {
@@ -232,8 +318,8 @@ final class RegistryWatch<Key: Hashable & Sendable, Value: Sendable>: Watch {
                 row.phase = .dead(reason: cause.description, kind: .stopped, since: at)
                 entries.append(EventLog.Entry(time: at, pool: name, kind: .unregister, text: "UNREG \(shown) — \(cause)"))
             }
-            state.index.upsert(identity, row)
-            state.tombstones.append((identity, pid, at))
+            state.index.update(row)
+            state.tombstones.append((row.ref, pid, at))
         case .supervision(let event):
             supervision(event, &state, &entries)
         case let .note(kind, text, at):
@@ -249,7 +335,7 @@ final class RegistryWatch<Key: Hashable & Sendable, Value: Sendable>: Watch {
         case let .exited(pid, reason, _):
             // The DOWN may come after the successor registered the same id.
             let departure = state.departed.removeValue(forKey: pid)
-            guard let text = departure?.text ?? state.index.identity(of: pid).flatMap({ state.index.row($0)?.text }) else {
+            guard let text = departure?.text ?? identity(ofLive: pid).flatMap({ state.row(of: $0)?.text }) else {
                 if state.supervisors.contains(pid) { add(.escalation, "DOWN supervisor \(pid) \(reason)") }
                 return
             }
@@ -265,9 +351,9 @@ final class RegistryWatch<Key: Hashable & Sendable, Value: Sendable>: Watch {
             }
             add(kind, line)
         case let .restarted(supervisor, childID, old, new, restarts):
-            if let identity = state.index.identity(of: new), var row = state.index.row(identity), row.pid == new {
+            if let identity = identity(ofLive: new), var row = state.row(of: identity), row.pid == new {
                 row.restarts = restarts
-                state.index.upsert(identity, row)
+                state.index.update(row)
                 state.counters.restarts += 1
                 add(.restart, "RESTART \(row.text) \(old) → \(new) (#\(restarts))")
             } else if state.supervisors.contains(old) {
@@ -293,8 +379,8 @@ final class RegistryWatch<Key: Hashable & Sendable, Value: Sendable>: Watch {
     private func expireTombstones(_ state: inout State, now: Timestamp) {
         while let first = state.tombstones.first, now - first.since >= tombstoneTime {
             state.tombstones.removeFirst()
-            if let row = state.index.row(first.identity), row.pid == first.pid, row.isDead {
-                state.index.remove(first.identity)
+            if let row = state.index.row(first.ref), row.pid == first.pid, row.isDead {
+                state.remove(first.ref)
             }
             // A DOWN that never came (events dropped) is not waited for any longer.
             if let gone = state.departed[first.pid], now - gone.at >= tombstoneTime { state.departed[first.pid] = nil }
@@ -336,7 +422,7 @@ final class RegistryWatch<Key: Hashable & Sendable, Value: Sendable>: Watch {
     /// The row with `ref` and its identity, if it is still in the table.
     func find(ref: UInt64) -> (identity: Identity, row: IndexedRow)? {
         state.withLock { state in
-            state.index.identity(ref: ref).flatMap { identity in state.index.row(identity).map { (identity, $0) } }
+            state.identity(of: ref).flatMap { identity in state.index.row(ref).map { (identity, $0) } }
         }
     }
 

@@ -23,6 +23,9 @@ protocol Watch: AnyObject, Sendable {
     func worker(ref: UInt64, now: Timestamp) throws(ProtocolError) -> WorkerReply
     func describeState(_ query: StateQuery) async throws(ProtocolError) -> StateReply
     func command(_ action: CommandRequest.Action, by client: String) async throws(ProtocolError) -> CommandReply
+    /// Returns once the watch's first look at its registry is done (it runs in the
+    /// background: a registry of a million entries takes seconds).
+    func ready() async
     /// Stops listening to the registry.
     func close()
 }
