@@ -10,7 +10,8 @@ extension Inspector {
     ///
     /// - Parameter name: the name clients see (default: the pool's).
     /// - Throws: ``InspectorError/Code/duplicateName`` if that name is watched already.
-    /// - Complexity: O(n log n) for the n workers it holds now.
+    /// - Complexity: O(1) for the caller; the first look at the n workers it holds now,
+    ///   O(n log n), runs on a thread of its own (``waitUntilIndexed()``).
     public func watch<Worker, ID, Value>(_ pool: WorkerPool<Worker, ID, Value>, as name: String? = nil) throws(InspectorError) {
         try watch(pool, as: name, start: nil)
     }
@@ -61,7 +62,8 @@ extension Inspector {
     /// process), its meta, and the commands the inspector allows (kill, crash, put
     /// meta; stop and `lookupOrStart` need a pool).
     ///
-    /// - Complexity: O(n log n) for the n entries it holds now.
+    /// - Complexity: O(1) for the caller; the first look at the n entries it holds now,
+    ///   O(n log n), runs on a thread of its own (``waitUntilIndexed()``).
     public func watch<Key, Value>(_ registry: Registry<Key, Value>, as name: String? = nil) throws(InspectorError) {
         try add(RegistryWatch<Key, Value>(
             name: name ?? registry.name, registry: registry, pool: nil, allowed: options.commands.kinds,
