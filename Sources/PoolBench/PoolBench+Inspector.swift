@@ -21,10 +21,16 @@ import Glibc
 /// - `inspector_key_to_frame_1m` (the slowest key of a script) and its median: a key
 ///   pressed, its requests answered over the socket, the frame built.
 /// - `inspector_los_hit_*`: `lookup_or_start_hit` with no inspector, with an inspector and
-///   no client, and with a dashboard attached at a 1 s refresh, alternated in one run;
-///   the cost is each one's slowdown against the no-inspector runs of the same rounds.
+///   no client, and with a dashboard attached at a 1 s refresh, in a rotated order in each
+///   round of one run; each cost is the median over the rounds of its slowdown against the
+///   no-inspector run of the same round. `inspector_los_hit_noise_a_a` is the median gap
+///   between two no-inspector runs of one round: the noise those costs stand against. The
+///   `_cpu_` figures are the same in process CPU time per hit, which leaves out time the
+///   machine's other tenants take (and counts the in-process dashboard's own work).
 /// - `inspector_idle_cpu`, `inspector_attached_idle_cpu`: the process's CPU while the app is
-///   idle, with an inspector and no client, and with a dashboard attached at 1 s.
+///   idle, with an inspector and no client, and with a dashboard attached at 1 s;
+///   `inspector_attached_idle_cpu_app` leaves out the in-process dashboard's own model and
+///   frames, which a real `pooltui attach` spends in its own process.
 func inspectorSection(_ reporter: Reporter, _ sizes: Sizes, _ runtime: Runtime) async throws {
     let workers = sizes.dashboardWorkers
     let folder = "/tmp/pool-bench-\(getpid())"
@@ -102,44 +108,78 @@ func inspectorSection(_ reporter: Reporter, _ sizes: Sizes, _ runtime: Runtime) 
     // with a dashboard attached at 1 s — alternated, so the machine's noise hits all three.
     let ids = randomKeys(sizes.hitLookups, base: 0, space: workers, seed: 99)
     let window: UInt64 = sizes.dashboardWorkers >= 1_000_000 ? 2_000_000_000 : 200_000_000
-    func hits() async throws -> Double {
+    /// One run: wall time and process CPU time per hit. The CPU figure leaves out the time
+    /// this shared machine's other tenants take from us; it counts the inspector's threads
+    /// (and the bench's own in-process dashboard) too.
+    struct Sample { var wall: Double; var cpu: Double }
+    func hits() async throws -> Sample {
         try await asProcess(runtime) { _ in
             var operations = 0
             let start = now()
+            let cpuStart = cpuNanoseconds()
             while now() - start < window {
                 for id in ids where try await pool.lookupOrStart(id, arguments: id, timeout: .infinity).serial == 0 {
                     reporter.check(false, "a hit returned no pid")
                 }
                 operations += ids.count
             }
-            return Double(now() - start) / Double(operations)
+            return Sample(wall: Double(now() - start) / Double(operations),
+                          cpu: Double(cpuNanoseconds() - cpuStart) / Double(operations))
         }
     }
-    var none: [Double] = [], idle: [Double] = [], attached: [Double] = []
-    await inspector.stop()
-    let rounds = sizes.dashboardWorkers >= 1_000_000 ? 5 : 2
-    for round in 0...rounds {
-        let bare = try await hits()
-        inspector = try await startInspector(pool, runtime: runtime, folder: folder)
-        let quiet = try await hits()
-        let watcher = try await BenchDashboard.connect(path: inspector.socketPath!, layout: layout)
-        let refresher = Task { await watcher.run(refresh: .seconds(1)) }
-        let watched = try await hits()
-        refresher.cancel()
-        await refresher.value
-        watcher.close()
-        await inspector.stop()
-        if round == 0 { continue }  // warm-up
-        none.append(bare)
-        idle.append(quiet)
-        attached.append(watched)
+    // Each round runs every condition in a rotated order (so neither drift nor what the
+    // previous run left behind favours one), and each cost is the median of the rounds' own
+    // ratios against their no-inspector run.
+    enum Condition: CaseIterable { case bare, quiet, bareAgain, watched }
+    func measure(_ condition: Condition) async throws -> Sample {
+        switch condition {
+        case .bare, .bareAgain:
+            return try await hits()
+        case .quiet:
+            let inspector = try await startInspector(pool, runtime: runtime, folder: folder)
+            let result = try await hits()
+            await inspector.stop()
+            return result
+        case .watched:
+            let inspector = try await startInspector(pool, runtime: runtime, folder: folder)
+            let watcher = try await BenchDashboard.connect(path: inspector.socketPath!, layout: layout)
+            let refresher = Task { await watcher.run(refresh: .seconds(1)) }
+            let result = try await hits()
+            refresher.cancel()
+            await refresher.value
+            watcher.close()
+            await inspector.stop()
+            return result
+        }
     }
-    reporter.report("inspector_los_hit_no_inspector", "ns/op", none)
-    reporter.report("inspector_los_hit_inspector_no_client", "ns/op", idle)
-    reporter.report("inspector_los_hit_client_1s", "ns/op", attached)
-    let baseline = median(none)
-    reporter.emit("inspector_los_hit_cost_no_client", (median(idle) / baseline - 1) * 100, "%")
-    reporter.emit("inspector_los_hit_cost_client_1s", (median(attached) / baseline - 1) * 100, "%")
+    var samples: [Condition: [Sample]] = [:]
+    await inspector.stop()
+    let rounds = sizes.dashboardWorkers >= 1_000_000 ? 6 : 3
+    for round in 0...rounds {
+        let order = Condition.allCases
+        var results: [Condition: Sample] = [:]
+        for step in 0..<order.count {
+            let condition = order[(step + round) % order.count]
+            results[condition] = try await measure(condition)
+        }
+        if round == 0 { continue }  // warm-up
+        for (condition, sample) in results { samples[condition, default: []].append(sample) }
+    }
+    reporter.report("inspector_los_hit_no_inspector", "ns/op", samples[.bare]!.map(\.wall))
+    reporter.report("inspector_los_hit_inspector_no_client", "ns/op", samples[.quiet]!.map(\.wall))
+    reporter.report("inspector_los_hit_client_1s", "ns/op", samples[.watched]!.map(\.wall))
+    func costs(_ condition: Condition, _ measure: (Sample) -> Double) -> [Double] {
+        zip(samples[condition]!, samples[.bare]!).map { (measure($0) / measure($1) - 1) * 100 }
+    }
+    func listed(_ values: [Double]) -> String { values.map { String(format3: $0) }.joined(separator: " ") }
+    for (name, measure) in [("", { (sample: Sample) in sample.wall }), ("_cpu", { (sample: Sample) in sample.cpu })] {
+        let noise = costs(.bareAgain, measure), idle = costs(.quiet, measure), attached = costs(.watched, measure)
+        reporter.info("inspector_los_hit\(name) per round (%): no inspector again \(listed(noise)); no client \(listed(idle)); client at 1 s \(listed(attached))")
+        // The same run twice with no inspector: how far apart two runs of one thing land here.
+        reporter.emit("inspector_los_hit\(name)_noise_a_a", median(noise.map(abs)), "%")
+        reporter.emit("inspector_los_hit\(name)_cost_no_client", median(idle), "%")
+        reporter.emit("inspector_los_hit\(name)_cost_client_1s", median(attached), "%")
+    }
 
     // Idle CPU: an inspector with no client keeps no thread busy; an attached dashboard at
     // 1 s costs little.
@@ -153,10 +193,21 @@ func inspectorSection(_ reporter: Reporter, _ sizes: Sizes, _ runtime: Runtime) 
     }
     reporter.emit("inspector_idle_cpu", try await cpu(for: idleSeconds), "%")
     let watcher = try await BenchDashboard.connect(path: inspector.socketPath!, layout: layout)
+    // The dashboard's own work is counted from its first tick, so the whole of its 10 s
+    // window is split between it and the app.
+    let cpuStart = cpuNanoseconds()
+    let wallStart = now()
     let refresher = Task { await watcher.run(refresh: .seconds(1)) }
-    reporter.emit("inspector_attached_idle_cpu", try await cpu(for: idleSeconds), "%")
+    try await Task.sleep(for: .seconds(Int64(idleSeconds)))
     refresher.cancel()
     await refresher.value
+    let wall = Double(now() - wallStart)
+    let total = Double(cpuNanoseconds() - cpuStart) / wall * 100
+    let dashboardShare = Double(watcher.ownCPU) / wall * 100
+    reporter.emit("inspector_attached_idle_cpu", total, "%")
+    // Without the dashboard's own model and frames, which `pooltui attach` runs in its own
+    // process: what an attached dashboard costs the app.
+    reporter.emit("inspector_attached_idle_cpu_app", total - dashboardShare, "%")
     watcher.close()
     await inspector.stop()
     await pool.stopPool()
@@ -210,7 +261,10 @@ final class BenchDashboard: @unchecked Sendable {
     func settle(_ requests: [RequestEnvelope]) async {
         for request in requests { client.send(request) }
         while state.isWaiting, let message = await iterator.next() {
-            for request in state.receive(message, at: now) { client.send(request) }
+            let start = threadCPUNanoseconds()
+            let requests = state.receive(message, at: now)
+            ownCPU += threadCPUNanoseconds() - start
+            for request in requests { client.send(request) }
         }
     }
 
@@ -218,13 +272,27 @@ final class BenchDashboard: @unchecked Sendable {
         FrameBuilder().build(state, layout: layout, at: now)
     }
 
-    /// Refreshes like a dashboard left open, until cancelled.
+    /// CPU time this dashboard's own work took (its model and its frames), which a real
+    /// `pooltui attach` spends in its own process, not the app's.
+    private(set) var ownCPU: UInt64 = 0
+
+    /// Refreshes like a dashboard left open, until cancelled: as the terminal loop does, a
+    /// frame when something changed, and at least one a second.
     func run(refresh: Duration) async {
         _ = state.handle(.character("-"), at: now)  // 2 s …
         _ = state.handle(.character("+"), at: now)  // … back to 1 s
+        var lastDraw = now
         while !Task.isCancelled {
-            await settle(state.tick(at: now))
-            _ = frame()
+            var start = threadCPUNanoseconds()
+            let requests = state.tick(at: now)
+            ownCPU += threadCPUNanoseconds() - start
+            if !requests.isEmpty { await settle(requests) }
+            if !requests.isEmpty || now - lastDraw >= .seconds(1) {
+                start = threadCPUNanoseconds()
+                _ = frame()
+                ownCPU += threadCPUNanoseconds() - start
+                lastDraw = now
+            }
             try? await Task.sleep(for: .milliseconds(50))
         }
     }
@@ -240,4 +308,12 @@ func cpuNanoseconds() -> UInt64 {
     getrusage(RUSAGE_SELF.rawValue, &usage)
     func nanoseconds(_ time: timeval) -> UInt64 { UInt64(time.tv_sec) * 1_000_000_000 + UInt64(time.tv_usec) * 1_000 }
     return nanoseconds(usage.ru_utime) + nanoseconds(usage.ru_stime)
+}
+
+/// CPU time of the calling thread, in nanoseconds: around synchronous work only (an
+/// `await` may move a task to another thread).
+func threadCPUNanoseconds() -> UInt64 {
+    var time = timespec()
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &time)
+    return UInt64(time.tv_sec) * 1_000_000_000 + UInt64(time.tv_nsec)
 }
