@@ -21,6 +21,8 @@ public final class Runtime: Sendable {
     public let events: EventBus
     /// A name for the runtime, shown in diagnostics.
     public let label: String
+    /// How long a process may keep its thread before it yields to the others.
+    public let fairness: Fairness
     /// Whether a call to (or start of) an idle server may run the server's code
     /// directly on the caller's thread until its first suspension, instead of
     /// scheduling it. Off when an executor is given, so that it decides every job.
@@ -44,12 +46,16 @@ public final class Runtime: Sendable {
     ///   - executor: where process code runs; `nil` for Swift's global executor.
     ///   - logger: where crash reports go.
     ///   - label: a name for diagnostics.
+    ///   - fairness: how many messages, or how long, a process handles in a row before it
+    ///     gives its thread back (``Fairness/default``).
     public init(
         clock: any SupervisionClock = SystemClock.shared,
         executor: (any TaskExecutor)? = nil,
         logger: Logger = Logger(label: "supervision"),
-        label: String = "runtime"
+        label: String = "runtime",
+        fairness: Fairness = .default
     ) {
+        self.fairness = fairness
         self.clock = clock
         self.events = EventBus(clock: clock)
         self.executor = executor

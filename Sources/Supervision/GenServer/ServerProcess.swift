@@ -187,14 +187,21 @@ final class ServerProcess<Server: GenServer>: ProcessCore, @unchecked Sendable {
     ///
     /// An inline activation (running on a caller's thread) handles one message, then, if
     /// more are waiting, suspends once so that the rest is scheduled like any other
-    /// activation and the caller gets its thread back.
+    /// activation and the caller gets its thread back. A scheduled one yields whenever it
+    /// has spent the runtime's ``Runtime/Fairness`` budget.
     @inlinable
     nonisolated(nonsending)
     func drain(inline: Bool) async -> DrainEnd {
         var finishedCall = false
         var inline = inline
         var handledOne = false
+        var slice = Slice(runtime.fairness)
         while true {
+            if handledOne && !inline && slice.spend(on: runtime.clock) {
+                // A long enough run of messages: the rest of the runtime gets the thread
+                // before this process takes its next one.
+                await Task.yield()
+            }
             let envelope: Envelope
             switch next(finishedCall: finishedCall) {
             case .envelope(let next): envelope = next
@@ -205,6 +212,7 @@ final class ServerProcess<Server: GenServer>: ProcessCore, @unchecked Sendable {
                 // More mail after the caller's message: give the caller its thread back
                 // and go on as a scheduled activation.
                 inline = false
+                slice.reset()
                 await Task.yield()
             }
             handledOne = true

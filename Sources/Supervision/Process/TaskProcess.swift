@@ -4,8 +4,15 @@ import Synchronization
 ///
 /// It receives messages through its ``Inbox``. When the closure returns, the process
 /// exits with ``ExitReason/normal``; when it throws, with ``ExitReason/error(_:)``.
+// Unchecked: the state shared between threads is behind `ProcessCore`'s lock; `slice` is
+// touched only by the process's own task (the one caller of `receive`).
 final class TaskProcess: ProcessCore, @unchecked Sendable {
+    /// The run of messages `receive` found waiting without suspending. Only the process's
+    /// own task calls `receive`, one call at a time.
+    private var slice: Slice
+
     init(runtime: Runtime, parent: PID?) {
+        slice = Slice(runtime.fairness, handled: 0)
         super.init(runtime: runtime, parent: parent, usesActivations: false)
     }
 
@@ -47,6 +54,7 @@ final class TaskProcess: ProcessCore, @unchecked Sendable {
             timer = nil
         }
         defer { timer?.settle() }
+        var waited = false
         while true {
             enum Step { case found(Message), exited, timedOut, wait }
             var step = Step.wait
@@ -75,10 +83,18 @@ final class TaskProcess: ProcessCore, @unchecked Sendable {
                 if resumeNow { continuation.resume() }
             }
             switch step {
-            case .found(let message): return message
+            case .found(let message):
+                if waited {
+                    slice = Slice(runtime.fairness, handled: 1)
+                } else if slice.spend(on: runtime.clock) {
+                    // Mail keeps waiting: a loop that never suspends would hold the
+                    // thread, so give it back once per budget (the message stays taken).
+                    await Task.yield()
+                }
+                return message
             case .exited: throw CancellationError()
             case .timedOut: return nil
-            case .wait: continue
+            case .wait: waited = true
             }
         }
     }

@@ -1,0 +1,38 @@
+extension Runtime {
+    /// How long a process may keep its thread before it gives it back: the runtime's
+    /// stand-in for the BEAM's reduction budget.
+    ///
+    /// Swift's cooperative pool cannot preempt a task, so a process that always has mail
+    /// waiting — a server with a million casts queued, a supervisor retrying a restart that
+    /// keeps failing, a `receive` loop fed faster than it reads — would otherwise hold its
+    /// thread until its mailbox is empty, and a few of them would starve every other
+    /// process of the runtime. Instead, after handling ``messagesPerSlice`` messages in a
+    /// row, or after ``timePerSlice`` (read on the runtime's clock) has passed since its
+    /// second one, a process yields (`Task.yield()`) and is scheduled again behind the work
+    /// already waiting.
+    ///
+    /// A single long `handleCall` is still not interrupted: like a NIF on the BEAM, code
+    /// that never suspends keeps its thread. A process that handles one message and goes
+    /// idle (a call's round trip) never reads the clock.
+    public struct Fairness: Sendable, Hashable {
+        /// The most messages a process handles in a row before it yields.
+        public var messagesPerSlice: Int
+        /// The longest a process keeps handling messages in a row before it yields.
+        public var timePerSlice: Duration
+
+        /// Creates a budget. Both limits must be positive.
+        public init(messagesPerSlice: Int, timePerSlice: Duration) {
+            precondition(messagesPerSlice > 0, "messagesPerSlice must be positive")
+            precondition(timePerSlice > .zero, "timePerSlice must be positive")
+            self.messagesPerSlice = messagesPerSlice
+            self.timePerSlice = timePerSlice
+        }
+
+        /// 256 messages or 200 µs, whichever comes first.
+        public static let `default` = Fairness(messagesPerSlice: 256, timePerSlice: .microseconds(200))
+
+        /// No budget: a process keeps its thread until its mailbox is empty. For measuring
+        /// what the budget costs; a runtime with it can be starved by one busy process.
+        public static let unbounded = Fairness(messagesPerSlice: .max, timePerSlice: .seconds(1_000_000_000))
+    }
+}

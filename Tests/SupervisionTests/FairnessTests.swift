@@ -1,0 +1,174 @@
+import Foundation
+import Logging
+import Supervision
+import Synchronization
+import Testing
+
+/// Every job of a runtime on one thread, first queued first run: what runs between a busy
+/// process's messages is then exactly what the runtime lets run.
+final class OneThreadExecutor: TaskExecutor, @unchecked Sendable {
+    // Unchecked: `jobs` is guarded by `condition`; the thread is this object's own.
+    private var jobs: [UnownedJob] = []
+    private var stopped = false
+    private let condition = NSCondition()
+
+    init() {
+        let thread = Thread { [self] in
+            while let job = next() { job.runSynchronously(on: asUnownedTaskExecutor()) }
+        }
+        thread.start()
+    }
+
+    func enqueue(_ job: consuming ExecutorJob) {
+        let job = UnownedJob(job)
+        condition.lock()
+        jobs.append(job)
+        condition.signal()
+        condition.unlock()
+    }
+
+    private func next() -> UnownedJob? {
+        condition.lock()
+        defer { condition.unlock() }
+        while jobs.isEmpty && !stopped { condition.wait() }
+        return jobs.isEmpty ? nil : jobs.removeFirst()
+    }
+
+    /// Lets the thread end once its queue is empty.
+    func shutdown() {
+        condition.lock()
+        stopped = true
+        condition.signal()
+        condition.unlock()
+    }
+}
+
+/// A count shared between a busy process and the one that reads it.
+final class Tally: Sendable {
+    let count = Atomic<Int>(0)
+    func add() { count.add(1, ordering: .relaxed) }
+    var value: Int { count.load(ordering: .relaxed) }
+}
+
+/// Counts every cast.
+struct Flood: GenServer {
+    enum Message: Sendable { case one }
+    let tally: Tally
+    static func initialize(_ tally: Tally) async throws -> InitResult<Flood> { .ok(Flood(tally: tally)) }
+    mutating func handleCast(_ message: Message) async throws -> HandleResult {
+        tally.add()
+        return .noreply
+    }
+}
+
+/// Answers how far a tally had got when its call was handled.
+struct Ping: GenServer {
+    enum Request: Sendable { case read }
+    typealias Reply = Int
+    let tally: Tally
+    static func initialize(_ tally: Tally) async throws -> InitResult<Ping> { .ok(Ping(tally: tally)) }
+    mutating func handleCall(_ request: Request, from caller: Caller<Int>) async throws -> CallResult<Int> {
+        .reply(tally.value)
+    }
+}
+
+@Suite("Fairness: a busy process gives its thread back")
+struct FairnessTests {
+    /// A runtime on one thread, whose clock stands still: only the message budget counts.
+    func oneThread(_ fairness: Runtime.Fairness) -> (Runtime, OneThreadExecutor) {
+        let executor = OneThreadExecutor()
+        let runtime = Runtime(clock: ManualClock(), executor: executor,
+                              logger: Logger(label: "fairness", factory: { _ in SwiftLogNoOpLogHandler() }),
+                              label: "fairness", fairness: fairness)
+        return (runtime, executor)
+    }
+
+    /// Runs `body` as a process of `runtime` and returns what it returns.
+    func inProcess<T: Sendable>(_ runtime: Runtime, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+        let (stream, continuation) = AsyncStream<Result<T, any Error>>.makeStream()
+        Process.spawn(runtime: runtime) { _ in
+            do { continuation.yield(.success(try await body())) } catch { continuation.yield(.failure(error)) }
+            continuation.finish()
+        }
+        for await result in stream { return try result.get() }
+        throw TestFailure("the process ended without an answer")
+    }
+
+    @Test("a server with 10,000 casts queued lets another server answer after its budget of 100")
+    func floodedServerYields() async throws {
+        let (runtime, executor) = oneThread(.init(messagesPerSlice: 100, timePerSlice: .seconds(1)))
+        defer { executor.shutdown() }
+        let flooded = Tally()
+        let flood = try await Flood.start(flooded, runtime: runtime)
+        let ping = try await Ping.start(flooded, runtime: runtime)
+        let seen = try await inProcess(runtime) {
+            for _ in 0..<10_000 { flood.cast(.one) }
+            return try await ping.call(.read)
+        }
+        #expect(seen == 100)
+        // The flood is still all handled, in its own time.
+        let all = try await inProcess(runtime) {
+            while flooded.value < 10_000 { _ = try await ping.call(.read) }
+            return flooded.value
+        }
+        #expect(all == 10_000)
+    }
+
+    @Test("with no budget the same flood holds the thread until its mailbox is empty (what OTP's preemption prevents)")
+    func unboundedServerStarves() async throws {
+        let (runtime, executor) = oneThread(.unbounded)
+        defer { executor.shutdown() }
+        let flooded = Tally()
+        let flood = try await Flood.start(flooded, runtime: runtime)
+        let ping = try await Ping.start(flooded, runtime: runtime)
+        let seen = try await inProcess(runtime) {
+            for _ in 0..<10_000 { flood.cast(.one) }
+            return try await ping.call(.read)
+        }
+        #expect(seen == 10_000)
+    }
+
+    @Test("a receive loop with mail always waiting yields after its budget")
+    func receiveLoopYields() async throws {
+        let (runtime, executor) = oneThread(.init(messagesPerSlice: 100, timePerSlice: .seconds(1)))
+        defer { executor.shutdown() }
+        let received = Tally()
+        let ping = try await Ping.start(received, runtime: runtime)
+        let seen = try await inProcess(runtime) {
+            let reader = Process.spawn { inbox in
+                while true {
+                    _ = try await inbox.receive()
+                    received.add()
+                }
+            }
+            for index in 0..<10_000 { Process.send(reader, index) }
+            return try await ping.call(.read)
+        }
+        #expect(seen == 100)
+    }
+
+    @Test("a supervisor retrying a restart that keeps failing lets other processes run")
+    func restartLoopYields() async throws {
+        let (runtime, executor) = oneThread(.init(messagesPerSlice: 100, timePerSlice: .seconds(1)))
+        defer { executor.shutdown() }
+        let attempts = Tally()
+        let ping = try await Ping.start(attempts, runtime: runtime)
+        let supervisor = try await DynamicSupervisor.start(options: .init(maxRestarts: 100_000, period: .seconds(3_600)), runtime: runtime)
+        // The child starts once, crashes at once, and every restart of it fails.
+        let spec = ChildSpec(id: "doomed") {
+            attempts.add()
+            guard attempts.value == 1 else { throw TestFailure("cannot start") }
+            return Process.spawn(link: true) { _ in throw TestFailure("crash") }
+        }
+        let seen = try await inProcess(runtime) {
+            _ = try await supervisor.startChild(spec)
+            // Wait until the retries are under way, then ask.
+            var seen = try await ping.call(.read)
+            while seen < 2 { seen = try await ping.call(.read) }
+            return try await ping.call(.read)
+        }
+        #expect(seen < 1_000, "the ping was answered while the supervisor kept retrying (\(seen) attempts)")
+        #expect(supervisor.pid.isAlive)
+        try await supervisor.stop()
+    }
+}
