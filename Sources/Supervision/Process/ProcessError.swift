@@ -60,6 +60,9 @@ public enum StartError: Error, Sendable, Equatable, CustomStringConvertible {
     case maxChildren
     /// The supervisor is not running.
     case supervisorNotRunning
+    /// An option or child spec field out of range, named with the problem (OTP's
+    /// `invalid_max_children`, `invalid_shutdown` …): nothing was started.
+    case invalidOption(field: String, problem: String)
 
     public var description: String {
         switch self {
@@ -70,6 +73,7 @@ public enum StartError: Error, Sendable, Equatable, CustomStringConvertible {
         case .parentExited(let pid): return "parent \(pid) has exited"
         case .maxChildren: return "max children reached"
         case .supervisorNotRunning: return "supervisor is not running"
+        case .invalidOption(let field, let problem): return "invalid \(field): \(problem)"
         }
     }
 }

@@ -58,10 +58,15 @@ public struct DynamicSupervisor: Sendable, CustomStringConvertible {
     public var description: String { "DynamicSupervisor\(pid)" }
 
     /// Starts a dynamic supervisor linked to the calling process.
+    ///
+    /// - Throws: ``StartError/invalidOption(field:problem:)`` for a `maxChildren` below
+    ///   zero, a negative `maxRestarts` or a period that is not positive (OTP's
+    ///   `invalid_max_children`, `invalid_intensity`, `invalid_period`).
     nonisolated(nonsending)
     public static func start(
         options: Options = Options(), name: (any ProcessName)? = nil, runtime: Runtime? = nil
     ) async throws(StartError) -> DynamicSupervisor {
+        if let problem = options.problem() { throw problem }
         let server = try await DynamicSupervisorServer.startLink(.init(options: options), name: name, runtime: runtime)
         return DynamicSupervisor(pid: server.startedPID)!
     }
@@ -88,11 +93,13 @@ public struct DynamicSupervisor: Sendable, CustomStringConvertible {
     ///
     /// - Throws: ``StartError/maxChildren``, ``StartError/alreadyStarted(_:)`` (its name
     ///   is taken), ``StartError/initFailed(_:)``, ``StartError/timeout(_:)``,
-    ///   ``StartError/supervisorNotRunning``. A failed start leaves nothing behind and
+    ///   ``StartError/supervisorNotRunning``, ``StartError/invalidOption(field:problem:)``
+    ///   for a negative shutdown timeout. A failed start leaves nothing behind and
     ///   does not affect other children.
     @discardableResult
     nonisolated(nonsending)
     public func startChild(_ spec: ChildSpec) async throws(StartError) -> ChildStart {
+        if let problem = spec.problem() { throw problem }
         guard core.acceptsMessages else { throw .supervisorNotRunning }
         try table.reserve()
         let supervisor = core

@@ -15,10 +15,10 @@ public struct RestartIntensity: Sendable, Hashable {
     /// Restart times still inside the window, oldest first.
     private var recent = Deque<Timestamp>()
 
-    /// An intensity of `maxRestarts` within `period`.
+    /// An intensity of `maxRestarts` within `period`. A supervisor given a negative
+    /// `maxRestarts` or a period that is not positive refuses to start with
+    /// ``StartError/invalidOption(field:problem:)``.
     public init(maxRestarts: Int = 3, period: Duration = .seconds(5)) {
-        precondition(maxRestarts >= 0, "maxRestarts must not be negative")
-        precondition(period > .zero, "period must be positive")
         self.maxRestarts = maxRestarts
         self.period = period
     }

@@ -68,13 +68,20 @@ public struct Supervisor: Sendable, CustomStringConvertible {
     ///
     /// - Throws: ``StartError/initFailed(_:)`` with
     ///   `.error(SupervisorError.failedToStartChild(id:reason:))` naming the first child
-    ///   that failed (the ones started before it are stopped again), or
-    ///   `SupervisorError.duplicateChildID`.
+    ///   that failed (the ones started before it are stopped again),
+    ///   `SupervisorError.duplicateChildID`, or ``StartError/invalidOption(field:problem:)``
+    ///   for a bad intensity or a child with a negative shutdown timeout (nothing started).
     nonisolated(nonsending)
     public static func start(
         children: [ChildSpec], options: Options = Options(), name: (any ProcessName)? = nil,
         runtime: Runtime? = nil
     ) async throws(StartError) -> Supervisor {
+        if let problem = options.problem() { throw problem }
+        for child in children {
+            if case .invalidOption(let field, let problem) = child.problem() {
+                throw .invalidOption(field: "\(field) of child \"\(child.id)\"", problem: problem)
+            }
+        }
         let arguments = SupervisorServer.Arguments(children: children, options: options)
         return Supervisor(server: try await SupervisorServer.startLink(arguments, name: name, runtime: runtime))
     }
@@ -93,10 +100,12 @@ public struct Supervisor: Sendable, CustomStringConvertible {
     ///
     /// - Returns: the child's pid, or ``ChildStart/ignored`` (the spec is kept).
     /// - Throws: ``SupervisorError/alreadyStarted(id:_:)``,
-    ///   ``SupervisorError/alreadyPresent(_:)``, ``SupervisorError/startFailed(id:_:)``.
+    ///   ``SupervisorError/alreadyPresent(_:)``, ``SupervisorError/startFailed(id:_:)``
+    ///   (with ``StartError/invalidOption(field:problem:)`` for a negative shutdown timeout).
     @discardableResult
     nonisolated(nonsending)
     public func startChild(_ spec: ChildSpec) async throws(SupervisorError) -> ChildStart {
+        if let problem = spec.problem() { throw .startFailed(id: spec.id, problem) }
         guard case .started(let start) = try await request(.startChild(spec)) else { preconditionFailure() }
         return start
     }
