@@ -112,6 +112,30 @@ struct RegistryTests {
         #expect(registry.count() == 3)
     }
 
+    @Test("after a partial unregisterMatch a process keeps its key once per entry it kept (OTP's keys/2)",
+          arguments: [1, 8])
+    func unregisterMatchKeepsKeysPerEntry(partitions: Int) async throws {
+        // OTP's registry_SUITE: register "hello" three times, unregister the entries
+        // matching one value; keys lists "hello" twice.
+        let registry = Registry<String, Int>(keys: .duplicate, partitions: partitions)
+        let a = await Holder(runtime: runtime)
+        for value in 1...3 { try registry.register("hello", value: value, for: a.pid) }
+        #expect(registry.keys(for: a.pid) == ["hello", "hello", "hello"])
+        try await a.run { registry.unregisterMatch("hello") { $0 == 2 } }
+        #expect(registry.keys(for: a.pid) == ["hello", "hello"])
+        #expect(registry.lookup("hello").map(\.value) == [1, 3])
+        try await a.run { registry.unregisterMatch("hello") { $0 == 1 } }
+        #expect(registry.keys(for: a.pid) == ["hello"])
+        try await a.run { registry.unregisterMatch("hello") { _ in true } }
+        #expect(registry.keys(for: a.pid).isEmpty)
+        #expect(registry.count() == 0)
+        // The key can be held again, and the process's exit still cleans it.
+        try registry.register("hello", value: 4, for: a.pid)
+        #expect(registry.keys(for: a.pid) == ["hello"])
+        Process.exit(a.pid, .kill)
+        #expect(registry.count() == 0)
+    }
+
     @Test("match, countMatch, select and countSelect filter entries with typed predicates")
     func matchAndSelect() async throws {
         let registry = Registry<String, Int>(keys: .duplicate)

@@ -32,6 +32,26 @@ enum OwnedKeys<Key: Hashable> {
         }
     }
 
+    /// Removes `count` occurrences of `key` (one per entry removed), the last ones first.
+    @usableFromInline
+    func removing(_ key: Key, count: Int) -> OwnedKeys {
+        guard case .many(var keys) = self else { return count > 0 ? removing(key) : self }
+        var left = count
+        var index = keys.endIndex
+        while left > 0 && index > keys.startIndex {
+            index -= 1
+            if keys[index] == key {
+                keys.remove(at: index)
+                left -= 1
+            }
+        }
+        switch keys.count {
+        case 0: return .none
+        case 1: return .one(keys[0])
+        default: return .many(keys)
+        }
+    }
+
     /// Removes every occurrence of `key`.
     @usableFromInline
     func removing(_ key: Key) -> OwnedKeys {
@@ -265,8 +285,10 @@ final class RegistryPartition<Key: Hashable & Sendable, Value: Sendable>: @unche
                 default: entries[key] = .many(kept)
                 }
             }
-            if !pidKeepsKey, let owned = owners[pid] {
-                owners[pid] = owned.removing(key)
+            if let owned = owners[pid] {
+                // One occurrence per entry: a process that keeps some entries under the
+                // key keeps the key as often as it keeps entries (OTP's `keys/2`).
+                owners[pid] = pidKeepsKey ? owned.removing(key, count: removed) : owned.removing(key)
             }
             shared.count.subtract(removed, ordering: .relaxed)
             return removed
