@@ -70,6 +70,21 @@ struct WorkerPoolTests {
         #expect(pool.count() == 1)
     }
 
+    @Test("start of a running id answers alreadyStarted from the registry: no process built, no slot taken, even in a full pool")
+    func startOfRunningIDBuildsNothing() async throws {
+        let pool = try await pool(options: .init(maxChildren: 1))
+        let pid = try await pool.start("a", arguments: .init(1))
+        let spawned = runtime.spawnedProcessCount
+        await #expect(throws: StartError.alreadyStarted(pid)) { try await pool.start("a", arguments: .init(2)) }
+        #expect(runtime.spawnedProcessCount == spawned, "no throwaway process was built")
+        #expect(try await pool.lookupOrStart("a", arguments: .init(3)) == pid)
+        #expect(runtime.spawnedProcessCount == spawned)
+        // The slot is the running worker's: another id is refused for room, not for the id.
+        await #expect(throws: StartError.maxChildren) { try await pool.start("b", arguments: .init(4)) }
+        #expect(pool.count() == 1)
+        #expect(try await value(pid) == 1)
+    }
+
     @Test("arguments reach the worker, and its registered value")
     func argumentsPassed() async throws {
         let pool = try await pool()

@@ -194,6 +194,13 @@ public final class WorkerPool<Worker: GenServer, ID: Hashable & Sendable, Value:
         // A holder found here may still be initializing and may yet fail; then the id
         // is free again and this caller tries its own start.
         for _ in 0..<8 {
+            // A running holder answers at once: no process built and thrown away, no
+            // supervisor slot reserved (a full pool still says "already started").
+            if let holder = registry.whereis(id),
+               options.faults.contains(.skipStartedRecheck) ? true : await Process.awaitStarted(holder) {
+                if reuseExisting { return holder }
+                throw .alreadyStarted(holder)
+            }
             do throws(StartError) {
                 switch try await supervisor.startChild(spec) {
                 case .started(let pid): return pid
