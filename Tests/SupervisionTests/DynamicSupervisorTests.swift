@@ -1,4 +1,5 @@
 import Supervision
+import Synchronization
 import Testing
 
 @Suite("DynamicSupervisor: start, terminate, restart, limits, stop", .timeLimit(.minutes(2)))
@@ -159,6 +160,44 @@ struct DynamicSupervisorTests {
         }
         #expect(supervisor.countChildren().active == 500)
         #expect(Set(supervisor.whichChildren().compactMap(\.pid)).count == 500)
+        try await supervisor.stop()
+    }
+
+    @Test("terminateChild reaches a child whose restarts keep failing, by its last pid, and ends the retries (OTP's terminate_child)")
+    func terminateRestartingChild() async throws {
+        let supervisor = try await DynamicSupervisor.start(options: .init(maxRestarts: 1_000_000, period: .seconds(3_600)), runtime: runtime)
+        let attempts = Mutex(0)
+        let retrying = Latch()
+        // Starts once and crashes at once; every restart of it fails.
+        let spec = ChildSpec(id: "doomed") {
+            let attempt = attempts.withLock { $0 += 1; return $0 }
+            guard attempt == 1 else {
+                if attempt == 3 { retrying.fire() }
+                throw TestFailure("cannot start")
+            }
+            let counter = try await Counter.startLink(0)
+            counter.cast(.crash)
+            return counter.pid!
+        }
+        let first = try #require(try await supervisor.startChild(spec).pid)
+        await retrying.wait()
+        let listed = supervisor.whichChildren()
+        #expect(listed.map(\.state) == [.restarting])
+        #expect(listed.first?.lastPID == first)
+        #expect(supervisor.countChildren().specs == 1)
+
+        try await supervisor.terminateChild(first)
+        try await supervisor.sync()
+        #expect(supervisor.whichChildren().isEmpty)
+        #expect(supervisor.countChildren() == ChildCounts(specs: 0, active: 0, supervisors: 0, workers: 0))
+        // No retry is left: two round trips through the mailbox later, no new attempt.
+        let settled = attempts.withLock { $0 }
+        try await supervisor.sync()
+        try await supervisor.sync()
+        #expect(attempts.withLock { $0 } == settled)
+        #expect(supervisor.pid.isAlive)
+        // A pid that is neither running nor restarting is still not found.
+        await #expect(throws: SupervisorError.notFound(first.description)) { try await supervisor.terminateChild(first) }
         try await supervisor.stop()
     }
 

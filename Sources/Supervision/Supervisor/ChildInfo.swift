@@ -19,6 +19,9 @@ public struct ChildInfo: Sendable, Hashable, CustomStringConvertible {
     public var restart: RestartPolicy
     /// How many times this child has been restarted.
     public var restarts: Int
+    /// For a restarting child of a ``DynamicSupervisor``, the pid it last ran as: the one
+    /// ``DynamicSupervisor/terminateChild(_:)`` takes to end its retries.
+    public var lastPID: PID? = nil
 
     public var description: String {
         "\(id) \(pid.map(String.init(describing:)) ?? state.rawValue) \(type.rawValue) restarts=\(restarts)"

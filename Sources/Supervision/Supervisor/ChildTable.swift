@@ -224,6 +224,19 @@ final class ChildTable: Sendable {
         }
     }
 
+    /// Removes, for `terminateChild`, a child whose restart failed and is being retried,
+    /// found by the pid it last ran as; `nil` if no restarting child had that pid. Its
+    /// pending retry then finds nothing to do, and a restart already under way is told
+    /// the child is gone (and stops what it started).
+    func removeRestarting(lastPID pid: PID) -> Child? {
+        state.withLock { state -> Child? in
+            guard let (ticket, child) = state.restarting.first(where: { $0.value.lastPID == pid }) else { return nil }
+            state.restarting.removeValue(forKey: ticket)
+            if child.spec.type == .supervisor { state.supervisorSpecs -= 1 }
+            return child
+        }
+    }
+
     /// Marks the table stopping and hands over every running child, oldest first.
     func beginStopping() -> [(PID, Child)] {
         let children = state.withLock { state -> [PID: Child] in
@@ -258,7 +271,7 @@ final class ChildTable: Sendable {
             }
             for child in state.restarting.values {
                 infos.append(ChildInfo(id: child.spec.id, pid: nil, state: .restarting, type: child.spec.type,
-                                       restart: child.spec.restart, restarts: child.restarts))
+                                       restart: child.spec.restart, restarts: child.restarts, lastPID: child.lastPID))
             }
             return infos
         }

@@ -135,11 +135,18 @@ public struct DynamicSupervisor: Sendable, CustomStringConvertible {
     /// Stops a child and forgets it: OTP's `terminate_child`. Returns once the child is
     /// dead (after its shutdown policy ran: signal, wait, kill).
     ///
-    /// - Throws: ``SupervisorError/notFound(_:)`` if `child` is not a running child.
+    /// A child whose restart failed and is being retried is reached by the pid it last ran
+    /// as (``ChildInfo/lastPID``), as in OTP: its retries end and it is no longer counted.
+    ///
+    /// - Throws: ``SupervisorError/notFound(_:)`` if `child` is neither a running child
+    ///   nor the last pid of a restarting one.
     nonisolated(nonsending)
     public func terminateChild(_ child: PID) async throws(SupervisorError) {
-        guard let entry = table.remove(child) else { throw .notFound(child.description) }
-        await ChildShutdown.run(child, supervisor: core, policy: entry.spec.shutdown)
+        if let entry = table.remove(child) {
+            await ChildShutdown.run(child, supervisor: core, policy: entry.spec.shutdown)
+            return
+        }
+        guard table.removeRestarting(lastPID: child) != nil else { throw .notFound(child.description) }
     }
 
     /// The children: OTP's `which_children`, plus restart counts. O(children).
