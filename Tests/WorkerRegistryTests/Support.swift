@@ -100,7 +100,7 @@ struct Holder: Sendable {
 
 /// The worker of the pool tests.
 struct PoolWorker: GenServer {
-    enum Mode: Sendable { case ok, fail, ignore, hang(Latch) }
+    enum Mode: Sendable { case ok, fail, ignore, hang(Latch), startsOnce(StartCount) }
     struct Arguments: Sendable {
         var value: Int
         var mode: Mode = .ok
@@ -118,6 +118,9 @@ struct PoolWorker: GenServer {
         switch arguments.mode {
         case .ok: return .ok(PoolWorker(value: arguments.value))
         case .fail: throw TestFailure("invalid arguments \(arguments.value)")
+        case .startsOnce(let starts):
+            guard starts.next() == 1 else { throw TestFailure("cannot start again") }
+            return .ok(PoolWorker(value: arguments.value))
         case .ignore: return .ignore
         case .hang(let entered):
             entered.fire()
@@ -132,4 +135,16 @@ struct PoolWorker: GenServer {
         case .crash: throw TestFailure("crash")
         }
     }
+}
+
+/// Counts a worker's starts; `third` fires when the third begins (its second restart).
+final class StartCount: Sendable {
+    private let count = Mutex(0)
+    let third = Latch()
+    func next() -> Int {
+        let value = count.withLock { $0 += 1; return $0 }
+        if value == 3 { third.fire() }
+        return value
+    }
+    var value: Int { count.withLock { $0 } }
 }

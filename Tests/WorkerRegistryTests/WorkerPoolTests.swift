@@ -85,6 +85,28 @@ struct WorkerPoolTests {
         #expect(try await value(pid) == 1)
     }
 
+    @Test("stop ends a worker whose restarts keep failing: its retries end and it is no longer counted")
+    func stopRestartingWorker() async throws {
+        let pool = try await pool(options: .init(restart: .permanent, maxRestarts: 1_000_000, period: .seconds(3_600)))
+        let starts = StartCount()
+        let pid = try await pool.lookupOrStart("a", arguments: .init(1, mode: .startsOnce(starts)))
+        await #expect(throws: CallError.self) { try await ServerRef<PoolWorker>(pid: pid).call(.crash) }
+        await starts.third.wait()
+        let supervisor = try #require(pool.supervisor)
+        #expect(supervisor.restartingChildren().map(\.lastPID) == [pid])
+
+        #expect(await pool.stop("a") == .stopped)
+        try await supervisor.sync()
+        #expect(supervisor.restartingChildren().isEmpty)
+        #expect(supervisor.countChildren().specs == 0)
+        let settled = starts.value
+        try await supervisor.sync()
+        #expect(starts.value == settled, "no retry is left")
+        #expect(pool.lookup("a") == nil)
+        #expect(pool.count() == 0)
+        #expect(await pool.stop("a") == .notFound)
+    }
+
     @Test("arguments reach the worker, and its registered value")
     func argumentsPassed() async throws {
         let pool = try await pool()

@@ -277,6 +277,16 @@ final class ChildTable: Sendable {
         }
     }
 
+    /// The children whose restart failed and is being retried. O(restarting children).
+    func restartingChildren() -> [ChildInfo] {
+        state.withLock { state in
+            state.restarting.values.map {
+                ChildInfo(id: $0.spec.id, pid: nil, state: .restarting, type: $0.spec.type,
+                          restart: $0.spec.restart, restarts: $0.restarts, lastPID: $0.lastPID)
+            }
+        }
+    }
+
     func intensityUse(now: Timestamp) -> IntensityUse {
         state.withLock { state in
             IntensityUse(restarts: state.intensity.restarts(at: now), maxRestarts: state.intensity.maxRestarts,

@@ -152,6 +152,11 @@ public struct DynamicSupervisor: Sendable, CustomStringConvertible {
     /// The children: OTP's `which_children`, plus restart counts. O(children).
     public func whichChildren() -> [ChildInfo] { table.children() }
 
+    /// The children whose restart failed and is being retried, each with the pid it last
+    /// ran as (``ChildInfo/lastPID``, for ``terminateChild(_:)``). O(restarting children),
+    /// however many children run.
+    public func restartingChildren() -> [ChildInfo] { table.restartingChildren() }
+
     /// OTP's `count_children`. O(1).
     public func countChildren() -> ChildCounts { table.counts }
 

@@ -219,17 +219,25 @@ public final class WorkerPool<Worker: GenServer, ID: Hashable & Sendable, Value:
 
     /// Stops the worker under `id` — its shutdown policy runs — and returns once it is
     /// dead and unregistered: gen_registry's `stop`. The worker is not restarted.
+    ///
+    /// A worker whose restarts keep failing (it has no pid now) is stopped too: its
+    /// retries end. Finding it is O(restarting workers).
     @discardableResult
     nonisolated(nonsending)
     public func stop(_ id: ID) async -> StopResult {
-        guard let pid = registry.whereis(id), let supervisor else { return .notFound }
-        do {
-            try await supervisor.terminateChild(pid)
+        guard let supervisor else { return .notFound }
+        if let pid = registry.whereis(id), (try? await supervisor.terminateChild(pid)) != nil {
             return .stopped
-        } catch {
-            // Not (or no longer) a child: it exited on its own meanwhile.
-            return .notFound
         }
+        // Not a running child: it exited on its own meanwhile, or its restarts keep failing
+        // (what holds the id then is a restart still initializing). Ending a restarting
+        // child ends its retries, and a restart under way stops what it started.
+        let childID = "\(id)"
+        guard let restarting = supervisor.restartingChildren().first(where: { $0.id == childID }),
+              let last = restarting.lastPID,
+              (try? await supervisor.terminateChild(last)) != nil
+        else { return .notFound }
+        return .stopped
     }
 
     /// The number of running workers. O(1).
