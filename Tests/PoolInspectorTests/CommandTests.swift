@@ -6,6 +6,10 @@ import WorkerRegistry
 
 @Suite("Commands: only what the app allows, only on the process the person saw", .timeLimit(.minutes(2)))
 struct CommandTests {
+    func runtime<T: Sendable>(_ app: TestApp<Fragile, Int>, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+        try await app.runtime.run { try await body() }
+    }
+
     func target(_ client: LineClient, _ id: String) async throws -> WireRow {
         try #require(try await client.rows(RowsQuery(pool: "workers", filter: id)).rows.first { $0.id == id })
     }
@@ -73,6 +77,42 @@ struct CommandTests {
         #expect(events.contains { $0.text.hasPrefix("DOWN 2 \(two.pid) error(crashed from the inspector") })
         guard case .summary(let summary) = try await client.ask(.summary) else { return }
         #expect(summary.pools[0].counters.crashed == 1 && summary.pools[0].counters.stopped == 1)
+        client.close()
+        await app.stop()
+    }
+
+    @Test("stop and kill of a worker whose restarts keep failing end its retries (there is no process to signal)")
+    func endRestartLoop() async throws {
+        let app = try await TestApp.start(Fragile.self, ids: [1, 2], maxRestarts: 1_000_000, period: .seconds(3_600))
+        let client = LineClient(app.inspector)
+        _ = try await client.hello()
+        let one = try await target(client, "1"), two = try await target(client, "2")
+        // From now on every start of either fails: a crash starts a restart loop.
+        Fragile.refused.withLock { $0 = [0, 1] }
+        Process.exit(app.pool.lookup(1)!, .error(CancellationError()))
+        Process.exit(app.pool.lookup(2)!, .error(CancellationError()))
+        await Fragile.refusing.wait()
+        let supervisor = try #require(app.pool.supervisor)
+        while supervisor.restartingChildren().count < 2 { try await supervisor.sync() }
+
+        guard case .command(let stopped) = try await client.ask(.command(CommandRequest(pool: "workers", .stop(WorkerTarget(ref: one.ref, pid: one.pid))))) else { return }
+        #expect(stopped.outcome == "stop 1 returned: its restarts ended, no longer a child of workers")
+        guard case .command(let killed) = try await client.ask(.command(CommandRequest(pool: "workers", .kill(WorkerTarget(ref: two.ref, pid: two.pid))))) else { return }
+        #expect(killed.outcome == "kill 2 returned: its restarts ended, no longer a child of workers")
+        try await supervisor.sync()
+        #expect(supervisor.restartingChildren().isEmpty)
+        #expect(supervisor.countChildren().specs == 0)
+        #expect(app.pool.lookup(1) == nil && app.pool.lookup(2) == nil)
+        // A row shown dead under a failed attempt's pid reaches its restarting child too.
+        let three = try await runtime(app) { try await app.pool.lookupOrStart(3, arguments: 2) }
+        Fragile.refused.withLock { _ = $0.insert(2) }
+        Process.exit(three, .error(CancellationError()))
+        while supervisor.restartingChildren().isEmpty { try await supervisor.sync() }
+        var shown = try await target(client, "3")
+        while shown.pid == three.description || !shown.isDead { shown = try await target(client, "3") }
+        guard case .command(let ended) = try await client.ask(.command(CommandRequest(pool: "workers", .stop(WorkerTarget(ref: shown.ref, pid: shown.pid))))) else { return }
+        #expect(ended.outcome == "stop 3 returned: its restarts ended, no longer a child of workers")
+        Fragile.refused.withLock { $0 = [] }
         client.close()
         await app.stop()
     }

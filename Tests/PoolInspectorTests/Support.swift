@@ -62,6 +62,21 @@ struct Talker: GenServer, StateDescribing {
     func describeState() -> String { "worker \(id)\u{1B}[31m pings \(pings)" }
 }
 
+/// A worker whose starts fail once its argument is refused: a restart loop on demand.
+struct Fragile: GenServer {
+    typealias Arguments = Int
+    static let refused = Mutex<Set<Int>>([])
+    /// Fired by the first start refused.
+    static let refusing = Latch()
+    static func initialize(_ argument: Int) async throws -> InitResult<Fragile> {
+        guard !refused.withLock({ $0.contains(argument) }) else {
+            refusing.fire()
+            throw CancellationError()
+        }
+        return .ok(Fragile())
+    }
+}
+
 /// A worker that keeps its state to itself.
 struct Mute: GenServer {
     typealias Arguments = Int
@@ -85,12 +100,13 @@ struct TestApp<Worker: GenServer, ID: Hashable & Sendable>: Sendable where Worke
     /// Starts `ids` workers; the pool restarts crashed ones (permanent).
     static func start(
         _ worker: Worker.Type, ids: [ID], commands: Inspector.Commands = .all, restart: RestartPolicy = .permanent,
+        maxRestarts: Int = 1_000, period: Duration = .seconds(1),
         clock: any SupervisionClock = SystemClock.shared, directory: String? = nil,
         watch: (Inspector, WorkerPool<Worker, ID, String>) throws -> Void = { try $0.watch($1) }
     ) async throws -> TestApp {
         let runtime = quietRuntime(clock: clock)
         let pool = WorkerPool(worker, id: ID.self, name: "workers",
-                              options: .init(restart: restart, maxRestarts: 1_000, period: .seconds(1))) { id, _ in "v-\(id)" }
+                              options: .init(restart: restart, maxRestarts: maxRestarts, period: period)) { id, _ in "v-\(id)" }
         let root = try await Supervisor.start(children: [pool.registry.childSpec(), pool.childSpec()], runtime: runtime)
         for (offset, id) in ids.enumerated() {
             _ = try await runtime.run { try await pool.lookupOrStart(id, arguments: offset) }

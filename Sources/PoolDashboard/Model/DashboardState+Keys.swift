@@ -118,10 +118,10 @@ extension DashboardState {
             }
             return switchPool(by: index - poolIndex)
         case .character("s"):
-            guard allowed(.stop, "stop"), let (target, id) = selectedTarget("stop"), let pool else { return [] }
+            guard allowed(.stop, "stop"), let (target, id) = selectedTarget("stop", orDead: true), let pool else { return [] }
             return [make(.command(CommandRequest(pool: pool.name, .stop(target))), .command(.stop, id: id))]
         case .character("K"), .function(9):
-            guard allowed(.kill, "kill"), let (target, id) = selectedTarget("kill") else { return [] }
+            guard allowed(.kill, "kill"), let (target, id) = selectedTarget("kill", orDead: true) else { return [] }
             mode = .confirmKill(target, id: id)
         case .character("c"):
             guard allowed(.crash, "crash"), let (target, id) = selectedTarget("crash"), let pool else { return [] }
@@ -195,13 +195,15 @@ extension DashboardState {
         return true
     }
 
-    /// The selected worker as shown, if it is alive; otherwise says why not.
-    private mutating func selectedTarget(_ verb: String) -> (WorkerTarget, String)? {
+    /// The selected worker as shown, if it is alive; otherwise says why not. With
+    /// `orDead`, a dead row too: stop and kill of a worker whose restarts keep failing end
+    /// its retries, which only the app knows of (it answers "not running" otherwise).
+    private mutating func selectedTarget(_ verb: String, orDead: Bool = false) -> (WorkerTarget, String)? {
         guard let selection, let ref = selection.ref else {
             status = "no worker selected"
             return nil
         }
-        guard !selection.isDead else {
+        guard orDead || !selection.isDead else {
             status = "\(selection.id) is already dead; nothing to \(verb)"
             return nil
         }

@@ -335,7 +335,7 @@ public struct FrameBuilder: Sendable {
         "/              filter by id (Esc clears)",
         "o              cycle the sort: key, uptime, restarts, state",
         "Tab  1-9       next pool, pool by number",
-        "s              stop the selected worker gracefully",
+        "s              stop it gracefully (on a dead row: end its crash loop)",
         "K  F9          kill it (asks y/n; refused if it restarted since)",
         "c              make it crash (watch the restart)",
         "n              lookupOrStart an id",

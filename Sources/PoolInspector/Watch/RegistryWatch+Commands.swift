@@ -32,6 +32,36 @@ extension RegistryWatch {
         return (row.text, identity.key, holder)
     }
 
+    /// A worker whose restarts keep failing, as the person saw it: the pool's restarting
+    /// child with the row's id, shown either under its last pid or as one of its failed
+    /// attempts (a dead row). O(restarting children).
+    func restartingChild(of target: WorkerTarget) -> (text: String, last: PID, supervisor: DynamicSupervisor)? {
+        guard let supervisor = pool?.supervisor(), let (identity, row) = find(ref: target.ref) else { return nil }
+        let childID = "\(identity.key)"
+        let sawAttempt = row.isDead && row.pid.description == target.pid
+        guard let child = supervisor.restartingChildren().first(where: {
+                  $0.id == childID && (sawAttempt || $0.lastPID?.description == target.pid)
+              }),
+              let last = child.lastPID
+        else { return nil }
+        return (row.text, last, supervisor)
+    }
+
+    /// Stop or kill of a worker whose restarts keep failing: there is no process to signal,
+    /// so its retries end (the supervisor's `terminateChild` by its last pid).
+    func endRestarts(_ kind: WireEvent.Kind, _ verb: String, text: String, last: PID, supervisor: DynamicSupervisor,
+                     by client: String) async throws(ProtocolError) -> CommandReply {
+        note(kind, "\(verb.uppercased()) \(text) \(last) (restarting: its restarts keep failing) — by \(client)")
+        do {
+            try await supervisor.terminateChild(last)
+        } catch {
+            throw ProtocolError(.notRunning, "\(text) \(last) is no longer restarting under \(name) (it started again, or was ended meanwhile)")
+        }
+        let outcome = "\(verb) \(text) returned: its restarts ended, no longer a child of \(name)"
+        note(kind, outcome)
+        return CommandReply(outcome: outcome, pid: last.description)
+    }
+
     func command(_ action: CommandRequest.Action, by client: String) async throws(ProtocolError) -> CommandReply {
         guard poolDescription.allows(action.kind) else {
             throw ProtocolError(poolDescription.commands.isEmpty ? .readOnly : .notAllowed,
@@ -39,6 +69,9 @@ extension RegistryWatch {
         }
         switch action {
         case .kill(let target):
+            if let (text, last, supervisor) = restartingChild(of: target) {
+                return try await endRestarts(.kill, "kill", text: text, last: last, supervisor: supervisor, by: client)
+            }
             let (text, key, pid) = try holder(of: target, verb: "kill")
             note(.kill, "KILL \(text) \(pid) (brutal) — by \(client)")
             Process.exit(pid, .kill)
@@ -55,6 +88,9 @@ extension RegistryWatch {
             Process.exit(pid, .error(CrashedByInspector(client: client)))
             return CommandReply(outcome: "\(text) \(pid) was told to crash", pid: pid.description)
         case .stop(let target):
+            if let (text, last, supervisor) = restartingChild(of: target) {
+                return try await endRestarts(.stop, "stop", text: text, last: last, supervisor: supervisor, by: client)
+            }
             let (text, _, pid) = try holder(of: target, verb: "stop")
             guard let supervisor = pool?.supervisor() else {
                 throw ProtocolError(.notRunning, "the supervisor of \(name) is not running: nothing stops \(text)")
