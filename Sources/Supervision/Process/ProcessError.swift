@@ -7,6 +7,7 @@ public enum ProcessError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The calling process has exited; its code can no longer act.
     case callerExited(PID)
 
+    /// A one-line message for logs and the dashboard.
     public var description: String {
         switch self {
         case .noProcess(let pid): return "no process \(pid)"
@@ -32,6 +33,7 @@ public enum CallError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The calling task was cancelled (for a calling process: it was killed).
     case cancelled
 
+    /// A one-line message for logs and the dashboard.
     public var description: String {
         switch self {
         case .noProcess(let target): return "no process at \(target)"
@@ -64,6 +66,7 @@ public enum StartError: Error, Sendable, Equatable, CustomStringConvertible {
     /// `invalid_max_children`, `invalid_shutdown` …): nothing was started.
     case invalidOption(field: String, problem: String)
 
+    /// A one-line message for logs and the dashboard.
     public var description: String {
         switch self {
         case .ignored: return "ignored"

@@ -13,9 +13,13 @@ public struct ChildInfo: Sendable, Hashable, CustomStringConvertible {
 
     /// The spec's id (informational under a ``DynamicSupervisor``).
     public var id: String
+    /// The pid it runs as; `nil` unless ``state`` is ``State/running``.
     public var pid: PID?
+    /// Running, restarting or terminated.
     public var state: State
+    /// Worker or supervisor, from its spec.
     public var type: ChildType
+    /// The spec's restart policy.
     public var restart: RestartPolicy
     /// How many times this child has been restarted.
     public var restarts: Int
@@ -23,6 +27,7 @@ public struct ChildInfo: Sendable, Hashable, CustomStringConvertible {
     /// ``DynamicSupervisor/terminateChild(_:)`` takes to end its retries.
     public var lastPID: PID? = nil
 
+    /// A one-line summary for logs and tools.
     public var description: String {
         "\(id) \(pid.map(String.init(describing:)) ?? state.rawValue) \(type.rawValue) restarts=\(restarts)"
     }
@@ -39,6 +44,7 @@ public struct ChildCounts: Sendable, Hashable, CustomStringConvertible {
     /// Children of type worker.
     public var workers: Int
 
+    /// Counts as given.
     public init(specs: Int, active: Int, supervisors: Int, workers: Int) {
         self.specs = specs
         self.active = active
@@ -46,6 +52,7 @@ public struct ChildCounts: Sendable, Hashable, CustomStringConvertible {
         self.workers = workers
     }
 
+    /// A one-line summary for logs and tools.
     public var description: String {
         "specs=\(specs) active=\(active) supervisors=\(supervisors) workers=\(workers)"
     }
@@ -55,15 +62,19 @@ public struct ChildCounts: Sendable, Hashable, CustomStringConvertible {
 public struct IntensityUse: Sendable, Hashable, CustomStringConvertible {
     /// Restarts inside the current window.
     public var restarts: Int
+    /// Restarts allowed within ``period``.
     public var maxRestarts: Int
+    /// The sliding window of the intensity.
     public var period: Duration
 
+    /// A reading as given.
     public init(restarts: Int, maxRestarts: Int, period: Duration) {
         self.restarts = restarts
         self.maxRestarts = maxRestarts
         self.period = period
     }
 
+    /// `restarts/maxRestarts in period`.
     public var description: String { "\(restarts)/\(maxRestarts) in \(period)" }
 }
 
@@ -88,6 +99,7 @@ public enum SupervisorError: Error, Sendable, Equatable, CustomStringConvertible
     /// The supervisor is not running.
     case notRunning
 
+    /// A one-line summary for logs and tools.
     public var description: String {
         switch self {
         case .notFound(let id): return "no child \(id)"

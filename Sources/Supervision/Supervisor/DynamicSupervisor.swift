@@ -18,6 +18,7 @@ public struct DynamicSupervisor: Sendable, CustomStringConvertible {
         /// outside such tests.
         @_spi(Faults) public var faults: Faults = []
 
+        /// OTP's defaults: 3 restarts in 5 seconds, no child limit. Checked when the supervisor starts (``StartError/invalidOption(field:problem:)``).
         public init(maxRestarts: Int = 3, period: Duration = .seconds(5), maxChildren: Int? = nil) {
             self.intensity = RestartIntensity(maxRestarts: maxRestarts, period: period)
             self.maxChildren = maxChildren
@@ -27,7 +28,9 @@ public struct DynamicSupervisor: Sendable, CustomStringConvertible {
     /// Deliberate bugs a test can switch on (`@_spi(Faults) import Supervision`).
     @_spi(Faults)
     public struct Faults: OptionSet, Sendable {
+        /// The fault bits.
         public let rawValue: Int
+        /// Faults from their bits.
         public init(rawValue: Int) { self.rawValue = rawValue }
 
         /// The bug Lockstep found, back: a child whose exit arrives while its
@@ -55,6 +58,7 @@ public struct DynamicSupervisor: Sendable, CustomStringConvertible {
         self.server = ServerRef(pid: pid)
     }
 
+    /// `DynamicSupervisor` followed by its pid.
     public var description: String { "DynamicSupervisor\(pid)" }
 
     /// Starts a dynamic supervisor linked to the calling process.

@@ -46,10 +46,12 @@ public struct RestartIntensity: Sendable, Hashable {
         }
     }
 
+    /// Equal limits (the restarts recorded are not compared).
     public static func == (lhs: RestartIntensity, rhs: RestartIntensity) -> Bool {
         lhs.maxRestarts == rhs.maxRestarts && lhs.period == rhs.period && Array(lhs.recent) == Array(rhs.recent)
     }
 
+    /// Hashes the limits, as `==` compares them.
     public func hash(into hasher: inout Hasher) {
         hasher.combine(maxRestarts)
         hasher.combine(period)

@@ -33,6 +33,7 @@ public final class WorkerPool<Worker: GenServer, ID: Hashable & Sendable, Value:
         public var shutdown: ShutdownPolicy
         /// The pool supervisor's restart intensity.
         public var maxRestarts: Int
+        /// The window of the supervisor's restart intensity.
         public var period: Duration
         /// The most workers at once; `nil` for no limit.
         public var maxChildren: Int?
@@ -44,6 +45,8 @@ public final class WorkerPool<Worker: GenServer, ID: Hashable & Sendable, Value:
         /// Deliberate bugs of the pool's supervisor (same rule).
         @_spi(Faults) public var supervisorFaults: DynamicSupervisor.Faults = []
 
+        /// gen_registry's defaults: temporary workers with a 5 s shutdown, OTP's intensity
+        /// (3 in 5 s), no worker limit, one registry partition.
         public init(
             restart: RestartPolicy = .temporary, shutdown: ShutdownPolicy = .timeout(.seconds(5)),
             maxRestarts: Int = 3, period: Duration = .seconds(5), maxChildren: Int? = nil, partitions: Int = 1
@@ -60,7 +63,9 @@ public final class WorkerPool<Worker: GenServer, ID: Hashable & Sendable, Value:
     /// Deliberate bugs a test can switch on (`@_spi(Faults) import WorkerRegistry`).
     @_spi(Faults)
     public struct Faults: OptionSet, Sendable {
+        /// The fault bits.
         public let rawValue: Int
+        /// Faults from their bits.
         public init(rawValue: Int) { self.rawValue = rawValue }
 
         /// `lookupOrStart` returns the worker holding the id without waiting for its
@@ -82,6 +87,7 @@ public final class WorkerPool<Worker: GenServer, ID: Hashable & Sendable, Value:
     public let name: String
     /// The registry of the pool's workers: id → worker, with the value each registered.
     public let registry: Registry<ID, Value>
+    /// The options the pool was made with.
     public let options: Options
     private let registeredValue: @Sendable (ID, Worker.Arguments) -> Value
     private let current = Mutex<DynamicSupervisor?>(nil)
