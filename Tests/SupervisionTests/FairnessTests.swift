@@ -94,10 +94,10 @@ struct FairnessTests {
         throw TestFailure("the process ended without an answer")
     }
 
-    @Test("a server with 10,000 casts queued lets another server answer after its budget of 100")
-    func floodedServerYields() async throws {
-        let (runtime, executor) = oneThread(.init(messagesPerSlice: 100, timePerSlice: .seconds(1)))
-        defer { executor.shutdown() }
+    /// Casts 10,000 messages to a server, then calls another one on the same thread:
+    /// how many of the casts had been handled when the call was answered.
+    func handledBeforePing(_ fairness: Runtime.Fairness) async throws -> (beforePing: Int, flooded: Tally, runtime: Runtime, executor: OneThreadExecutor) {
+        let (runtime, executor) = oneThread(fairness)
         let flooded = Tally()
         let flood = try await Flood.start(flooded, runtime: runtime)
         let ping = try await Ping.start(flooded, runtime: runtime)
@@ -105,8 +105,16 @@ struct FairnessTests {
             for _ in 0..<10_000 { flood.cast(.one) }
             return try await ping.call(.read)
         }
+        return (seen, flooded, runtime, executor)
+    }
+
+    @Test("a server with 10,000 casts queued lets another server answer after its budget of 100")
+    func floodedServerYields() async throws {
+        let (seen, flooded, runtime, executor) = try await handledBeforePing(.init(messagesPerSlice: 100, timePerSlice: .seconds(1)))
+        defer { executor.shutdown() }
         #expect(seen == 100)
         // The flood is still all handled, in its own time.
+        let ping = try await Ping.start(flooded, runtime: runtime)
         let all = try await inProcess(runtime) {
             while flooded.value < 10_000 { _ = try await ping.call(.read) }
             return flooded.value
@@ -116,15 +124,8 @@ struct FairnessTests {
 
     @Test("with no budget the same flood holds the thread until its mailbox is empty (what OTP's preemption prevents)")
     func unboundedServerStarves() async throws {
-        let (runtime, executor) = oneThread(.unbounded)
+        let (seen, _, _, executor) = try await handledBeforePing(.unbounded)
         defer { executor.shutdown() }
-        let flooded = Tally()
-        let flood = try await Flood.start(flooded, runtime: runtime)
-        let ping = try await Ping.start(flooded, runtime: runtime)
-        let seen = try await inProcess(runtime) {
-            for _ in 0..<10_000 { flood.cast(.one) }
-            return try await ping.call(.read)
-        }
         #expect(seen == 10_000)
     }
 
