@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "WorkerRegistryTesting", targets: ["WorkerRegistryTesting"]),
         .library(name: "SupervisionTesting", targets: ["SupervisionTesting"]),
         .library(name: "PoolInspector", targets: ["PoolInspector"]),
+        .library(name: "EtcdClient", targets: ["EtcdClient"]),
 
         .executable(name: "pooltui", targets: ["PoolTUI"]),
         .executable(name: "pool-bench", targets: ["PoolBench"]),
@@ -77,6 +78,20 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "EtcdClient",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "EtcdClientTests",
+            dependencies: ["EtcdClient"],
             swiftSettings: strict
         ),
         .target(

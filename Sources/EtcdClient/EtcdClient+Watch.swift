@@ -1,0 +1,110 @@
+/// What a watch delivers.
+public enum EtcdWatchUpdate: Sendable, Hashable {
+    /// The watch is in place on a member, from `revision` on: every later change follows.
+    case watching(revision: Int64)
+    /// Changes, in revision order, up to and including `revision`.
+    case events([EtcdWatchEvent], revision: Int64)
+    /// The connection to the member was lost; the watch goes on from the next revision on
+    /// whichever member answers (no change is missed or repeated).
+    case interrupted(EtcdError)
+    /// etcd compacted its history past the revision the watch needed: changes were lost.
+    /// The watch has ended; read the keys again (``EtcdClient/range(prefix:)``) and watch
+    /// from there.
+    case compacted(revision: Int64)
+}
+
+extension EtcdClient {
+    /// Watches every key that starts with `prefix`, from `revision` (the revision after a
+    /// ``range(prefix:)``'s, to miss nothing), until the stream's consumer stops.
+    ///
+    /// Across a lost connection it reconnects — failing over between members — and
+    /// resumes from the revision after the last one delivered.
+    public func watch(prefix: String, from revision: Int64) -> AsyncStream<EtcdWatchUpdate> {
+        let (updates, continuation) = AsyncStream<EtcdWatchUpdate>.makeStream()
+        let task = Task { [self] in
+            var next = revision
+            var member = 0
+            while !Task.isCancelled {
+                let endpoint = endpoints[member % endpoints.count]
+                let outcome = await watchOnce(prefix: prefix, from: next, on: endpoint, continuation) { next = $0 }
+                switch outcome {
+                case .compacted(let compacted):
+                    continuation.yield(.compacted(revision: compacted))
+                    continuation.finish()
+                    return
+                case .lost(let error):
+                    if Task.isCancelled { break }
+                    continuation.yield(.interrupted(error))
+                    member += 1
+                    try? await Task.sleep(for: .milliseconds(member % endpoints.count == 0 ? 200 : 10))
+                }
+            }
+            continuation.finish()
+        }
+        continuation.onTermination = { _ in task.cancel() }
+        return updates
+    }
+
+    private enum WatchEnd { case compacted(Int64), lost(EtcdError) }
+
+    /// One watch on one member, until it is lost or compacted.
+    private func watchOnce(
+        prefix: String, from revision: Int64, on endpoint: EtcdEndpoint,
+        _ output: AsyncStream<EtcdWatchUpdate>.Continuation, advance: (Int64) -> Void
+    ) async -> WatchEnd {
+        let connection: HTTPConnection
+        do {
+            connection = try await HTTPConnection.connect(to: endpoint, timeout: requestTimeout)
+        } catch {
+            return .lost(error)
+        }
+        let request = WatchCreateRequest(createRequest: .init(
+            key: GatewayJSON.base64(prefix), rangeEnd: GatewayJSON.base64(GatewayJSON.prefixEnd(prefix)),
+            startRevision: Int64String(revision)))
+        let chunks = connection.stream("/v3/watch", GatewayJSON.encode(request))
+        defer { connection.close() }
+        var pending: [UInt8] = []
+        return await withTaskCancellationHandler {
+            for await chunk in chunks {
+                pending.append(contentsOf: chunk)
+                while let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {
+                    let line = Array(pending[..<newline])
+                    pending.removeSubrange(...newline)
+                    guard !line.isEmpty else { continue }
+                    let parsed: WatchResponseLine
+                    do throws(EtcdError) {
+                        parsed = try GatewayJSON.decode(WatchResponseLine.self, from: line, what: "/v3/watch")
+                    } catch {
+                        return .lost(error)
+                    }
+                    if let failure = parsed.error {
+                        return .lost(EtcdError(.http, "/v3/watch: \(failure.message ?? "an error")"))
+                    }
+                    guard let result = parsed.result else { continue }
+                    if result.canceled == true {
+                        if let compacted = result.compact_revision?.value, compacted > 0 { return .compacted(compacted) }
+                        return .lost(EtcdError(.unavailable, "\(endpoint) cancelled the watch: \(result.cancel_reason ?? "no reason")"))
+                    }
+                    let headerRevision = result.header?.revision?.value ?? 0
+                    if result.created == true {
+                        output.yield(.watching(revision: revision))
+                        continue
+                    }
+                    guard let wireEvents = result.events, !wireEvents.isEmpty else { continue }
+                    var events: [EtcdWatchEvent] = []
+                    var last = headerRevision
+                    for wire in wireEvents {
+                        guard let keyValue = try? wire.kv?.model() else { continue }
+                        events.append(EtcdWatchEvent(kind: wire.type == "DELETE" ? .delete : .put, keyValue: keyValue))
+                        last = max(last, keyValue.modRevision)
+                    }
+                    advance(last + 1)
+                    output.yield(.events(events, revision: last))
+                }
+            }
+            return .lost(EtcdError(.unavailable, "\(endpoint) ended the watch"))
+        } onCancel: {
+            connection.close()
+        }
+    }
+}
