@@ -185,25 +185,25 @@ func inspectorSection(_ reporter: Reporter, _ sizes: Sizes, _ runtime: Runtime) 
     // 1 s costs little.
     inspector = try await startInspector(pool, runtime: runtime, folder: folder)
     let idleSeconds: UInt64 = sizes.dashboardWorkers >= 1_000_000 ? 10 : 2
-    func cpu(for seconds: UInt64) async throws -> Double {
+    /// The process's CPU over `seconds` of the app idling, as a share of one core, with
+    /// `during` running meanwhile (stopped before the reading ends).
+    func cpu(for seconds: UInt64, during: (@Sendable () async -> Void)? = nil) async throws -> (percent: Double, wall: Double) {
         let cpuStart = cpuNanoseconds()
         let wallStart = now()
+        let running = during.map { work in Task { await work() } }
         try await Task.sleep(for: .seconds(Int64(seconds)))
-        return Double(cpuNanoseconds() - cpuStart) / Double(now() - wallStart) * 100
+        running?.cancel()
+        await running?.value
+        let wall = Double(now() - wallStart)
+        return (Double(cpuNanoseconds() - cpuStart) / wall * 100, wall)
     }
-    reporter.emit("inspector_idle_cpu", try await cpu(for: idleSeconds), "%")
+    reporter.emit("inspector_idle_cpu", try await cpu(for: idleSeconds).percent, "%")
     let watcher = try await BenchDashboard.connect(path: inspector.socketPath!, layout: layout)
-    // The dashboard's own work is counted from its first tick, so the whole of its 10 s
-    // window is split between it and the app.
-    let cpuStart = cpuNanoseconds()
-    let wallStart = now()
-    let refresher = Task { await watcher.run(refresh: .seconds(1)) }
-    try await Task.sleep(for: .seconds(Int64(idleSeconds)))
-    refresher.cancel()
-    await refresher.value
-    let wall = Double(now() - wallStart)
-    let total = Double(cpuNanoseconds() - cpuStart) / wall * 100
-    let dashboardShare = Double(watcher.ownCPU) / wall * 100
+    // The dashboard's own work is counted from its first tick (not its connect), so the
+    // whole window is split between it and the app.
+    let ownBefore = watcher.ownCPU
+    let (total, wall) = try await cpu(for: idleSeconds) { await watcher.run(refresh: .seconds(1)) }
+    let dashboardShare = Double(watcher.ownCPU - ownBefore) / wall * 100
     reporter.emit("inspector_attached_idle_cpu", total, "%")
     // Without the dashboard's own model and frames, which `pooltui attach` runs in its own
     // process: what an attached dashboard costs the app.

@@ -7,8 +7,8 @@ extension Runtime {
     /// keeps failing, a `receive` loop fed faster than it reads — would otherwise hold its
     /// thread until its mailbox is empty, and a few of them would starve every other
     /// process of the runtime. Instead, after handling ``messagesPerSlice`` messages in a
-    /// row, or after ``timePerSlice`` (read on the runtime's clock, on every eighth message)
-    /// has passed since the run began, a process yields (`Task.yield()`) and is scheduled again behind the work
+    /// row, or after ``timePerSlice`` has passed on the runtime's clock (read on every
+    /// eighth message of a run, and counted from its eighth), a process yields (`Task.yield()`) and is scheduled again behind the work
     /// already waiting.
     ///
     /// A single long `handleCall` is still not interrupted: like a NIF on the BEAM, code
@@ -16,9 +16,11 @@ extension Runtime {
     /// idle (a call's round trip) never reads the clock.
     public struct Fairness: Sendable, Hashable {
         /// The most messages a process handles in a row before it yields.
-        public var messagesPerSlice: Int
+        public let messagesPerSlice: Int
         /// The longest a process keeps handling messages in a row before it yields.
-        public var timePerSlice: Duration
+        public let timePerSlice: Duration
+        /// ``timePerSlice`` in nanoseconds, worked out once.
+        @usableFromInline let sliceNanoseconds: UInt64
 
         /// Creates a budget. Both limits must be positive.
         public init(messagesPerSlice: Int, timePerSlice: Duration) {
@@ -26,6 +28,9 @@ extension Runtime {
             precondition(timePerSlice > .zero, "timePerSlice must be positive")
             self.messagesPerSlice = messagesPerSlice
             self.timePerSlice = timePerSlice
+            let (seconds, attoseconds) = timePerSlice.components
+            let total = Double(seconds) * 1e9 + Double(attoseconds) / 1e9
+            sliceNanoseconds = total >= Double(UInt64.max) ? .max : UInt64(max(total, 1))
         }
 
         /// 1,000 messages or 500 µs, whichever comes first: a busy process delays the

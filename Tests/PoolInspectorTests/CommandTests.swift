@@ -99,7 +99,6 @@ struct CommandTests {
         #expect(stopped.outcome == "stop 1 returned: its restarts ended, no longer a child of workers")
         guard case .command(let killed) = try await client.ask(.command(CommandRequest(pool: "workers", .kill(WorkerTarget(ref: two.ref, pid: two.pid))))) else { return }
         #expect(killed.outcome == "kill 2 returned: its restarts ended, no longer a child of workers")
-        try await supervisor.sync()
         #expect(supervisor.restartingChildren().isEmpty)
         #expect(supervisor.countChildren().specs == 0)
         #expect(app.pool.lookup(1) == nil && app.pool.lookup(2) == nil)

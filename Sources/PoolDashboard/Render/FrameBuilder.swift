@@ -336,7 +336,7 @@ public struct FrameBuilder: Sendable {
         "o              cycle the sort: key, uptime, restarts, state",
         "Tab  1-9       next pool, pool by number",
         "s              stop it gracefully (on a dead row: end its crash loop)",
-        "K  F9          kill it (asks y/n; refused if it restarted since)",
+        "K  F9          kill it (asks y/n; refused if restarted since; dead row: as s)",
         "c              make it crash (watch the restart)",
         "n              lookupOrStart an id",
         "m              set registry meta key=value",

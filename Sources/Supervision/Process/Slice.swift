@@ -20,9 +20,7 @@ struct Slice {
     init(_ fairness: Runtime.Fairness, handled: Int = 1) {
         self.handled = handled
         messages = fairness.messagesPerSlice
-        let (seconds, attoseconds) = fairness.timePerSlice.components
-        let total = Double(seconds) * 1e9 + Double(attoseconds) / 1e9
-        nanoseconds = total >= Double(UInt64.max) ? .max : UInt64(max(total, 1))
+        nanoseconds = fairness.sliceNanoseconds
     }
 
     /// Asked before handling one more message in the run: `true` when the run has spent

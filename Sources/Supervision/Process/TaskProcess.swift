@@ -85,7 +85,7 @@ final class TaskProcess: ProcessCore, @unchecked Sendable {
             switch step {
             case .found(let message):
                 if waited {
-                    slice = Slice(runtime.fairness, handled: 1)
+                    slice.reset()
                 } else if slice.spend(on: runtime.clock) {
                     // Mail keeps waiting: a loop that never suspends would hold the
                     // thread, so give it back once per budget (the message stays taken).
@@ -148,6 +148,8 @@ private final class ReceiveTimer: ScheduledTimer, @unchecked Sendable {
 /// Messages from one sender arrive in the order sent. `receive` suspends without a
 /// thread; it throws `CancellationError` once the process is exiting (killed, or a
 /// linked process took it down), so the process's code stops at its next receive.
+/// One task receives at a time — the process's own, as in OTP: `receive` from several
+/// tasks at once is not supported.
 public struct Inbox: Sendable {
     let core: TaskProcess
 

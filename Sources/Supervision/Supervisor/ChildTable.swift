@@ -35,6 +35,11 @@ final class ChildTable: Sendable {
         /// Restarts between `beginRestart` and `finishRestart` (their child is already
         /// counted in `restarting`).
         var pendingRestarts = 0
+        /// The tickets of the restarts between `beginRestart` and `finishRestart`.
+        var inFlight: Set<UInt64> = []
+        /// `terminateChild` calls ending a restarting child whose restart is in flight:
+        /// they learn whether it started after all.
+        var ending: [UInt64: [CheckedContinuation<RestartEnd, Never>]] = [:]
         /// Exits of children whose `startChild` (or restart) had not registered them
         /// yet. Emptied whenever no start is pending; between, it can also hold exits of
         /// strangers (a process linked to the supervisor by hand, a child that died while
@@ -172,8 +177,43 @@ final class ChildTable: Sendable {
 
     /// A restart is about to run the child's start: its exit, if it comes before
     /// ``finishRestart(ticket:pid:now:)``, is stashed for it.
-    func beginRestart() {
-        state.withLock { $0.pendingRestarts += 1 }
+    func beginRestart(ticket: UInt64) {
+        state.withLock { state in
+            state.pendingRestarts += 1
+            state.inFlight.insert(ticket)
+        }
+    }
+
+    /// How ending a restarting child went.
+    enum RestartEnd: Sendable {
+        /// No restarting child ran last as that pid.
+        case notFound
+        /// Ended: no retry follows, and no attempt of it is running.
+        case ended
+        /// Its restart in flight succeeded meanwhile: it runs as this pid, untouched.
+        case restarted(PID)
+    }
+
+    /// Ends, for `terminateChild`, a child whose restart failed and is being retried,
+    /// found by the pid it last ran as. If an attempt is running, waits for it: a failed
+    /// attempt ends the child; one that started leaves it running (the caller never saw
+    /// that process) and says so.
+    func endRestarting(lastPID pid: PID) async -> RestartEnd {
+        await withCheckedContinuation { continuation in
+            let now = state.withLock { state -> RestartEnd? in
+                guard state.status == .running,
+                      let (ticket, child) = state.restarting.first(where: { $0.value.lastPID == pid })
+                else { return .notFound }
+                if state.inFlight.contains(ticket) {
+                    state.ending[ticket, default: []].append(continuation)
+                    return nil
+                }
+                state.restarting.removeValue(forKey: ticket)
+                if child.spec.type == .supervisor { state.supervisorSpecs -= 1 }
+                return .ended
+            }
+            if let now { continuation.resume(returning: now) }
+        }
     }
 
     enum RestartRegistration {
@@ -188,15 +228,26 @@ final class ChildTable: Sendable {
 
     /// Ends a restart begun with ``beginRestart()``.
     func finishRestart(ticket: UInt64, pid: PID?, now: Timestamp) -> RestartRegistration {
-        state.withLock { state -> RestartRegistration in
+        var waiters: [CheckedContinuation<RestartEnd, Never>] = []
+        var outcome = RestartEnd.ended
+        let registration = state.withLock { state -> RestartRegistration in
             state.pendingRestarts -= 1
+            state.inFlight.remove(ticket)
+            waiters = state.ending.removeValue(forKey: ticket) ?? []
             defer { state.startEnded() }
-            guard let pid else { return .notStarted }
+            guard let pid else {
+                // A terminateChild was waiting on this attempt: it failed, so the child ends.
+                if !waiters.isEmpty, let child = state.restarting.removeValue(forKey: ticket), child.spec.type == .supervisor {
+                    state.supervisorSpecs -= 1
+                }
+                return .notStarted
+            }
             guard state.status == .running, let child = state.restarting.removeValue(forKey: ticket) else {
                 return .supervisorStopping
             }
             child.restarts += 1
             child.startedAt = now
+            outcome = .restarted(pid)
             if let reason = state.earlyExits.removeValue(forKey: pid) {
                 return .restarted(pid, restarts: child.restarts,
                                   earlyExit: Self.decide(child, pid: pid, reason: reason, now: now, &state))
@@ -204,6 +255,8 @@ final class ChildTable: Sendable {
             state.children[pid] = child
             return .restarted(pid, restarts: child.restarts, earlyExit: nil)
         }
+        for waiter in waiters { waiter.resume(returning: outcome) }
+        return registration
     }
 
     /// A restart's start said "ignore": the child is forgotten.
@@ -224,30 +277,19 @@ final class ChildTable: Sendable {
         }
     }
 
-    /// Removes, for `terminateChild`, a child whose restart failed and is being retried,
-    /// found by the pid it last ran as; `nil` if no restarting child had that pid. Its
-    /// pending retry then finds nothing to do, and a restart already under way is told
-    /// the child is gone (and stops what it started).
-    func removeRestarting(lastPID pid: PID) -> Child? {
-        state.withLock { state -> Child? in
-            guard let (ticket, child) = state.restarting.first(where: { $0.value.lastPID == pid }) else { return nil }
-            state.restarting.removeValue(forKey: ticket)
-            if child.spec.type == .supervisor { state.supervisorSpecs -= 1 }
-            return child
-        }
-    }
-
     /// Marks the table stopping and hands over every running child, oldest first.
     func beginStopping() -> [(PID, Child)] {
-        let children = state.withLock { state -> [PID: Child] in
+        let (children, waiters) = state.withLock { state -> ([PID: Child], [CheckedContinuation<RestartEnd, Never>]) in
             state.status = .stopping
             defer {
                 state.children = [:]
                 state.restarting = [:]
+                state.ending = [:]
                 state.supervisorSpecs = 0
             }
-            return state.children
+            return (state.children, state.ending.values.flatMap { $0 })
         }
+        for waiter in waiters { waiter.resume(returning: .ended) }
         // Oldest child first: a fixed order, the same in every run (sorted outside the
         // lock: O(n log n) at a million children).
         return children.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
@@ -269,22 +311,19 @@ final class ChildTable: Sendable {
                 infos.append(ChildInfo(id: child.spec.id, pid: pid, state: .running, type: child.spec.type,
                                        restart: child.spec.restart, restarts: child.restarts))
             }
-            for child in state.restarting.values {
-                infos.append(ChildInfo(id: child.spec.id, pid: nil, state: .restarting, type: child.spec.type,
-                                       restart: child.spec.restart, restarts: child.restarts, lastPID: child.lastPID))
-            }
+            infos += state.restarting.values.map(Self.restartingInfo)
             return infos
         }
     }
 
     /// The children whose restart failed and is being retried. O(restarting children).
     func restartingChildren() -> [ChildInfo] {
-        state.withLock { state in
-            state.restarting.values.map {
-                ChildInfo(id: $0.spec.id, pid: nil, state: .restarting, type: $0.spec.type,
-                          restart: $0.spec.restart, restarts: $0.restarts, lastPID: $0.lastPID)
-            }
-        }
+        state.withLock { $0.restarting.values.map(Self.restartingInfo) }
+    }
+
+    private static func restartingInfo(_ child: Child) -> ChildInfo {
+        ChildInfo(id: child.spec.id, pid: nil, state: .restarting, type: child.spec.type,
+                  restart: child.spec.restart, restarts: child.restarts, lastPID: child.lastPID)
     }
 
     func intensityUse(now: Timestamp) -> IntensityUse {

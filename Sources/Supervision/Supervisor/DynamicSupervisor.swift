@@ -141,16 +141,24 @@ public struct DynamicSupervisor: Sendable, CustomStringConvertible {
     ///
     /// A child whose restart failed and is being retried is reached by the pid it last ran
     /// as (``ChildInfo/lastPID``), as in OTP: its retries end and it is no longer counted.
+    /// If an attempt to start it is running, this waits for it: a failed attempt ends the
+    /// child (returning once no attempt of it runs); one that succeeded is left running,
+    /// with ``SupervisorError/alreadyStarted(id:_:)`` naming its new pid.
     ///
     /// - Throws: ``SupervisorError/notFound(_:)`` if `child` is neither a running child
-    ///   nor the last pid of a restarting one.
+    ///   nor the last pid of a restarting one; ``SupervisorError/alreadyStarted(id:_:)``
+    ///   as above.
     nonisolated(nonsending)
     public func terminateChild(_ child: PID) async throws(SupervisorError) {
         if let entry = table.remove(child) {
             await ChildShutdown.run(child, supervisor: core, policy: entry.spec.shutdown)
             return
         }
-        guard table.removeRestarting(lastPID: child) != nil else { throw .notFound(child.description) }
+        switch await table.endRestarting(lastPID: child) {
+        case .notFound: throw .notFound(child.description)
+        case .ended: return
+        case .restarted(let pid): throw .alreadyStarted(id: child.description, pid)
+        }
     }
 
     /// The children: OTP's `which_children`, plus restart counts. O(children).

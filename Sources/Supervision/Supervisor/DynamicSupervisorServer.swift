@@ -85,7 +85,7 @@ struct DynamicSupervisorServer: GenServer {
             let old = child.lastPID
             // Counted as a pending start, so that an exit of the new child arriving before
             // it is registered is stashed for it, not mistaken for a stranger's.
-            table.beginRestart()
+            table.beginRestart(ticket: ticket)
             let result: Result<PID, any Error>
             do { result = .success(try await child.spec.start()) } catch { result = .failure(error) }
             switch table.finishRestart(ticket: ticket, pid: try? result.get(), now: runtime.clock.now()) {

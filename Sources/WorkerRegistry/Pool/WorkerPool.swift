@@ -227,23 +227,32 @@ public final class WorkerPool<Worker: GenServer, ID: Hashable & Sendable, Value:
     /// dead and unregistered: gen_registry's `stop`. The worker is not restarted.
     ///
     /// A worker whose restarts keep failing (it has no pid now) is stopped too: its
-    /// retries end. Finding it is O(restarting workers).
+    /// retries end, and `stop` returns once no attempt of it runs. Finding it is
+    /// O(restarting workers); restarting workers are told apart by their id's description.
     @discardableResult
     nonisolated(nonsending)
     public func stop(_ id: ID) async -> StopResult {
         guard let supervisor else { return .notFound }
+        var stopped = false
         if let pid = registry.whereis(id), (try? await supervisor.terminateChild(pid)) != nil {
-            return .stopped
+            stopped = true
         }
-        // Not a running child: it exited on its own meanwhile, or its restarts keep failing
-        // (what holds the id then is a restart still initializing). Ending a restarting
-        // child ends its retries, and a restart under way stops what it started.
+        // And any child under the id whose restarts keep failing (what holds the id meanwhile
+        // is an attempt still initializing, or another worker that took the id): ending it
+        // ends its retries; an attempt that succeeded meanwhile is the id's worker, stopped too.
         let childID = "\(id)"
-        guard let restarting = supervisor.restartingChildren().first(where: { $0.id == childID }),
-              let last = restarting.lastPID,
-              (try? await supervisor.terminateChild(last)) != nil
-        else { return .notFound }
-        return .stopped
+        for child in supervisor.restartingChildren() where child.id == childID {
+            guard let last = child.lastPID else { continue }
+            do {
+                try await supervisor.terminateChild(last)
+                stopped = true
+            } catch .alreadyStarted(_, let started) {
+                if (try? await supervisor.terminateChild(started)) != nil { stopped = true }
+            } catch {
+                continue  // ended meanwhile
+            }
+        }
+        return stopped ? .stopped : .notFound
     }
 
     /// The number of running workers. O(1).

@@ -45,11 +45,7 @@ enum OwnedKeys<Key: Hashable> {
                 left -= 1
             }
         }
-        switch keys.count {
-        case 0: return .none
-        case 1: return .one(keys[0])
-        default: return .many(keys)
-        }
+        return Self(keys)
     }
 
     /// Removes every occurrence of `key`.
@@ -58,13 +54,17 @@ enum OwnedKeys<Key: Hashable> {
         switch self {
         case .none: return .none
         case .one(let only): return only == key ? .none : self
-        case .many(let keys):
-            let rest = keys.filter { $0 != key }
-            switch rest.count {
-            case 0: return .none
-            case 1: return .one(rest[0])
-            default: return .many(rest)
-            }
+        case .many(let keys): return Self(keys.filter { $0 != key })
+        }
+    }
+
+    /// The keys in their smallest form.
+    @usableFromInline
+    init(_ keys: [Key]) {
+        switch keys.count {
+        case 0: self = .none
+        case 1: self = .one(keys[0])
+        default: self = .many(keys)
         }
     }
 }
