@@ -17,6 +17,7 @@ let package = Package(
         .library(name: "SupervisionTesting", targets: ["SupervisionTesting"]),
         .library(name: "PoolInspector", targets: ["PoolInspector"]),
         .library(name: "EtcdClient", targets: ["EtcdClient"]),
+        .library(name: "WorkerRegistryEtcd", targets: ["WorkerRegistryEtcd"]),
 
         .executable(name: "pooltui", targets: ["PoolTUI"]),
         .executable(name: "pool-bench", targets: ["PoolBench"]),
@@ -89,9 +90,27 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        .target(
+            name: "WorkerRegistryEtcd",
+            dependencies: ["EtcdClient", "WorkerRegistry", "Supervision"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "WorkerRegistryEtcdTests",
+            dependencies: [
+                "WorkerRegistryEtcd", "EtcdClient", "EtcdTesting", "WorkerRegistry", "Supervision",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "EtcdTesting",
+            dependencies: ["EtcdClient"],
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "EtcdClientTests",
-            dependencies: ["EtcdClient"],
+            dependencies: ["EtcdClient", "EtcdTesting"],
             swiftSettings: strict
         ),
         .target(

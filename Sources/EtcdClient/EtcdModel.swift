@@ -57,4 +57,10 @@ public struct EtcdWatchEvent: Sendable, Hashable {
     public var kind: Kind
     /// The key after a put; after a delete, the key and the revision that deleted it.
     public var keyValue: EtcdKeyValue
+
+    /// An event as given (a range's keys read as puts, say).
+    public init(kind: Kind, keyValue: EtcdKeyValue) {
+        self.kind = kind
+        self.keyValue = keyValue
+    }
 }

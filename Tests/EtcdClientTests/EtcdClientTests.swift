@@ -1,4 +1,5 @@
 import EtcdClient
+import EtcdTesting
 import Testing
 
 @Suite("EtcdClient: leases, claims, ranges and watches through etcd's JSON gateway",

@@ -1,22 +1,22 @@
 import EtcdClient
 import Foundation
-import Testing
 
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// etcd members started by a test from `etcd` on PATH, on free loopback ports, in a
+/// etcd members started by a test (or a benchmark) from `etcd` on PATH, on free loopback ports, in a
 /// temporary folder of their own; ``stop()`` kills them and removes the folder.
-final class EtcdCluster: @unchecked Sendable {
+public final class EtcdCluster: @unchecked Sendable {
     // Unchecked: `processes` is set once in `start` and only read after; Foundation's
     // `Process` is used from the test's task alone.
-    let endpoints: [EtcdEndpoint]
+    /// The members' client endpoints.
+    public let endpoints: [EtcdEndpoint]
     private let processes: [Foundation.Process]
     private let folder: URL
 
     /// The `etcd` executable on PATH, if there is one.
-    static let executable: String? = {
+    public static let executable: String? = {
         for directory in (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":") {
             let path = "\(directory)/etcd"
             if FileManager.default.isExecutableFile(atPath: path) { return path }
@@ -26,7 +26,7 @@ final class EtcdCluster: @unchecked Sendable {
 
     /// Whether the etcd tests run: `etcd` is on PATH, or this is CI (where its absence
     /// must fail the run, not skip it).
-    static let runs = executable != nil || ProcessInfo.processInfo.environment["CI"] == "true"
+    public static let runs = executable != nil || ProcessInfo.processInfo.environment["CI"] == "true"
 
     private init(endpoints: [EtcdEndpoint], processes: [Foundation.Process], folder: URL) {
         self.endpoints = endpoints
@@ -35,7 +35,7 @@ final class EtcdCluster: @unchecked Sendable {
     }
 
     /// Starts `members` members as one cluster and waits until it answers.
-    static func start(members: Int = 1) async throws -> EtcdCluster {
+    public static func start(members: Int = 1) async throws -> EtcdCluster {
         guard let executable else {
             throw EtcdTestFailure("etcd is not on PATH: install Debian's etcd-server (apt-get install -y etcd-server)")
         }
@@ -96,12 +96,19 @@ final class EtcdCluster: @unchecked Sendable {
     }
 
     /// A client of every member.
-    func client(requestTimeout: Duration = .seconds(2)) -> EtcdClient {
+    public func client(requestTimeout: Duration = .seconds(2)) -> EtcdClient {
         EtcdClient(endpoints: endpoints, requestTimeout: requestTimeout)
     }
 
+    /// Stops member `index` with SIGSTOP: it answers nothing, as if cut off, until
+    /// ``resume(_:)``.
+    public func pause(_ index: Int) { kill(processes[index].processIdentifier, SIGSTOP) }
+
+    /// Lets a paused member run again (SIGCONT).
+    public func resume(_ index: Int) { kill(processes[index].processIdentifier, SIGCONT) }
+
     /// Kills every member and removes their data.
-    func stop() {
+    public func stop() {
         for process in processes where process.isRunning {
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
@@ -110,7 +117,7 @@ final class EtcdCluster: @unchecked Sendable {
     }
 
     /// A loopback port nothing listens on now.
-    static func freePort() throws -> Int {
+    public static func freePort() throws -> Int {
         let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard socket >= 0 else { throw EtcdTestFailure("socket: errno \(errno)") }
         defer { close(socket) }
@@ -130,7 +137,9 @@ final class EtcdCluster: @unchecked Sendable {
     }
 }
 
-struct EtcdTestFailure: Error, CustomStringConvertible {
-    var description: String
+/// Why an etcd fixture could not be set up.
+public struct EtcdTestFailure: Error, CustomStringConvertible {
+    /// What went wrong.
+    public var description: String
     init(_ description: String) { self.description = description }
 }

@@ -1,0 +1,50 @@
+import EtcdClient
+
+extension EtcdRegistry {
+    /// Keeps the view of other nodes' names current, from `revision` on; after a
+    /// compaction, reads everything again and watches from there.
+    func watch(from revision: Int64) async {
+        var next = revision
+        while !Task.isCancelled {
+            for await update in client.watch(prefix: prefix, from: next) {
+                switch update {
+                case .events(let events, let revision):
+                    apply(events)
+                    next = revision + 1
+                case .compacted:
+                    guard let (known, revision) = try? await client.range(prefix: prefix) else { break }
+                    state.withLock { $0.remote = [:] }
+                    apply(known.map { EtcdWatchEvent(kind: .put, keyValue: $0) })
+                    next = revision + 1
+                case .watching, .interrupted:
+                    continue
+                }
+            }
+            try? await Task.sleep(for: .milliseconds(100))
+        }
+    }
+
+    /// Applies changes to the view of other nodes' names (this node's own are in the
+    /// local registry).
+    func apply(_ events: [EtcdWatchEvent]) {
+        let changes = state.withLock { state -> [Event] in
+            var changes: [Event] = []
+            for event in events {
+                guard event.keyValue.key.hasPrefix(prefix) else { continue }
+                let name = String(event.keyValue.key.dropFirst(prefix.count))
+                switch event.kind {
+                case .put:
+                    let holder = ClusterNode(decoding: event.keyValue.value)
+                    if holder.name == node.name { continue }
+                    state.remote[name] = (holder, event.keyValue.createRevision)
+                    changes.append(.viewChanged(name, holder: holder))
+                case .delete:
+                    guard state.remote.removeValue(forKey: name) != nil else { continue }
+                    changes.append(.viewChanged(name, holder: nil))
+                }
+            }
+            return changes
+        }
+        for change in changes { onEvent(change) }
+    }
+}

@@ -1,0 +1,268 @@
+import EtcdClient
+import Supervision
+import Synchronization
+import WorkerRegistry
+
+/// Cluster-wide registration on etcd: at most one live holder of a name across every
+/// node that shares a key prefix.
+///
+/// Each node holds one lease, renewed at a third of its TTL. A name is claimed by a
+/// transaction that puts `prefix + name` only if it does not exist, under the node's
+/// lease; the worker is started here only once the claim succeeded, and its key is
+/// released (by its token) when it exits. A node that dies stops renewing: etcd deletes
+/// its keys when the lease expires, and the names are free for the others. A watch keeps
+/// every node's view of the other nodes' names current, so ``lookup(_:)`` of a known name
+/// is a memory read.
+///
+/// **Self-fencing.** A node that has not renewed its lease for `fenceAfter` (shorter
+/// than the TTL: etcd cannot expire the lease before `TTL` has passed since the last
+/// renewal was *sent*) kills its own holders before etcd can hand their names to anyone
+/// else, and claims nothing until it holds a new lease. Each claim carries a **fencing
+/// token** — the key's create revision, strictly larger for every new holder of a name —
+/// so that a downstream system can refuse a stale holder: a process paused past its
+/// lease (GC, SIGSTOP, swap) cannot fence itself in time, and only the token protects
+/// against it (as Jepsen's analysis of etcd 3.4 frames it).
+public final class EtcdRegistry: Sendable {
+    /// One change of this node's holdings, for histories and logs.
+    public enum Event: Sendable, Hashable {
+        /// The name was claimed here with `token`.
+        case claimed(String, token: Int64)
+        /// Its worker started as `pid`.
+        case started(String, PID, token: Int64)
+        /// Its worker is gone (exited, stopped or fenced); the claim is released or its
+        /// lease is left to expire.
+        case ended(String, PID, token: Int64)
+        /// This node fenced itself: every holder was killed.
+        case fenced
+        /// This node holds a (new) lease and claims again.
+        case leased(Int64)
+        /// The watch saw another node's name change hands: held by `holder` now, or by
+        /// nobody (`nil`). This node's ``lookup(_:)`` answers accordingly from then on.
+        case viewChanged(String, holder: ClusterNode?)
+    }
+
+    /// The etcd client.
+    public let client: EtcdClient
+    /// The keys of this registry's names start with it.
+    public let prefix: String
+    /// This node.
+    public let node: ClusterNode
+    /// The lease's time to live, in seconds.
+    public let ttl: Int64
+    /// How long without a renewal before this node fences itself (less than the TTL).
+    public let fenceAfter: Duration
+    /// The local holders, by name; each entry's value is its claim's fencing token. A
+    /// worker started here registers in it (pass ``via(_:)``'s name to its start).
+    public let registry: Registry<String, Int64>
+
+    let runtime: Runtime
+    let onEvent: @Sendable (Event) -> Void
+    let state = Mutex(State())
+
+    struct State {
+        enum Phase { case idle, running(lease: Int64), fenced, stopped }
+        var phase = Phase.idle
+        /// When the last renewal that etcd confirmed was sent.
+        var confirmed = ContinuousClock.now
+        /// Names held on other nodes, from the watch.
+        var remote: [String: (node: ClusterNode, token: Int64)] = [:]
+        /// Claims of this node by name: the token, while the claim stands.
+        var tokens: [String: Int64] = [:]
+        var tasks: [Task<Void, Never>] = []
+        var listener: RegistryListenerID?
+    }
+
+    /// A registry of the names under `prefix`, for `node`.
+    ///
+    /// - Parameters:
+    ///   - ttl: the lease's time to live in seconds (etcd's minimum is a few seconds).
+    ///   - fenceAfter: at most `ttl` less a margin; defaults to two thirds of the TTL.
+    ///   - runtime: where the local registry's host and the workers run.
+    ///   - onEvent: called for each change of this node's holdings (quick; any thread).
+    public init(
+        client: EtcdClient, prefix: String, node: ClusterNode, ttl: Int64 = 5, fenceAfter: Duration? = nil,
+        runtime: Runtime = .current, onEvent: @escaping @Sendable (Event) -> Void = { _ in }
+    ) {
+        precondition(ttl >= 2, "an etcd lease lives at least 2 seconds")
+        self.client = client
+        self.prefix = prefix
+        self.node = node
+        self.ttl = ttl
+        let limit = Duration.seconds(ttl) - .milliseconds(500)
+        self.fenceAfter = min(fenceAfter ?? .milliseconds(ttl * 2_000 / 3), limit)
+        self.runtime = runtime
+        self.onEvent = onEvent
+        registry = Registry<String, Int64>(keys: .unique, name: "cluster \(prefix)")
+    }
+
+    /// The local registry's host, for a supervision tree (the registry must be running
+    /// for workers to register).
+    public func childSpec(id: String = "cluster registry") -> ChildSpec { registry.childSpec(id: id) }
+
+    /// The name a worker holding `name` here registers under.
+    public func via(_ name: String, token: Int64) -> any ProcessName { registry.via(name, value: token) }
+
+    /// Takes a lease, reads the names already held and starts watching them; renews the
+    /// lease from then on, fencing this node when it cannot.
+    public func start() async throws(ClusterError) {
+        let lease: EtcdLease
+        do {
+            lease = try await client.grantLease(ttl: ttl)
+        } catch {
+            throw ClusterError(.unavailable, "cannot take a lease: \(error)")
+        }
+        let listener = registry.addListener(.handler { [weak self] event in self?.registryChanged(event) })
+        state.withLock { state in
+            state.phase = .running(lease: lease.id)
+            state.confirmed = .now
+            state.listener = listener
+        }
+        onEvent(.leased(lease.id))
+        let (known, revision): ([EtcdKeyValue], Int64)
+        do {
+            (known, revision) = try await client.range(prefix: prefix)
+        } catch {
+            throw ClusterError(.unavailable, "cannot read \(prefix): \(error)")
+        }
+        apply(known.map { EtcdWatchEvent(kind: .put, keyValue: $0) })
+        let watching = Task { [self] in await watch(from: revision + 1) }
+        let renewing = Task { [self] in await keepLease() }
+        let fencing = Task { [self] in await guardDeadline() }
+        state.withLock { $0.tasks = [watching, renewing, fencing] }
+    }
+
+    /// Stops this node's registration: kills its holders, revokes its lease (their names
+    /// are free at once) and stops watching.
+    public func stop() async {
+        let (tasks, lease, listener) = state.withLock { state -> ([Task<Void, Never>], Int64?, RegistryListenerID?) in
+            defer {
+                state.phase = .stopped
+                state.tasks = []
+            }
+            if case .running(let lease) = state.phase { return (state.tasks, lease, state.listener) }
+            return (state.tasks, nil, state.listener)
+        }
+        for task in tasks { task.cancel() }
+        killHolders()
+        if let listener { registry.removeListener(listener) }
+        if let lease { try? await client.revoke(lease) }
+    }
+
+    // MARK: - Lookups
+
+    /// Where `name` lives, if it is held: here, or on the node the watch last saw holding
+    /// it. A memory read: O(1), no request to etcd.
+    public func lookup(_ name: String) -> ClusterPlacement? {
+        if let entry = registry.lookup(name).first { return .local(entry.pid, token: entry.value) }
+        return state.withLock { state in state.remote[name].map { .remote($0.node, token: $0.token) } }
+    }
+
+    /// The holder of `name` across the cluster, starting it here (with `spec`, given the
+    /// name it must register under) when no node holds it.
+    ///
+    /// The claim comes first, then the start: a worker runs here only under a claim that
+    /// etcd granted. A start that fails releases the claim.
+    ///
+    /// - Throws: ``ClusterError`` — `unavailable` (etcd did not answer: nothing claimed),
+    ///   `fenced`, `notRunning`, `startFailed`.
+    public func lookupOrStart(
+        _ name: String, supervisor: DynamicSupervisor, spec: @escaping @Sendable (any ProcessName) -> ChildSpec
+    ) async throws(ClusterError) -> ClusterPlacement {
+        for _ in 0..<8 {
+            if let found = lookup(name) { return found }
+            let lease = try currentLease()
+            let claim: EtcdClaim
+            do {
+                claim = try await client.claim(prefix + name, value: node.encoded, lease: lease)
+            } catch {
+                throw ClusterError(.unavailable, "cannot claim \(name): \(error)")
+            }
+            switch claim {
+            case .held(let holder):
+                if holder.lease != lease {
+                    return .remote(ClusterNode(decoding: holder.value), token: holder.createRevision)
+                }
+                // Another caller here claimed it: its start is under way or done.
+                if let pid = await waitForLocal(name) { return .local(pid, token: holder.createRevision) }
+            case .claimed(let token):
+                let fresh = state.withLock { state -> Bool in
+                    guard state.tokens[name] == nil else { return false }
+                    state.tokens[name] = token
+                    return true
+                }
+                if !fresh {
+                    // A concurrent caller here holds this claim and is starting the worker.
+                    if let pid = await waitForLocal(name) { return .local(pid, token: token) }
+                    continue
+                }
+                onEvent(.claimed(name, token: token))
+                do throws(StartError) {
+                    switch try await supervisor.startChild(spec(via(name, token: token))) {
+                    case .started(let pid):
+                        onEvent(.started(name, pid, token: token))
+                        return .local(pid, token: token)
+                    case .ignored:
+                        throw StartError.ignored
+                    }
+                } catch {
+                    await release(name, token: token)
+                    throw ClusterError(.startFailed, "\(name) was claimed here but did not start: \(error)")
+                }
+            }
+        }
+        throw ClusterError(.unavailable, "\(name): the claim kept changing hands")
+    }
+
+    /// This node's fencing token for `name`, while it holds it.
+    public func token(of name: String) -> Int64? { state.withLock { $0.tokens[name] } }
+
+    // MARK: - Internals
+
+    func currentLease() throws(ClusterError) -> Int64 {
+        let phase = state.withLock { $0.phase }
+        switch phase {
+        case .running(let lease): return lease
+        case .fenced: throw ClusterError(.fenced, "\(node) has fenced itself (its lease could not be renewed) and claims nothing until it holds a new one")
+        case .idle, .stopped: throw ClusterError(.notRunning, "the cluster registry of \(node) is not running")
+        }
+    }
+
+    /// Waits until a local start of `name` by another caller registers it (or fails).
+    private func waitForLocal(_ name: String) async -> PID? {
+        for _ in 0..<1_000 {
+            if let pid = registry.whereis(name) { return await Process.awaitStarted(pid) ? pid : nil }
+            guard state.withLock({ $0.tokens[name] != nil }) else { return nil }
+            await Task.yield()
+            try? await Task.sleep(for: .milliseconds(1))
+        }
+        return nil
+    }
+
+    private func registryChanged(_ event: RegistryEvent<String, Int64>) {
+        guard case .unregistered(let name, let pid, _) = event else { return }
+        let token = state.withLock { $0.tokens[name] }
+        guard let token else { return }
+        onEvent(.ended(name, pid, token: token))
+        Task { await release(name, token: token) }
+    }
+
+    /// Deletes this node's key for `name` if it is still the claim with `token`.
+    func release(_ name: String, token: Int64) async {
+        let ours = state.withLock { state -> Bool in
+            guard state.tokens[name] == token else { return false }
+            state.tokens[name] = nil
+            return true
+        }
+        guard ours else { return }
+        // If etcd is unreachable the lease's expiry frees it; a later holder's key is never
+        // deleted (the delete compares the token).
+        _ = try? await client.release(prefix + name, revision: token)
+    }
+
+    /// Kills every local holder (stop and fencing).
+    func killHolders() {
+        for name in state.withLock({ Array($0.tokens.keys) }) {
+            if let pid = registry.whereis(name) { Process.exit(pid, .kill) }
+        }
+    }
+}

@@ -1,0 +1,224 @@
+import EtcdClient
+import EtcdTesting
+import Logging
+import Supervision
+import Synchronization
+import Testing
+import WorkerRegistry
+import WorkerRegistryEtcd
+
+/// A worker that answers who it is.
+struct Session: GenServer {
+    enum Request: Sendable { case name }
+    typealias Reply = String
+    typealias Arguments = String
+    let name: String
+    static func initialize(_ name: String) async throws -> InitResult<Session> { .ok(Session(name: name)) }
+    mutating func handleCall(_ request: Request, from caller: Caller<String>) async throws -> CallResult<String> {
+        .reply(name)
+    }
+}
+
+/// What every node did, on one monotonic clock: the history a checker reads.
+final class History: Sendable {
+    struct Entry: Sendable {
+        var node: String
+        var event: EtcdRegistry.Event
+        var at: ContinuousClock.Instant
+    }
+    private let entries = Mutex<[Entry]>([])
+    private let waiters = Mutex<[(predicate: @Sendable (Entry) -> Bool, continuation: CheckedContinuation<Void, Never>)]>([])
+
+    func record(_ node: String) -> @Sendable (EtcdRegistry.Event) -> Void {
+        { event in
+            let entry = Entry(node: node, event: event, at: .now)
+            self.entries.withLock { $0.append(entry) }
+            let ready = self.waiters.withLock { waiters -> [CheckedContinuation<Void, Never>] in
+                let (done, rest) = (waiters.filter { $0.predicate(entry) }, waiters.filter { !$0.predicate(entry) })
+                waiters = rest
+                return done.map(\.continuation)
+            }
+            for continuation in ready { continuation.resume() }
+        }
+    }
+
+    /// Waits until an entry `predicate` accepts has been recorded (or already was).
+    func wait(for predicate: @escaping @Sendable (Entry) -> Bool) async {
+        await withCheckedContinuation { continuation in
+            let seen = entries.withLock { entries in
+                entries.contains(where: predicate) ? true : { waiters.withLock { $0.append((predicate, continuation)) }; return false }()
+            }
+            if seen { continuation.resume() }
+        }
+    }
+    var all: [Entry] { entries.withLock { $0 } }
+
+    /// For each name, the holders' live intervals (start to end) never overlap, and tokens
+    /// only grow. Returns what broke, if anything.
+    func violations() -> [String] {
+        var live: [String: (node: String, token: Int64)] = [:]
+        var lastToken: [String: Int64] = [:]
+        var problems: [String] = []
+        for entry in all {
+            switch entry.event {
+            case .started(let name, _, let token):
+                if let holder = live[name] { problems.append("\(name) started on \(entry.node) while \(holder.node) held it") }
+                if let last = lastToken[name], token <= last { problems.append("\(name)'s token went from \(last) to \(token)") }
+                live[name] = (entry.node, token)
+                lastToken[name] = token
+            case .ended(let name, _, let token):
+                if live[name]?.token == token { live[name] = nil }
+            default:
+                break
+            }
+        }
+        return problems
+    }
+}
+
+/// One node: a runtime, a tree with the cluster registry and a pool supervisor.
+struct Node: Sendable {
+    let registry: EtcdRegistry
+    let supervisor: DynamicSupervisor
+    let root: Supervisor
+
+    static func start(_ name: String, client: EtcdClient, prefix: String, ttl: Int64 = 5, history: History) async throws -> Node {
+        let runtime = Runtime(logger: Logger(label: name, factory: { _ in SwiftLogNoOpLogHandler() }), label: name)
+        let registry = EtcdRegistry(client: client, prefix: prefix, node: ClusterNode(name: name, address: "\(name).local:7000"),
+                                    ttl: ttl, runtime: runtime, onEvent: history.record(name))
+        let root = try await Supervisor.start(children: [registry.childSpec(), DynamicSupervisor.childSpec(id: "sessions")],
+                                              runtime: runtime)
+        let sessions = try #require(try await root.whichChildren()[1].pid)
+        let supervisor = try #require(DynamicSupervisor(pid: sessions))
+        try await registry.start()
+        return Node(registry: registry, supervisor: supervisor, root: root)
+    }
+
+    func lookupOrStart(_ id: String) async throws(ClusterError) -> ClusterPlacement {
+        try await registry.lookupOrStart(id, supervisor: supervisor) { name in
+            .worker(Session.self, arguments: id, id: id, name: name, restart: .temporary)
+        }
+    }
+
+    func stop() async {
+        await registry.stop()
+        try? await root.stop()
+    }
+}
+
+@Suite("EtcdRegistry: one live holder per name across the cluster",
+       .enabled(if: EtcdCluster.runs, "etcd is not on PATH: install Debian's etcd-server to run the etcd tests"),
+       .timeLimit(.minutes(2)))
+struct EtcdRegistryTests {
+    @Test("three nodes racing lookupOrStart on 300 ids: exactly one holder per id, and every node points at it")
+    func oneHolderPerID() async throws {
+        let cluster = try await EtcdCluster.start()
+        defer { cluster.stop() }
+        let history = History()
+        var nodes: [Node] = []
+        for name in ["a", "b", "c"] { nodes.append(try await Node.start(name, client: cluster.client(), prefix: "race/", history: history)) }
+        let ids = (0..<300).map { "id-\($0)" }
+        let placements = try await withThrowingTaskGroup(of: (Int, [String: ClusterPlacement]).self) { group in
+            for (index, node) in nodes.enumerated() {
+                let nodeIDs = index % 2 == 0 ? ids : ids.reversed()
+                group.addTask {
+                    var seen: [String: ClusterPlacement] = [:]
+                    for id in nodeIDs { seen[id] = try await node.lookupOrStart(id) }
+                    return (index, seen)
+                }
+            }
+            var all: [[String: ClusterPlacement]] = Array(repeating: [:], count: nodes.count)
+            for try await (index, seen) in group { all[index] = seen }
+            return all
+        }
+        for id in ids {
+            let local = (0..<nodes.count).filter { if case .local = placements[$0][id]! { return true } else { return false } }
+            #expect(local.count == 1, "\(id) is held by nodes \(local)")
+            guard let holder = local.first else { continue }
+            let token = placements[holder][id]!.token
+            for other in 0..<nodes.count where other != holder {
+                #expect(placements[other][id] == .remote(ClusterNode(name: ["a", "b", "c"][holder], address: "\(["a", "b", "c"][holder]).local:7000"), token: token))
+            }
+        }
+        #expect(nodes.map { $0.registry.registry.count() }.reduce(0, +) == 300)
+        #expect(history.violations().isEmpty, "\(history.violations())")
+        for node in nodes { await node.stop() }
+    }
+
+    @Test("a name is released when its worker exits, and a node that stops frees all of its names; tokens grow")
+    func releaseAndStop() async throws {
+        let cluster = try await EtcdCluster.start()
+        defer { cluster.stop() }
+        let history = History()
+        let a = try await Node.start("a", client: cluster.client(), prefix: "s/", history: history)
+        let b = try await Node.start("b", client: cluster.client(), prefix: "s/", history: history)
+        guard case .local(let pid, let first) = try await a.lookupOrStart("alice") else {
+            Issue.record("a free name was not started here")
+            return
+        }
+        #expect(try await ServerRef<Session>(pid: pid).call(.name) == "alice")
+        #expect(a.registry.token(of: "alice") == first)
+        // b sees it through its watch, or learns it from the claim it loses.
+        #expect(try await b.lookupOrStart("alice") == .remote(ClusterNode(name: "a", address: "a.local:7000"), token: first))
+
+        // The worker exits: the name is released, and b's view says so.
+        await history.wait { $0.node == "b" && $0.event == .viewChanged("alice", holder: ClusterNode(name: "a", address: "a.local:7000")) }
+        Process.exit(pid, .kill)
+        await history.wait { $0.node == "b" && $0.event == .viewChanged("alice", holder: nil) }
+        guard case .local(_, let second) = try await b.lookupOrStart("alice") else {
+            Issue.record("a released name was not taken by another node")
+            return
+        }
+        #expect(second > first)
+
+        // b stops: its lease is revoked, every name of it is free (a's view follows).
+        _ = try await b.lookupOrStart("bob")
+        await b.stop()
+        await history.wait { $0.node == "a" && $0.event == .viewChanged("bob", holder: nil) }
+        await history.wait { $0.node == "a" && $0.event == .viewChanged("alice", holder: nil) }
+        guard case .local(_, let third) = try await a.lookupOrStart("alice"), case .local = try await a.lookupOrStart("bob") else {
+            Issue.record("a stopped node's names were not free")
+            return
+        }
+        #expect(third > second)
+        #expect(history.violations().isEmpty, "\(history.violations())")
+        await a.stop()
+    }
+
+    @Test("a node cut off from etcd's majority fences its holders before its lease can expire; the name then moves; nothing is held twice")
+    func minorityFences() async throws {
+        let cluster = try await EtcdCluster.start(members: 3)
+        defer { cluster.stop() }
+        let history = History()
+        // a talks to member 0 only; b to the other two.
+        let a = try await Node.start("a", client: EtcdClient(endpoints: [cluster.endpoints[0]], requestTimeout: .milliseconds(500)),
+                                     prefix: "f/", ttl: 3, history: history)
+        let b = try await Node.start("b", client: EtcdClient(endpoints: Array(cluster.endpoints[1...]), requestTimeout: .milliseconds(500)),
+                                     prefix: "f/", ttl: 3, history: history)
+        guard case .local(let pid, _) = try await a.lookupOrStart("carol") else {
+            Issue.record("a free name was not started on a")
+            return
+        }
+        let exited = Process.watch(pid)
+
+        cluster.pause(0)  // a's member answers nothing: a cannot renew
+        _ = await exited.reason  // a fences: its holder is killed
+        let fencedAt = ContinuousClock.now
+        // The majority expires a's lease on its own clock; the key goes, and b's view says so.
+        await history.wait { $0.node == "b" && $0.event == .viewChanged("carol", holder: nil) }
+        let freedAt = ContinuousClock.now
+        #expect(fencedAt < freedAt)
+        guard case .local = try await b.lookupOrStart("carol") else {
+            Issue.record("the name did not move to the majority side")
+            return
+        }
+        await #expect(throws: ClusterError.self) { try await a.lookupOrStart("dave") }
+        cluster.resume(0)
+        #expect(history.violations().isEmpty, "\(history.violations())")
+        let fenced = history.all.firstIndex { $0.node == "a" && $0.event == .fenced }
+        let claimedOnB = history.all.firstIndex { if case .claimed("carol", _) = $0.event { return $0.node == "b" } else { return false } }
+        #expect(fenced != nil && claimedOnB != nil && fenced! < claimedOnB!, "a fenced before b claimed")
+        await b.stop()
+        await a.stop()
+    }
+}
