@@ -154,6 +154,7 @@ let package = Package(
             name: "PoolBench",
             dependencies: [
                 "Supervision", "WorkerRegistry", "PoolDashboard", "PoolDemo", "PoolInspector", "InspectorProtocol", "CPlatform",
+                "EtcdClient", "EtcdTesting", "WorkerRegistryEtcd",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

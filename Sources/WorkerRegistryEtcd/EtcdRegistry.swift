@@ -148,6 +148,23 @@ public final class EtcdRegistry: Sendable {
         if let lease { try? await client.revoke(lease) }
     }
 
+    /// Stops as a crashed node would: renewals and the watch stop, holders are killed,
+    /// nothing is released or revoked — etcd frees the names when the lease expires. For
+    /// benchmarks and tests of node death inside one OS process.
+    package func abandon() {
+        let (tasks, listener) = state.withLock { state -> ([Task<Void, Never>], RegistryListenerID?) in
+            defer {
+                state.phase = .stopped
+                state.tasks = []
+                state.tokens = [:]
+            }
+            return (state.tasks, state.listener)
+        }
+        for task in tasks { task.cancel() }
+        if let listener { registry.removeListener(listener) }
+        for entry in registry.select({ _, pid, _ in pid }) { Process.exit(entry, .kill) }
+    }
+
     // MARK: - Lookups
 
     /// Where `name` lives, if it is held: here, or on the node the watch last saw holding
