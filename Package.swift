@@ -144,7 +144,7 @@ let package = Package(
             name: "PoolTUI",
             dependencies: [
                 "PoolDashboard", "PoolDemo", "PoolInspector", "InspectorProtocol", "Supervision", "SupervisionTesting",
-                "WorkerRegistry", "CNCursesW",
+                "WorkerRegistry", "CNCursesW", "EtcdClient", "WorkerRegistryEtcd",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

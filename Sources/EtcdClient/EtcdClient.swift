@@ -67,6 +67,13 @@ public final class EtcdClient: Sendable {
         _ = try await call("/v3/lease/revoke", LeaseIDRequest(ID: Int64String(id)), as: ResponseHeaderOnly.self)
     }
 
+    /// The seconds the lease `id` has left, or `nil` once it has expired or was revoked.
+    public func timeToLive(_ id: Int64) async throws(EtcdError) -> Int64? {
+        let reply = try await call("/v3/lease/timetolive", LeaseIDRequest(ID: Int64String(id)), as: LeaseGrantResponse.self)
+        guard let ttl = reply.TTL?.value, ttl >= 0 else { return nil }
+        return ttl
+    }
+
     // MARK: - Keys
 
     /// Puts `key` only if it does not exist, under `lease`: one transaction comparing the

@@ -13,6 +13,6 @@ struct PoolTUI: AsyncParsableCommand {
             the same dashboard over your own running app; `pooltui ls` lists those you can attach to.
             Press ? in the dashboard for its keys.
             """,
-        subcommands: [Dashboard.self, DemoCommand.self, List.self, Attach.self, Snapshot.self, Simulate.self],
+        subcommands: [Dashboard.self, DemoCommand.self, List.self, Attach.self, Cluster.self, Snapshot.self, Simulate.self],
         defaultSubcommand: Dashboard.self)
 }

@@ -221,4 +221,23 @@ struct EtcdRegistryTests {
         await b.stop()
         await a.stop()
     }
+
+    @Test("ClusterState reads each node with its lease's time left and every name with its holder and token, from etcd alone")
+    func clusterState() async throws {
+        let cluster = try await EtcdCluster.start()
+        defer { cluster.stop() }
+        let history = History()
+        let a = try await Node.start("a", client: cluster.client(), prefix: "v/", history: history)
+        let b = try await Node.start("b", client: cluster.client(), prefix: "v/", history: history)
+        for id in ["x", "y"] { _ = try await a.lookupOrStart(id) }
+        _ = try await b.lookupOrStart("z")
+        let state = try await ClusterState.read(client: cluster.client(), prefix: "v/")
+        #expect(state.nodes.map(\.node.name) == ["a", "b"] && state.nodes.map(\.names) == [2, 1])
+        #expect(state.nodes.allSatisfy { ($0.secondsLeft ?? 0) > 0 && $0.node.address.hasSuffix(":7000") })
+        #expect(state.holders.map(\.name) == ["x", "y", "z"] && state.holders.map(\.node) == ["a", "a", "b"])
+        #expect(state.holders.map(\.token) == ["x", "y", "z"].map { a.registry.token(of: $0) ?? b.registry.token(of: $0) ?? -1 })
+        await b.stop()
+        #expect(try await ClusterState.read(client: cluster.client(), prefix: "v/").holders.map(\.name) == ["x", "y"])
+        await a.stop()
+    }
 }
