@@ -15,6 +15,12 @@
 # terminal. A client run as another user (`runuser -u nobody`) is refused — by the
 # folder's permissions, and, with those opened on purpose, by the app itself, which logs it.
 #
+# Part 3, a cluster on etcd (when `etcd` is on PATH; required under CI=true): an etcd
+# member on free loopback ports, two `pooltui demo --cluster` nodes as separate OS
+# processes sharing 20 ids, `pooltui cluster` live in tmux; one node is killed with
+# SIGKILL: every id it held moves to the other node, with a larger fencing token, once its
+# lease expires, and the screen marks them moved; `--once --json` agrees; never two holders.
+#
 # Every wait is for something to appear (on screen or in a file), with a deadline that
 # only a broken build reaches; the screen is printed when a check fails.
 #
@@ -31,9 +37,12 @@ work="$(mktemp -d)"
 chmod 755 "$work"
 session="pooltui-e2e-$$"
 app_pid=""
+cluster_pids=()
 cleanup() {
     tmux kill-session -t "$session" 2>/dev/null || true
+    tmux kill-session -t "$session-cluster" 2>/dev/null || true
     [ -n "$app_pid" ] && kill -KILL "$app_pid" 2>/dev/null || true
+    for pid in "${cluster_pids[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
     rm -rf "$work"
 }
 trap cleanup EXIT
@@ -222,5 +231,82 @@ wait "$app_pid" 2>/dev/null || true
 app_pid=""
 [ ! -e "$socket" ] || fail "the app left its socket behind after SIGTERM"
 echo "e2e: ok: SIGTERM stops the app and removes its socket"
+
+# ---- Part 3: a cluster on etcd, nodes in separate OS processes.
+if command -v etcd >/dev/null; then
+    free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+    client_port=$(free_port)
+    peer_port=$(free_port)
+    endpoint="http://127.0.0.1:$client_port"
+    etcd --name e2e --data-dir "$work/etcd" --listen-client-urls "$endpoint" --advertise-client-urls "$endpoint" \
+        --listen-peer-urls "http://127.0.0.1:$peer_port" > "$work/etcd.log" 2>&1 &
+    cluster_pids+=($!)
+    reading() { "$bin" cluster --etcd "$endpoint" --prefix e2e/ --once --json 2>/dev/null; }
+    deadline=$((SECONDS + 30))
+    until reading > /dev/null; do
+        [ "$SECONDS" -lt "$deadline" ] || fail "etcd did not start: $(tail -5 "$work/etcd.log")"
+        sleep 0.2
+    done
+    for node in a b; do
+        "$bin" demo --cluster --etcd "$endpoint" --node "$node" --prefix e2e/ --ids 20 --ttl 3 > "$work/node-$node.log" 2>&1 &
+        cluster_pids+=($!)
+        eval "node_$node=$!"
+    done
+    # count_names NODE: how many ids NODE holds (all nodes: "*").
+    count_names() { reading | python3 -c 'import json, sys; r = json.load(sys.stdin); print(sum(1 for n in r["names"] if sys.argv[1] in ("*", n["node"])))' "$1"; }
+    deadline=$((SECONDS + 30))
+    until [ "$(count_names '*')" = 20 ] && [ "$(count_names a)" -gt 0 ] && [ "$(count_names b)" -gt 0 ]; do
+        [ "$SECONDS" -lt "$deadline" ] || fail "the two nodes did not come to hold all 20 ids: $(reading)"
+        sleep 0.2
+    done
+    echo "e2e: ok: cluster: nodes a and b hold all 20 ids between them (a $(count_names a), b $(count_names b))"
+    tmux new-session -d -s "$session-cluster" -x 100 -y 32 "$bin cluster --etcd $endpoint --prefix e2e/"
+    cscreen() { tmux capture-pane -t "$session-cluster" -p; }
+    cwait_for() {
+        local deadline=$((SECONDS + $2))
+        until cscreen | grep -qE -- "$1"; do
+            [ "$SECONDS" -lt "$deadline" ] || { echo "---- cluster screen"; cscreen; fail "$3: /$1/ not on the cluster screen after $2 s"; }
+            sleep 0.1
+        done
+        echo "e2e: ok: $3"
+    }
+    cwait_for "2 nodes · 20 names" 10 "cluster: pooltui cluster shows both nodes and every id"
+    cwait_for "^ a +pid [0-9]+ +[0-9]+ +[0-9] s" 5 "cluster: node a's row shows its lease's time left"
+    reading > "$work/before.json"
+    kill -KILL "$node_a"
+    killed_at=$SECONDS
+    # Every id a held moves to b, under a larger token; nothing is held twice meanwhile.
+    deadline=$((SECONDS + 20))
+    until reading > "$work/after.json" && python3 - "$work/before.json" "$work/after.json" <<'PY'
+import json, sys
+before, after = (json.load(open(path)) for path in sys.argv[1:3])
+held = {n["name"]: n for n in after["names"]}
+assert len(held) == len(after["names"]), "an id listed twice"
+moved = [n for n in before["names"] if n["node"] == "a"]
+assert moved and all(n["name"] in held and held[n["name"]]["node"] == "b" and held[n["name"]]["token"] > n["token"] for n in moved)
+PY
+    do
+        [ "$SECONDS" -lt "$deadline" ] || fail "a's ids did not all move to b with larger tokens: $(cat "$work/after.json")"
+        sleep 0.2
+    done
+    echo "e2e: ok: cluster: after a's SIGKILL, every id it held is b's under a larger token ($((SECONDS - killed_at)) s, TTL 3 s)"
+    cwait_for "1 nodes · 20 names" 10 "cluster: the screen shows one node left"
+    cwait_for "← moved" 5 "cluster: the screen marks the ids that moved"
+    tmux send-keys -t "$session-cluster" q
+    deadline=$((SECONDS + 5))
+    while tmux has-session -t "$session-cluster" 2>/dev/null; do
+        [ "$SECONDS" -lt "$deadline" ] || fail "q did not quit pooltui cluster"
+        sleep 0.1
+    done
+    echo "e2e: ok: cluster: q quits the cluster screen"
+    kill -TERM "$node_b"
+    wait "$node_b" 2>/dev/null || true
+    [ "$(count_names '*')" = 0 ] || fail "b's ids were not freed when it stopped: $(reading)"
+    echo "e2e: ok: cluster: SIGTERM stops node b and frees its ids at once (its lease is revoked)"
+elif [ "${CI:-}" = true ]; then
+    fail "etcd is not on PATH (apt-get install -y etcd-server): the cluster part cannot run"
+else
+    echo "e2e: skipped: the cluster part needs etcd on PATH (Debian's etcd-server)"
+fi
 
 echo "e2e: PASS"

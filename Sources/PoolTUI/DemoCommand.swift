@@ -16,6 +16,8 @@ struct DemoCommand: AsyncParsableCommand {
         abstract: "Run the demo app: with --serve, headless with an inspector another terminal can attach to.",
         discussion: """
             Without --serve, the same as `pooltui run`: the dashboard on the demo in this process.
+            With --cluster --etcd URL --node NAME, one node of a demo cluster whose nodes share
+            ids through etcd; run two or three, and watch them with `pooltui cluster --prefix demo/`.
             With --serve, the demo runs without a terminal and serves its inspector (commands
             allowed) on a socket in the per-user folder, until SIGINT or SIGTERM; its log goes to
             standard error. Then, in another terminal: `pooltui ls`, `pooltui attach NAME`.
@@ -35,7 +37,38 @@ struct DemoCommand: AsyncParsableCommand {
     @Option(help: "The folder for the socket (default: $XDG_RUNTIME_DIR/pooltui, else /tmp/pooltui-<uid>).")
     var directory: String?
 
+    @Flag(help: "Run one node of a demo cluster on etcd (with --etcd and --node); `pooltui cluster` shows them.")
+    var cluster = false
+
+    @Option(help: "With --cluster: etcd endpoints, comma-separated.")
+    var etcd = "http://127.0.0.1:2379"
+
+    @Option(help: "With --cluster: this node's name.")
+    var node: String?
+
+    @Option(help: "With --cluster: the key prefix the nodes share.")
+    var prefix = "demo/"
+
+    @Option(help: "With --cluster: how many ids the nodes share.")
+    var ids = 50
+
+    @Option(help: "With --cluster: the lease's time to live, in seconds.")
+    var ttl: Int64 = 5
+
+    func validate() throws {
+        if cluster {
+            guard node?.isEmpty == false else { throw ValidationError("--cluster needs --node NAME") }
+            guard ids > 0 else { throw ValidationError("--ids must be positive") }
+            guard ttl >= 2 else { throw ValidationError("--ttl is at least 2 seconds") }
+            guard !serve else { throw ValidationError("--cluster runs headless already; --serve does not go with it") }
+        }
+    }
+
     mutating func run() async throws {
+        if cluster {
+            try await ClusterDemo.run(etcd: etcd, node: node ?? "node", prefix: prefix, ids: ids, ttl: ttl)
+            return
+        }
         guard serve else {
             var dashboard = Dashboard()
             dashboard.demo = demo

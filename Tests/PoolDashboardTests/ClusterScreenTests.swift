@@ -37,16 +37,20 @@ struct ClusterScreenTests {
         #expect(text.contains("\\x1B[31m") && text.contains("\\x07"))
     }
 
-    @Test("a name whose holder changed since the last reading is marked as moved; an expired lease says so")
+    @Test("a name now held by another node is marked as moved, for a while, even if it was free in between; an expired lease says so")
     func moves() {
         var screen = ClusterScreen(endpoints: "e", prefix: "p/")
         screen.read(reading([("alice", "a"), ("bob", "a")]), at: .zero)
-        screen.read(reading([("alice", "b"), ("bob", "a")], expired: ["a"]), at: .seconds(1))
-        let frame = screen.frame(Layout(columns: 100, rows: 20), at: .seconds(1))
+        screen.read(reading([("bob", "a")], expired: ["a"]), at: .seconds(1))  // alice free: a's lease expired
+        screen.read(reading([("alice", "b"), ("bob", "a")], expired: ["a"]), at: .seconds(2))
+        screen.read(reading([("alice", "b"), ("bob", "a")], expired: ["a"]), at: .seconds(3))
+        let frame = screen.frame(Layout(columns: 100, rows: 20), at: .seconds(3))
         let alice = frame.lines.first { $0.text.hasPrefix(" alice") }
-        #expect(alice?.text.contains("← moved") == true && alice?.style == .restarted)
+        #expect(alice?.text.contains("← moved from a") == true && alice?.style == .restarted)
         #expect(frame.lines.first { $0.text.hasPrefix(" bob") }?.text.contains("moved") == false)
         #expect(frame.lines.first { $0.text.hasPrefix(" a ") }?.text.contains("expired") == true)
+        let later = screen.frame(Layout(columns: 100, rows: 20), at: .seconds(2) + ClusterScreen.movedMarkTime)
+        #expect(!later.text.contains("moved"), "the mark goes after a while")
     }
 
     @Test("/ filters names as typed, Esc clears; j k and PgDn scroll within the names; q quits")

@@ -79,9 +79,12 @@ public struct ClusterScreen: Sendable {
     public private(set) var typingFilter = false
     /// Whether the person asked to quit.
     public private(set) var quitting = false
-    /// Names a node held in the reading before, for the "moved" marks.
-    private var previousHolders: [String: String] = [:]
-    private var moved: Set<String> = []
+    /// The last node seen holding each name (kept while the name is free), and the
+    /// names that changed node lately: from which node, and when.
+    private var lastHolder: [String: String] = [:]
+    private var moves: [String: (from: String, at: Duration)] = [:]
+    /// How long a moved name stays marked.
+    public static let movedMarkTime = Duration.seconds(10)
     private var pageSize = 10
 
     /// A screen over the registry at `prefix` of the etcd members `endpoints`.
@@ -90,13 +93,15 @@ public struct ClusterScreen: Sendable {
         self.prefix = prefix
     }
 
-    /// A new reading: names whose node changed since the last one are marked as moved.
+    /// A new reading: a name now held by another node than the last one seen holding it
+    /// (even with readings in between where it was free) is marked as moved for
+    /// ``movedMarkTime``.
     public mutating func read(_ snapshot: Snapshot, at now: Duration) {
-        let holders = Dictionary(snapshot.holders.map { ($0.name, $0.node) }, uniquingKeysWith: { first, _ in first })
-        if self.snapshot != nil {
-            moved = Set(holders.compactMap { name, node in previousHolders[name].map { $0 != node ? name : nil } ?? nil })
+        for holder in snapshot.holders {
+            if let last = lastHolder[holder.name], last != holder.node { moves[holder.name] = (last, now) }
+            lastHolder[holder.name] = holder.node
         }
-        previousHolders = holders
+        moves = moves.filter { now - $0.value.at < Self.movedMarkTime }
         self.snapshot = snapshot
         readAt = now
         failure = nil
@@ -186,9 +191,10 @@ public struct ClusterScreen: Sendable {
         pageSize = max(1, layout.rows - lines.count - 1)
         clampScroll()
         for holder in shown.dropFirst(scroll).prefix(pageSize) {
-            let mark = moved.contains(holder.name) ? "  ← moved" : ""
+            let move = moves[holder.name].flatMap { now - $0.at < Self.movedMarkTime ? $0 : nil }
+            let mark = move.map { "  ← moved from \(e($0.from))" } ?? ""
             lines.append(line(" " + TerminalText.fit(e(holder.name), to: 40) + " " + TerminalText.fit(e(holder.node), to: 20)
-                              + " " + String(holder.token) + mark, moved.contains(holder.name) ? .restarted : .plain))
+                              + " " + String(holder.token) + mark, move == nil ? .plain : .restarted))
         }
         while lines.count < layout.rows - 1 { lines.append(line("")) }
         let status: String
