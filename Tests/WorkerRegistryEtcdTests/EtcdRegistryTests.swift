@@ -110,14 +110,14 @@ struct Node: Sendable {
        .enabled(if: EtcdCluster.runs, "etcd is not on PATH: install Debian's etcd-server to run the etcd tests"),
        .timeLimit(.minutes(2)))
 struct EtcdRegistryTests {
-    @Test("three nodes racing lookupOrStart on 300 ids: exactly one holder per id, and every node points at it")
+    @Test("three nodes racing lookupOrStart on 1,000 ids: exactly one holder per id, and every node points at it")
     func oneHolderPerID() async throws {
         let cluster = try await EtcdCluster.start()
         defer { cluster.stop() }
         let history = History()
         var nodes: [Node] = []
         for name in ["a", "b", "c"] { nodes.append(try await Node.start(name, client: cluster.client(), prefix: "race/", history: history)) }
-        let ids = (0..<300).map { "id-\($0)" }
+        let ids = (0..<1_000).map { "id-\($0)" }
         let placements = try await withThrowingTaskGroup(of: (Int, [String: ClusterPlacement]).self) { group in
             for (index, node) in nodes.enumerated() {
                 let nodeIDs = index % 2 == 0 ? ids : ids.reversed()
@@ -140,7 +140,7 @@ struct EtcdRegistryTests {
                 #expect(placements[other][id] == .remote(ClusterNode(name: ["a", "b", "c"][holder], address: "\(["a", "b", "c"][holder]).local:7000"), token: token))
             }
         }
-        #expect(nodes.map { $0.registry.registry.count() }.reduce(0, +) == 300)
+        #expect(nodes.map { $0.registry.registry.count() }.reduce(0, +) == 1_000)
         #expect(history.violations().isEmpty, "\(history.violations())")
         for node in nodes { await node.stop() }
     }
