@@ -85,19 +85,22 @@ extension EtcdClient {
                         if let compacted = result.compact_revision?.value, compacted > 0 { return .compacted(compacted) }
                         return .lost(EtcdError(.unavailable, "\(endpoint) cancelled the watch: \(result.cancel_reason ?? "no reason")"))
                     }
-                    let headerRevision = result.header?.revision?.value ?? 0
                     if result.created == true {
                         output.yield(.watching(revision: revision))
                         continue
                     }
                     guard let wireEvents = result.events, !wireEvents.isEmpty else { continue }
+                    // Resume after the last event delivered, not the header's revision: a
+                    // watch catching up gets its history in batches, each headed with the
+                    // current revision.
                     var events: [EtcdWatchEvent] = []
-                    var last = headerRevision
+                    var last: Int64 = 0
                     for wire in wireEvents {
                         guard let keyValue = try? wire.kv?.model() else { continue }
                         events.append(EtcdWatchEvent(kind: wire.type == "DELETE" ? .delete : .put, keyValue: keyValue))
                         last = max(last, keyValue.modRevision)
                     }
+                    guard last > 0 else { continue }
                     advance(last + 1)
                     output.yield(.events(events, revision: last))
                 }

@@ -54,8 +54,12 @@ public final class EtcdClient: Sendable {
     /// Renews the lease `id` once; returns its new time to live in seconds.
     ///
     /// - Throws: ``EtcdError/Code/leaseNotFound`` once it has expired or was revoked.
-    public func keepAlive(_ id: Int64) async throws(EtcdError) -> Int64 {
-        let reply = try await call("/v3/lease/keepalive", LeaseIDRequest(ID: Int64String(id)), as: LeaseKeepAliveResponse.self)
+    ///
+    /// - Parameter timeout: how long each member may take (``requestTimeout`` if `nil`):
+    ///   a renewal that must land before a deadline gives each member a short one.
+    public func keepAlive(_ id: Int64, timeout: Duration? = nil) async throws(EtcdError) -> Int64 {
+        let reply = try await call("/v3/lease/keepalive", LeaseIDRequest(ID: Int64String(id)), as: LeaseKeepAliveResponse.self,
+                                   timeout: timeout)
         guard let ttl = reply.result?.TTL?.value, ttl > 0 else {
             throw EtcdError(.leaseNotFound, "lease \(id) has expired or was revoked")
         }
@@ -81,8 +85,9 @@ public final class EtcdClient: Sendable {
     ///
     /// Returns ``EtcdClaim/claimed(revision:)`` with the key's create revision (the
     /// fencing token), or ``EtcdClaim/held(_:)`` with the holder. A holder under `lease`
-    /// is this client's own earlier claim (a retry after a timeout): it is reported as
-    /// claimed, with that claim's revision.
+    /// with this very `value` is this claim, applied by an earlier try that timed out: it
+    /// is reported as claimed, with its revision (make `value` unique per claim for that
+    /// to mean "this claim" and not "an older one").
     public func claim(_ key: String, value: [UInt8], lease: Int64) async throws(EtcdError) -> EtcdClaim {
         let encoded = GatewayJSON.base64(key)
         let request = TxnRequest(
@@ -95,10 +100,9 @@ public final class EtcdClient: Sendable {
             return .claimed(revision: revision)
         }
         guard let holder = try reply.responses?.first?.response_range?.kvs?.first?.model() else {
-            // Deleted between the compare and the range: nobody holds it now.
-            return try await claim(key, value: value, lease: lease)
+            throw EtcdError(.malformed, "a failed claim of \(key) without its holder")
         }
-        if holder.lease == lease { return .claimed(revision: holder.createRevision) }
+        if holder.lease == lease && holder.value == value { return .claimed(revision: holder.createRevision) }
         return .held(holder)
     }
 
@@ -145,20 +149,26 @@ public final class EtcdClient: Sendable {
 
     /// POSTs `request` to `path` on the preferred member, failing over to the others.
     func call<Request: Encodable, Reply: Decodable>(
-        _ path: String, _ request: Request, as reply: Reply.Type
+        _ path: String, _ request: Request, as reply: Reply.Type, timeout: Duration? = nil
     ) async throws(EtcdError) -> Reply {
         let body = GatewayJSON.encode(request)
         let start = pool.withLock { $0.preferred }
+        let timeout = timeout ?? requestTimeout
         var failures: [String] = []
         for step in 0..<endpoints.count {
             let index = (start + step) % endpoints.count
             let response: HTTPConnection.Response
             do {
-                let connection = try await checkout(index)
-                response = try await connection.post(path, body, timeout: requestTimeout)
+                let connection = try await checkout(index, timeout: timeout)
+                response = try await connection.post(path, body, timeout: timeout)
                 checkin(connection, index)
             } catch {
                 failures.append(error.message)
+                continue
+            }
+            // A member that answers 5xx (no leader, overloaded) is as good as silent.
+            if response.status >= 500 {
+                failures.append(Self.failure(response, path: path).message)
                 continue
             }
             pool.withLock { $0.preferred = index }
@@ -168,11 +178,11 @@ public final class EtcdClient: Sendable {
         throw EtcdError(.unavailable, "no etcd member answered \(path): " + failures.joined(separator: "; "))
     }
 
-    private func checkout(_ index: Int) async throws(EtcdError) -> HTTPConnection {
+    private func checkout(_ index: Int, timeout: Duration) async throws(EtcdError) -> HTTPConnection {
         while let idle = pool.withLock({ $0.idle[index]?.popLast() }) {
             if !idle.closed { return idle }
         }
-        return try await HTTPConnection.connect(to: endpoints[index], timeout: requestTimeout)
+        return try await HTTPConnection.connect(to: endpoints[index], timeout: timeout)
     }
 
     private func checkin(_ connection: HTTPConnection, _ index: Int) {

@@ -15,12 +15,13 @@ public struct ClusterNode: Sendable, Hashable, CustomStringConvertible {
     /// `name` (and `@address` if any).
     public var description: String { address.isEmpty ? name : "\(name)@\(address)" }
 
-    /// As stored in a claim's value: `name`, a tab, `address`.
-    var encoded: [UInt8] { Array("\(name)\t\(address)".utf8) }
+    /// As stored in a claim's value: `name`, a tab, `address`, a tab, the claim attempt's
+    /// number (so that a node tells its retry of one claim from an older claim).
+    func encoded(attempt: UInt64) -> [UInt8] { Array("\(name)\t\(address)\t\(attempt)".utf8) }
 
     init(decoding bytes: [UInt8]) {
         let text = String(decoding: bytes, as: UTF8.self)
-        let parts = text.split(separator: "\t", maxSplits: 1, omittingEmptySubsequences: false)
+        let parts = text.split(separator: "\t", omittingEmptySubsequences: false)
         self.init(name: parts.first.map(String.init) ?? "", address: parts.count > 1 ? String(parts[1]) : "")
     }
 }

@@ -59,15 +59,23 @@ public final class EtcdRegistry: Sendable {
     let onEvent: @Sendable (Event) -> Void
     let state = Mutex(State())
 
+    /// One claim of this node.
+    struct Claim {
+        var token: Int64
+        var lease: Int64
+        var pid: PID?
+    }
+
     struct State {
-        enum Phase { case idle, running(lease: Int64), fenced, stopped }
+        enum Phase: Equatable { case idle, running(lease: Int64), fenced(lease: Int64), stopped }
         var phase = Phase.idle
         /// When the last renewal that etcd confirmed was sent.
         var confirmed = ContinuousClock.now
         /// Names held on other nodes, from the watch.
         var remote: [String: (node: ClusterNode, token: Int64)] = [:]
-        /// Claims of this node by name: the token, while the claim stands.
-        var tokens: [String: Int64] = [:]
+        /// Claims of this node by name, while they stand: the token, the lease it was
+        /// claimed under, and the worker once started.
+        var claims: [String: Claim] = [:]
         var tasks: [Task<Void, Never>] = []
         var listener: RegistryListenerID?
     }
@@ -106,24 +114,27 @@ public final class EtcdRegistry: Sendable {
     /// lease from then on, fencing this node when it cannot.
     public func start() async throws(ClusterError) {
         let lease: EtcdLease
+        // etcd counts the lease's life from no earlier than this: the fence deadline too.
+        let asked = ContinuousClock.now
         do {
             lease = try await client.grantLease(ttl: ttl)
         } catch {
             throw ClusterError(.unavailable, "cannot take a lease: \(error)")
         }
-        let listener = registry.addListener(.handler { [weak self] event in self?.registryChanged(event) })
-        state.withLock { state in
-            state.phase = .running(lease: lease.id)
-            state.confirmed = .now
-            state.listener = listener
-        }
-        onEvent(.leased(lease.id))
         let (known, revision): ([EtcdKeyValue], Int64)
         do {
             (known, revision) = try await client.range(prefix: prefix)
         } catch {
+            try? await client.revoke(lease.id)
             throw ClusterError(.unavailable, "cannot read \(prefix): \(error)")
         }
+        let listener = registry.addListener(.handler { [weak self] event in self?.registryChanged(event) })
+        state.withLock { state in
+            state.phase = .running(lease: lease.id)
+            state.confirmed = asked
+            state.listener = listener
+        }
+        onEvent(.leased(lease.id))
         apply(known.map { EtcdWatchEvent(kind: .put, keyValue: $0) })
         let watching = Task { [self] in await watch(from: revision + 1) }
         let renewing = Task { [self] in await keepLease() }
@@ -156,7 +167,7 @@ public final class EtcdRegistry: Sendable {
             defer {
                 state.phase = .stopped
                 state.tasks = []
-                state.tokens = [:]
+                state.claims = [:]
             }
             return (state.tasks, state.listener)
         }
@@ -178,60 +189,83 @@ public final class EtcdRegistry: Sendable {
     /// name it must register under) when no node holds it.
     ///
     /// The claim comes first, then the start: a worker runs here only under a claim that
-    /// etcd granted. A start that fails releases the claim.
+    /// etcd granted, under the lease this node still holds unfenced — a fence or a stop
+    /// that lands during the claim or the start stops what it started. A start that fails
+    /// releases the claim. The worker is never restarted by its supervisor (its restart
+    /// policy is made `temporary`): a new worker comes from a new claim, under a new token.
     ///
     /// - Throws: ``ClusterError`` — `unavailable` (etcd did not answer: nothing claimed),
     ///   `fenced`, `notRunning`, `startFailed`.
     public func lookupOrStart(
         _ name: String, supervisor: DynamicSupervisor, spec: @escaping @Sendable (any ProcessName) -> ChildSpec
     ) async throws(ClusterError) -> ClusterPlacement {
-        for _ in 0..<8 {
+        for _ in 0..<64 {
             if let found = lookup(name) { return found }
+            if let pid = await waitForLocal(name), let token = token(of: name) { return .local(pid, token: token) }
             let lease = try currentLease()
+            // A value of this attempt's own: a retry of this very claim is recognised as
+            // ours, an older claim of this node under the same lease is not.
+            let value = node.encoded(attempt: UInt64.random(in: 1...UInt64.max))
             let claim: EtcdClaim
             do {
-                claim = try await client.claim(prefix + name, value: node.encoded, lease: lease)
+                claim = try await client.claim(prefix + name, value: value, lease: lease)
             } catch {
-                throw ClusterError(.unavailable, "cannot claim \(name): \(error)")
+                throw ClusterError(.unavailable, "cannot claim \(name) (if etcd applied the claim, it lapses with this node's lease): \(error)")
             }
             switch claim {
             case .held(let holder):
                 if holder.lease != lease {
                     return .remote(ClusterNode(decoding: holder.value), token: holder.createRevision)
                 }
-                // Another caller here claimed it: its start is under way or done.
-                if let pid = await waitForLocal(name) { return .local(pid, token: holder.createRevision) }
+                // An earlier claim of this node: its worker just ended and the release is
+                // on its way, or another caller here is starting one. Look again shortly.
+                try? await Task.sleep(for: .milliseconds(2))
             case .claimed(let token):
-                let fresh = state.withLock { state -> Bool in
-                    guard state.tokens[name] == nil else { return false }
-                    state.tokens[name] = token
+                // Only a claim under the lease this node still holds, unfenced, counts.
+                let recorded = state.withLock { state -> Bool in
+                    guard state.phase == .running(lease: lease), state.claims[name] == nil else { return false }
+                    state.claims[name] = Claim(token: token, lease: lease, pid: nil)
                     return true
                 }
-                if !fresh {
-                    // A concurrent caller here holds this claim and is starting the worker.
-                    if let pid = await waitForLocal(name) { return .local(pid, token: token) }
-                    continue
+                guard recorded else {
+                    _ = try? await client.release(prefix + name, revision: token)
+                    if case .running = state.withLock({ $0.phase }) { continue }
+                    throw ClusterError(.fenced, "\(node) fenced itself while claiming \(name): nothing was started")
                 }
                 onEvent(.claimed(name, token: token))
+                var child = spec(via(name, token: token))
+                // Never restarted by the supervisor: a restart would run without a claim.
+                child.restart = .temporary
+                let pid: PID
                 do throws(StartError) {
-                    switch try await supervisor.startChild(spec(via(name, token: token))) {
-                    case .started(let pid):
-                        onEvent(.started(name, pid, token: token))
-                        return .local(pid, token: token)
-                    case .ignored:
-                        throw StartError.ignored
+                    switch try await supervisor.startChild(child) {
+                    case .started(let started): pid = started
+                    case .ignored: throw StartError.ignored
                     }
                 } catch {
                     await release(name, token: token)
                     throw ClusterError(.startFailed, "\(name) was claimed here but did not start: \(error)")
                 }
+                // Started: still under the same lease, unfenced? Else it must not run.
+                let standing = state.withLock { state -> Bool in
+                    guard state.phase == .running(lease: lease), state.claims[name]?.token == token else { return false }
+                    state.claims[name]?.pid = pid
+                    return true
+                }
+                guard standing else {
+                    Process.exit(pid, .kill)
+                    await release(name, token: token)
+                    throw ClusterError(.fenced, "\(node) fenced itself while starting \(name): the worker was stopped")
+                }
+                onEvent(.started(name, pid, token: token))
+                return .local(pid, token: token)
             }
         }
         throw ClusterError(.unavailable, "\(name): the claim kept changing hands")
     }
 
     /// This node's fencing token for `name`, while it holds it.
-    public func token(of name: String) -> Int64? { state.withLock { $0.tokens[name] } }
+    public func token(of name: String) -> Int64? { state.withLock { $0.claims[name]?.token } }
 
     // MARK: - Internals
 
@@ -244,42 +278,47 @@ public final class EtcdRegistry: Sendable {
         }
     }
 
-    /// Waits until a local start of `name` by another caller registers it (or fails).
+    /// While another caller here has claimed `name` and is starting its worker, waits for
+    /// that start (a registration, or the claim's end).
     private func waitForLocal(_ name: String) async -> PID? {
-        for _ in 0..<1_000 {
+        while state.withLock({ $0.claims[name].map { $0.pid == nil } ?? false }) {
             if let pid = registry.whereis(name) { return await Process.awaitStarted(pid) ? pid : nil }
-            guard state.withLock({ $0.tokens[name] != nil }) else { return nil }
             await Task.yield()
             try? await Task.sleep(for: .milliseconds(1))
         }
-        return nil
+        return registry.whereis(name)
     }
 
     private func registryChanged(_ event: RegistryEvent<String, Int64>) {
         guard case .unregistered(let name, let pid, _) = event else { return }
-        let token = state.withLock { $0.tokens[name] }
+        // Only the end of the worker of this claim releases it (not an older one's).
+        let token = state.withLock { state -> Int64? in
+            guard let claim = state.claims[name], claim.pid == pid else { return nil }
+            return claim.token
+        }
         guard let token else { return }
         onEvent(.ended(name, pid, token: token))
         Task { await release(name, token: token) }
     }
 
-    /// Deletes this node's key for `name` if it is still the claim with `token`.
+    /// Forgets this node's claim of `name` with `token` and deletes its key — only if it
+    /// is still that claim (the delete compares the token: a later holder's key is never
+    /// touched). If etcd is unreachable, the lease's expiry frees it.
     func release(_ name: String, token: Int64) async {
         let ours = state.withLock { state -> Bool in
-            guard state.tokens[name] == token else { return false }
-            state.tokens[name] = nil
+            guard state.claims[name]?.token == token else { return false }
+            state.claims[name] = nil
             return true
         }
         guard ours else { return }
-        // If etcd is unreachable the lease's expiry frees it; a later holder's key is never
-        // deleted (the delete compares the token).
         _ = try? await client.release(prefix + name, revision: token)
     }
 
-    /// Kills every local holder (stop and fencing).
+    /// Kills every local holder (stop and fencing): every process registered here, and
+    /// every worker of a claim.
     func killHolders() {
-        for name in state.withLock({ Array($0.tokens.keys) }) {
-            if let pid = registry.whereis(name) { Process.exit(pid, .kill) }
-        }
+        let pids = state.withLock { $0.claims.values.compactMap(\.pid) }
+        for pid in pids { Process.exit(pid, .kill) }
+        for pid in registry.select({ _, pid, _ in pid }) { Process.exit(pid, .kill) }
     }
 }

@@ -212,13 +212,50 @@ struct EtcdRegistryTests {
             Issue.record("the name did not move to the majority side")
             return
         }
-        await #expect(throws: ClusterError.self) { try await a.lookupOrStart("dave") }
+        do {
+            _ = try await a.lookupOrStart("dave")
+            Issue.record("a fenced node claimed a name")
+        } catch {
+            #expect(error.code == .fenced, "\(error)")
+        }
         cluster.resume(0)
         #expect(history.violations().isEmpty, "\(history.violations())")
         let fenced = history.all.firstIndex { $0.node == "a" && $0.event == .fenced }
         let claimedOnB = history.all.firstIndex { if case .claimed("carol", _) = $0.event { return $0.node == "b" } else { return false } }
         #expect(fenced != nil && claimedOnB != nil && fenced! < claimedOnB!, "a fenced before b claimed")
         await b.stop()
+        await a.stop()
+    }
+
+    @Test("one node: concurrent lookupOrStart of a name start one worker; after it exits, the name is claimed again under a larger token")
+    func oneNodeConcurrentAndAgain() async throws {
+        let cluster = try await EtcdCluster.start()
+        defer { cluster.stop() }
+        let history = History()
+        let a = try await Node.start("a", client: cluster.client(), prefix: "c/", history: history)
+        let placements = try await withThrowingTaskGroup(of: ClusterPlacement.self) { group in
+            for _ in 0..<16 { group.addTask { try await a.lookupOrStart("x") } }
+            return try await group.reduce(into: Set<ClusterPlacement>()) { $0.insert($1) }
+        }
+        #expect(placements.count == 1, "\(placements)")
+        guard case .local(let first, let token)? = placements.first else {
+            Issue.record("x is not held here")
+            return
+        }
+        for round in 0..<5 {
+            // The worker exits and is asked for again at once: the old claim's release may
+            // still be on its way, and must not be mistaken for the new claim.
+            let pid = try #require(a.registry.registry.whereis("x"))
+            Process.exit(pid, .kill)
+            guard case .local(let again, let newer) = try await a.lookupOrStart("x") else {
+                Issue.record("round \(round): x did not start here again")
+                return
+            }
+            #expect(again != first && newer > token)
+            let stored = try #require(try await cluster.client().get("c/x"))
+            #expect(stored.createRevision == newer, "round \(round): the key etcd holds is the new claim's")
+        }
+        #expect(history.violations().isEmpty, "\(history.violations())")
         await a.stop()
     }
 

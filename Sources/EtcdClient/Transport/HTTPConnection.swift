@@ -85,7 +85,8 @@ final class HTTPConnection: Sendable {
         }
     }
 
-    var closed: Bool { isClosed.load(ordering: .acquiring) }
+    /// Closed here, or by the member (a pooled connection the server dropped).
+    var closed: Bool { isClosed.load(ordering: .acquiring) || !channel.isActive }
 
     /// POSTs `body` (JSON) to `path` and returns the whole answer, within `timeout`.
     func post(_ path: String, _ body: [UInt8], timeout: Duration) async throws(EtcdError) -> Response {
@@ -100,7 +101,9 @@ final class HTTPConnection: Sendable {
         do {
             return try await withCheckedThrowingContinuation { continuation in
                 reply.install(continuation)
-                jobs.yield(Job(path: path, body: body, reply: reply, chunks: nil))
+                if case .terminated = jobs.yield(Job(path: path, body: body, reply: reply, chunks: nil)) {
+                    reply.settle(.failure(EtcdError(.unavailable, "\(endpoint): the connection is closed")))
+                }
             }
         } catch let error as EtcdError {
             throw error
