@@ -67,15 +67,7 @@ enum ClusterDemo {
                 try? await Task.sleep(for: .milliseconds(20))
             }
         }
-        let wake = WakePipe()
-        handleTermination([SIGINT, SIGTERM, SIGHUP], wake: wake)
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            OSThread.start {
-                var descriptor = pollfd(fd: wake.readEnd, events: Int16(POLLIN), revents: 0)
-                while !terminationRequested.load(ordering: .relaxed) { _ = poll(&descriptor, 1, 1_000) }
-                continuation.resume()
-            }
-        }
+        await waitForTerminationSignal()
         load.cancel()
         printLine("node \(node): stopping (its lease is revoked: its ids are free at once)")
         await registry.stop()

@@ -91,16 +91,7 @@ struct DemoCommand: AsyncParsableCommand {
             throw ExitCode.failure("pooltui: \(error)", code: 1)
         }
         printLine("pooltui demo \(name): serving on \(path) (pid \(getpid())); stop with Ctrl-C or SIGTERM")
-        let wake = WakePipe()
-        handleTermination([SIGINT, SIGTERM, SIGHUP], wake: wake)
-        // Wait for a signal on a thread of our own (poll blocks), not a concurrency thread.
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            OSThread.start {
-                var descriptor = pollfd(fd: wake.readEnd, events: Int16(POLLIN), revents: 0)
-                while !terminationRequested.load(ordering: .relaxed) { _ = poll(&descriptor, 1, 1_000) }
-                continuation.resume()
-            }
-        }
+        await waitForTerminationSignal()
         printLine("pooltui demo \(name): stopping")
         await app.stop()
     }

@@ -30,6 +30,20 @@ func handleTermination(_ signals: [Int32], wake: WakePipe?) {
     }
 }
 
+/// Waits, on a thread of its own (poll blocks), until SIGINT, SIGTERM or SIGHUP: for the
+/// headless commands (`demo --serve`, `demo --cluster`).
+func waitForTerminationSignal() async {
+    let wake = WakePipe()
+    handleTermination([SIGINT, SIGTERM, SIGHUP], wake: wake)
+    await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+        OSThread.start {
+            var descriptor = pollfd(fd: wake.readEnd, events: Int16(POLLIN), revents: 0)
+            while !terminationRequested.load(ordering: .relaxed) { _ = poll(&descriptor, 1, 1_000) }
+            continuation.resume()
+        }
+    }
+}
+
 /// The dashboard's terminal thread: waits for a key, a line from the app or the next
 /// refresh, applies keys (first: they were typed at the screen as drawn), then what the
 /// app said, sends the requests that result, and draws. It never blocks a Swift
