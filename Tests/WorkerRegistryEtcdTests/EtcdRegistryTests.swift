@@ -185,7 +185,7 @@ struct EtcdRegistryTests {
         await a.stop()
     }
 
-    @Test("a node cut off from etcd's majority fences its holders before its lease can expire; the name then moves; nothing is held twice")
+    @Test("a node cut off from etcd's majority fences its holders before its lease can expire; the name moves; healed, the node claims again; nothing is held twice")
     func minorityFences() async throws {
         let cluster = try await EtcdCluster.start(members: 3)
         defer { cluster.stop() }
@@ -218,7 +218,24 @@ struct EtcdRegistryTests {
         } catch {
             #expect(error.code == .fenced, "\(error)")
         }
+        let firstLease = history.all.compactMap { entry -> Int64? in
+            guard entry.node == "a", case .leased(let lease) = entry.event else { return nil }
+            return lease
+        }.first
         cluster.resume(0)
+        // Back in touch, a revokes its old lease, takes a new one and claims again; carol
+        // stays b's.
+        await history.wait { entry in
+            guard entry.node == "a", case .leased(let lease) = entry.event else { return false }
+            return lease != firstLease
+        }
+        guard case .local = try await a.lookupOrStart("erin") else {
+            Issue.record("a did not claim again after the partition healed")
+            return
+        }
+        #expect(try await a.lookupOrStart("carol") == b.registry.lookup("carol").map { placement -> ClusterPlacement in
+            .remote(ClusterNode(name: "b", address: "b.local:7000"), token: placement.token)
+        })
         #expect(history.violations().isEmpty, "\(history.violations())")
         let fenced = history.all.firstIndex { $0.node == "a" && $0.event == .fenced }
         let claimedOnB = history.all.firstIndex { if case .claimed("carol", _) = $0.event { return $0.node == "b" } else { return false } }
