@@ -33,16 +33,16 @@ extension EtcdRegistry {
         }
     }
 
-    /// Fences this node when its last confirmed renewal was sent `fenceAfter` ago.
-    func guardDeadline() async {
-        while !Task.isCancelled {
-            let (running, confirmed) = state.withLock { state -> (Bool, ContinuousClock.Instant) in
-                if case .running = state.phase { return (true, state.confirmed) }
-                return (false, state.confirmed)
-            }
-            if running && ContinuousClock.now - confirmed >= fenceAfter { fence() }
-            let wait = running ? max(.milliseconds(10), confirmed + fenceAfter - ContinuousClock.now) : .milliseconds(100)
-            try? await Task.sleep(for: min(wait, .milliseconds(100)))
+    /// Whether the deadline guard should fence now, and how long it may sleep before it
+    /// looks again; `nil` once the registry has stopped.
+    func deadlineCheck() -> (fenceNow: Bool, sleep: Duration)? {
+        let (phase, confirmed) = state.withLock { ($0.phase, $0.confirmed) }
+        switch phase {
+        case .stopped: return nil
+        case .idle, .fenced: return (false, .milliseconds(50))
+        case .running:
+            let left = confirmed + fenceAfter - ContinuousClock.now
+            return (left <= .zero, max(.milliseconds(1), min(left, .milliseconds(50))))
         }
     }
 
@@ -85,5 +85,34 @@ extension EtcdRegistry {
         } catch {
             // Still unreachable: try again at the next turn.
         }
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The thread that fences a registry at its deadline: a plain OS thread, so that no amount
+/// of work on Swift's cooperative pool delays it. It ends when the registry stops.
+enum DeadlineGuard {
+    static func start(_ registry: EtcdRegistry) {
+        final class Box: Sendable {
+            let registry: EtcdRegistry
+            init(_ registry: EtcdRegistry) { self.registry = registry }
+        }
+        let context = Unmanaged.passRetained(Box(registry)).toOpaque()
+        var thread = pthread_t()
+        let result = pthread_create(&thread, nil, { context in
+            let registry = Unmanaged<Box>.fromOpaque(context!).takeRetainedValue().registry
+            while let (fenceNow, sleep) = registry.deadlineCheck() {
+                if fenceNow { registry.fence() }
+                let (seconds, attoseconds) = sleep.components
+                var interval = timespec(tv_sec: Int(seconds), tv_nsec: Int(attoseconds / 1_000_000_000))
+                nanosleep(&interval, nil)
+            }
+            return nil
+        }, context)
+        precondition(result == 0, "cannot start the fence deadline thread: errno \(result)")
+        pthread_detach(thread)
     }
 }

@@ -138,8 +138,10 @@ public final class EtcdRegistry: Sendable {
         apply(known.map { EtcdWatchEvent(kind: .put, keyValue: $0) })
         let watching = Task { [self] in await watch(from: revision + 1) }
         let renewing = Task { [self] in await keepLease() }
-        let fencing = Task { [self] in await guardDeadline() }
-        state.withLock { $0.tasks = [watching, renewing, fencing] }
+        state.withLock { $0.tasks = [watching, renewing] }
+        // The fence deadline is kept on a thread of its own: work that keeps the
+        // cooperative pool busy can delay renewals, never the fencing.
+        DeadlineGuard.start(self)
     }
 
     /// Stops this node's registration: kills its holders, revokes its lease (their names

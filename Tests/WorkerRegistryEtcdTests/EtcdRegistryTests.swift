@@ -233,10 +233,15 @@ struct EtcdRegistryTests {
             Issue.record("a did not claim again after the partition healed")
             return
         }
-        #expect(try await a.lookupOrStart("carol") == b.registry.lookup("carol").map { placement -> ClusterPlacement in
-            .remote(ClusterNode(name: "b", address: "b.local:7000"), token: placement.token)
-        })
-        #expect(history.violations().isEmpty, "\(history.violations())")
+        // Unless b fenced meanwhile (its renewals can be late on a loaded machine: it then
+        // stops its holders, safely), carol is still b's, and a says so.
+        if case .local(_, let token)? = b.registry.lookup("carol") {
+            let seen = try await a.lookupOrStart("carol")
+            if case .local = b.registry.lookup("carol") {
+                #expect(seen == .remote(ClusterNode(name: "b", address: "b.local:7000"), token: token))
+            }
+        }
+        #expect(history.violations().isEmpty, "\(history.violations()): \(history.all.map { "\($0.node) \($0.event)" })")
         let fenced = history.all.firstIndex { $0.node == "a" && $0.event == .fenced }
         let claimedOnB = history.all.firstIndex { if case .claimed("carol", _) = $0.event { return $0.node == "b" } else { return false } }
         #expect(fenced != nil && claimedOnB != nil && fenced! < claimedOnB!, "a fenced before b claimed")
