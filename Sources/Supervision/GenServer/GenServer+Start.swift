@@ -13,8 +13,7 @@ extension GenServer {
     /// - Throws: ``StartError``: `ignored`, `alreadyStarted`, `initFailed` (with the exit
     ///   reason), `timeout`.
     @inlinable
-    nonisolated(nonsending)
-    public static func start(
+    nonisolated(nonsending) public static func start(
         _ arguments: Arguments, name: (any ProcessName)? = nil,
         timeout: Timeout = .infinity, runtime: Runtime? = nil
     ) async throws(StartError) -> ServerRef<Self> {
@@ -30,8 +29,7 @@ extension GenServer {
     /// - Throws: as ``start(_:name:timeout:runtime:)``, and
     ///   ``StartError/parentExited(_:)`` if the calling process is exiting.
     @inlinable
-    nonisolated(nonsending)
-    public static func startLink(
+    nonisolated(nonsending) public static func startLink(
         _ arguments: Arguments, name: (any ProcessName)? = nil,
         timeout: Timeout = .infinity, runtime: Runtime? = nil
     ) async throws(StartError) -> ServerRef<Self> {
@@ -100,8 +98,7 @@ extension GenServer {
 
 extension GenServer where Arguments == Void {
     /// Starts the server without arguments; see ``start(_:name:timeout:runtime:)``.
-    nonisolated(nonsending)
-    public static func start(
+    nonisolated(nonsending) public static func start(
         name: (any ProcessName)? = nil, timeout: Timeout = .infinity, runtime: Runtime? = nil
     ) async throws(StartError) -> ServerRef<Self> {
         try await start((), name: name, timeout: timeout, runtime: runtime)
@@ -109,8 +106,7 @@ extension GenServer where Arguments == Void {
 
     /// Starts the server linked to the calling process; see
     /// ``startLink(_:name:timeout:runtime:)``.
-    nonisolated(nonsending)
-    public static func startLink(
+    nonisolated(nonsending) public static func startLink(
         name: (any ProcessName)? = nil, timeout: Timeout = .infinity, runtime: Runtime? = nil
     ) async throws(StartError) -> ServerRef<Self> {
         try await startLink((), name: name, timeout: timeout, runtime: runtime)

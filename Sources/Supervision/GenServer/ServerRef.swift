@@ -37,6 +37,7 @@ public struct ServerRef<Server: GenServer>: Sendable, CustomStringConvertible {
         }
     }
 
+    /// The server type and its pid or name, for logs.
     public var description: String {
         switch address {
         case .pid(let pid): return pid.description
@@ -71,8 +72,7 @@ public struct ServerRef<Server: GenServer>: Sendable, CustomStringConvertible {
     ///
     /// - Complexity: O(1); one allocation.
     @inlinable
-    nonisolated(nonsending)
-    public func call(_ request: Server.Request, timeout: Timeout = .default) async throws(CallError) -> Server.Reply {
+    nonisolated(nonsending) public func call(_ request: Server.Request, timeout: Timeout = .default) async throws(CallError) -> Server.Reply {
         let server = try resolve()
         let caller = ProcessContext.current
         if let caller {
@@ -130,8 +130,7 @@ public struct ServerRef<Server: GenServer>: Sendable, CustomStringConvertible {
     /// Throws ``CallError/noProcess(target:)`` if it is not alive,
     /// ``CallError/timeout(_:)`` if it has not exited in time (it keeps stopping), and
     /// ``CallError/exited(_:)`` if it exited with another reason first.
-    nonisolated(nonsending)
-    public func stop(_ reason: ExitReason = .normal, timeout: Timeout = .infinity) async throws(CallError) {
+    nonisolated(nonsending) public func stop(_ reason: ExitReason = .normal, timeout: Timeout = .infinity) async throws(CallError) {
         let server = try resolve()
         if ProcessContext.current === server { throw .callingSelf }
         let watch = Process.watch(server.pid)

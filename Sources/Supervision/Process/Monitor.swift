@@ -7,9 +7,12 @@ public struct MonitorRef: Hashable, Sendable, CustomStringConvertible {
     /// The monitored process.
     public let target: PID
 
+    /// The same monitor.
     public static func == (lhs: MonitorRef, rhs: MonitorRef) -> Bool { lhs.id == rhs.id }
+    /// Hashes the monitor's id.
     public func hash(into hasher: inout Hasher) { hasher.combine(id) }
 
+    /// As OTP prints a reference: `#Ref<0.N>`.
     public var description: String { "#Ref<0.\(id)>" }
 
     static let allocator = Atomic<UInt64>(1)
@@ -94,8 +97,7 @@ public struct ExitWatch: Sendable {
 
     /// Suspends until the process has exited or `timeout` has passed on its runtime's
     /// clock; returns the reason, or `nil` on timeout.
-    nonisolated(nonsending)
-    public func reason(timeout: Timeout) async -> ExitReason? {
+    nonisolated(nonsending) public func reason(timeout: Timeout) async -> ExitReason? {
         await waiter.wait(timeout: timeout, clock: clock)
     }
 

@@ -13,8 +13,7 @@ extension Process {
     ///   ``CallError/timeout(_:)`` if no answer came in time, ``CallError/exited(_:)``
     ///   if it exited first, ``CallError/cancelled`` if the calling task is cancelled.
     /// - Complexity: O(1) for the caller; one allocation.
-    nonisolated(nonsending)
-    public static func describeState(
+    nonisolated(nonsending) public static func describeState(
         of pid: PID, timeout: Timeout = .milliseconds(500)
     ) async throws(CallError) -> String? {
         guard let target = pid.core else { throw .noProcess(target: pid.description) }

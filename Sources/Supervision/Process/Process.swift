@@ -172,8 +172,7 @@ public enum Process {
     ///
     /// Use it after ``StartError/alreadyStarted(_:)``: the holder of a name may still be
     /// initializing, and may yet fail.
-    nonisolated(nonsending)
-    public static func awaitStarted(_ pid: PID) async -> Bool {
+    nonisolated(nonsending) public static func awaitStarted(_ pid: PID) async -> Bool {
         await pid.core?.awaitAcknowledged() ?? false
     }
 

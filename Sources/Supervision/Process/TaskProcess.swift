@@ -157,23 +157,20 @@ public struct Inbox: Sendable {
     public var pid: PID { core.pid }
 
     /// Removes and returns the next message, waiting for one.
-    nonisolated(nonsending)
-    public func receive() async throws -> Message {
+    nonisolated(nonsending) public func receive() async throws -> Message {
         try await core.receive(deadline: .infinity) { _ in true }!
     }
 
     /// Removes and returns the next message, or `nil` if none arrives within `timeout`
     /// (measured on the runtime's clock).
-    nonisolated(nonsending)
-    public func receive(timeout: Timeout) async throws -> Message? {
+    nonisolated(nonsending) public func receive(timeout: Timeout) async throws -> Message? {
         try await core.receive(deadline: timeout) { _ in true }
     }
 
     /// Removes and returns the first message that `predicate` accepts, leaving the
     /// others in order (a selective receive). `predicate` runs under the mailbox lock:
     /// it must only inspect the message.
-    nonisolated(nonsending)
-    public func receive(
+    nonisolated(nonsending) public func receive(
         timeout: Timeout = .infinity, where predicate: (Message) -> Bool
     ) async throws -> Message? {
         try await core.receive(deadline: timeout, where: predicate)
@@ -181,8 +178,7 @@ public struct Inbox: Sendable {
 
     /// Removes and returns the first plain message of type `T`, leaving other messages
     /// in order; `nil` on timeout.
-    nonisolated(nonsending)
-    public func receive<T: Sendable>(
+    nonisolated(nonsending) public func receive<T: Sendable>(
         _ type: T.Type, timeout: Timeout = .infinity
     ) async throws -> T? {
         try await core.receive(deadline: timeout) { $0.payload(as: T.self) != nil }?.payload(as: T.self)

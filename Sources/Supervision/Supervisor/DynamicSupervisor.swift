@@ -66,8 +66,7 @@ public struct DynamicSupervisor: Sendable, CustomStringConvertible {
     /// - Throws: ``StartError/invalidOption(field:problem:)`` for a `maxChildren` below
     ///   zero, a negative `maxRestarts` or a period that is not positive (OTP's
     ///   `invalid_max_children`, `invalid_intensity`, `invalid_period`).
-    nonisolated(nonsending)
-    public static func start(
+    nonisolated(nonsending) public static func start(
         options: Options = Options(), name: (any ProcessName)? = nil, runtime: Runtime? = nil
     ) async throws(StartError) -> DynamicSupervisor {
         if let problem = options.problem() { throw problem }
@@ -101,8 +100,7 @@ public struct DynamicSupervisor: Sendable, CustomStringConvertible {
     ///   for a negative shutdown timeout. A failed start leaves nothing behind and
     ///   does not affect other children.
     @discardableResult
-    nonisolated(nonsending)
-    public func startChild(_ spec: ChildSpec) async throws(StartError) -> ChildStart {
+    nonisolated(nonsending) public func startChild(_ spec: ChildSpec) async throws(StartError) -> ChildStart {
         if let problem = spec.problem() { throw problem }
         guard core.acceptsMessages else { throw .supervisorNotRunning }
         try table.reserve()
@@ -148,8 +146,7 @@ public struct DynamicSupervisor: Sendable, CustomStringConvertible {
     /// - Throws: ``SupervisorError/notFound(_:)`` if `child` is neither a running child
     ///   nor the last pid of a restarting one; ``SupervisorError/alreadyStarted(id:_:)``
     ///   as above.
-    nonisolated(nonsending)
-    public func terminateChild(_ child: PID) async throws(SupervisorError) {
+    nonisolated(nonsending) public func terminateChild(_ child: PID) async throws(SupervisorError) {
         if let entry = table.remove(child) {
             await ChildShutdown.run(child, supervisor: core, policy: entry.spec.shutdown)
             return
@@ -178,14 +175,12 @@ public struct DynamicSupervisor: Sendable, CustomStringConvertible {
     /// Waits until the supervisor process has handled every exit it received before this
     /// call (a round trip through its mailbox). Child counts read afterwards reflect
     /// every child that had exited when `sync` was called.
-    nonisolated(nonsending)
-    public func sync() async throws(CallError) {
+    nonisolated(nonsending) public func sync() async throws(CallError) {
         try await server.call(.sync, timeout: .infinity)
     }
 
     /// Stops every child (concurrently) and then the supervisor, and waits.
-    nonisolated(nonsending)
-    public func stop(_ reason: ExitReason = .normal, timeout: Timeout = .infinity) async throws(CallError) {
+    nonisolated(nonsending) public func stop(_ reason: ExitReason = .normal, timeout: Timeout = .infinity) async throws(CallError) {
         try await server.stop(reason, timeout: timeout)
     }
 }

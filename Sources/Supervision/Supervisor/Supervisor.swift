@@ -71,8 +71,7 @@ public struct Supervisor: Sendable, CustomStringConvertible {
     ///   that failed (the ones started before it are stopped again),
     ///   `SupervisorError.duplicateChildID`, or ``StartError/invalidOption(field:problem:)``
     ///   for a bad intensity or a child with a negative shutdown timeout (nothing started).
-    nonisolated(nonsending)
-    public static func start(
+    nonisolated(nonsending) public static func start(
         children: [ChildSpec], options: Options = Options(), name: (any ProcessName)? = nil,
         runtime: Runtime? = nil
     ) async throws(StartError) -> Supervisor {
@@ -103,50 +102,43 @@ public struct Supervisor: Sendable, CustomStringConvertible {
     ///   ``SupervisorError/alreadyPresent(_:)``, ``SupervisorError/startFailed(id:_:)``
     ///   (with ``StartError/invalidOption(field:problem:)`` for a negative shutdown timeout).
     @discardableResult
-    nonisolated(nonsending)
-    public func startChild(_ spec: ChildSpec) async throws(SupervisorError) -> ChildStart {
+    nonisolated(nonsending) public func startChild(_ spec: ChildSpec) async throws(SupervisorError) -> ChildStart {
         if let problem = spec.problem() { throw .startFailed(id: spec.id, problem) }
         guard case .started(let start) = try await request(.startChild(spec)) else { preconditionFailure() }
         return start
     }
 
     /// Stops a child and keeps its spec (a temporary child's spec is dropped).
-    nonisolated(nonsending)
-    public func terminateChild(id: String) async throws(SupervisorError) {
+    nonisolated(nonsending) public func terminateChild(id: String) async throws(SupervisorError) {
         _ = try await request(.terminateChild(id))
     }
 
     /// Starts a terminated child again.
     @discardableResult
-    nonisolated(nonsending)
-    public func restartChild(id: String) async throws(SupervisorError) -> ChildStart {
+    nonisolated(nonsending) public func restartChild(id: String) async throws(SupervisorError) -> ChildStart {
         guard case .started(let start) = try await request(.restartChild(id)) else { preconditionFailure() }
         return start
     }
 
     /// Removes the spec of a terminated child.
-    nonisolated(nonsending)
-    public func deleteChild(id: String) async throws(SupervisorError) {
+    nonisolated(nonsending) public func deleteChild(id: String) async throws(SupervisorError) {
         _ = try await request(.deleteChild(id))
     }
 
     /// The children, in start order.
-    nonisolated(nonsending)
-    public func whichChildren() async throws(SupervisorError) -> [ChildInfo] {
+    nonisolated(nonsending) public func whichChildren() async throws(SupervisorError) -> [ChildInfo] {
         guard case .snapshot(let snapshot) = try await request(.snapshot) else { preconditionFailure() }
         return snapshot.children
     }
 
     /// OTP's `count_children`.
-    nonisolated(nonsending)
-    public func countChildren() async throws(SupervisorError) -> ChildCounts {
+    nonisolated(nonsending) public func countChildren() async throws(SupervisorError) -> ChildCounts {
         guard case .snapshot(let snapshot) = try await request(.snapshot) else { preconditionFailure() }
         return snapshot.counts
     }
 
     /// Children, counts and restart-intensity use in one consistent snapshot.
-    nonisolated(nonsending)
-    public func snapshot() async throws(SupervisorError) -> SupervisorSnapshot {
+    nonisolated(nonsending) public func snapshot() async throws(SupervisorError) -> SupervisorSnapshot {
         guard case .snapshot(let snapshot) = try await request(.snapshot) else { preconditionFailure() }
         return snapshot
     }
@@ -157,16 +149,14 @@ public struct Supervisor: Sendable, CustomStringConvertible {
     ///
     /// - Throws: ``CallError/timeout(_:)``, ``CallError/noProcess(target:)`` and the
     ///   other errors of a call, unchanged.
-    nonisolated(nonsending)
-    public func snapshot(timeout: Timeout) async throws(CallError) -> SupervisorSnapshot {
+    nonisolated(nonsending) public func snapshot(timeout: Timeout) async throws(CallError) -> SupervisorSnapshot {
         let reply = try await server.call(.snapshot, timeout: timeout)
         guard case .snapshot(let snapshot) = reply else { preconditionFailure("a snapshot request answered \(reply)") }
         return snapshot
     }
 
     /// Stops the children in reverse order, then the supervisor, and waits for it.
-    nonisolated(nonsending)
-    public func stop(_ reason: ExitReason = .normal, timeout: Timeout = .infinity) async throws(CallError) {
+    nonisolated(nonsending) public func stop(_ reason: ExitReason = .normal, timeout: Timeout = .infinity) async throws(CallError) {
         try await server.stop(reason, timeout: timeout)
     }
 

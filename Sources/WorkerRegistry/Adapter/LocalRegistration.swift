@@ -5,12 +5,14 @@ import Supervision
 public struct LocalRegistration<Name: Hashable & Sendable>: RegistrationAdapter {
     /// The adapter's metadata: its registry.
     public struct Meta: Sendable {
+        /// The unique registry names are held in.
         public let registry: Registry<Name, Void>
     }
 
     /// A name for the registry, for diagnostics.
     public let label: String
 
+    /// A local adapter whose registry is named `label`.
     public init(label: String = "local registration") {
         self.label = label
     }
@@ -21,8 +23,7 @@ public struct LocalRegistration<Name: Hashable & Sendable>: RegistrationAdapter 
         return (registry.childSpec(id: label), Meta(registry: registry))
     }
 
-    nonisolated(nonsending)
-    public func startChild(
+    nonisolated(nonsending) public func startChild(
         meta: Meta, name: Name, supervisor: DynamicSupervisor,
         spec: @Sendable (any ProcessName) -> ChildSpec
     ) async throws(StartError) -> PID {
@@ -42,10 +43,12 @@ public struct LocalRegistration<Name: Hashable & Sendable>: RegistrationAdapter 
         throw .initFailed(.noproc)
     }
 
+    /// The registry's via name for `name`.
     public func via(meta: Meta, name: Name) -> any ProcessName {
         meta.registry.via(name)
     }
 
+    /// The live holder of `name`: a memory read, O(1).
     public func whereis(meta: Meta, name: Name) -> PID? {
         meta.registry.whereis(name)
     }

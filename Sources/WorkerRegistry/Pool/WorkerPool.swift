@@ -119,8 +119,7 @@ public final class WorkerPool<Worker: GenServer, ID: Hashable & Sendable, Value:
 
     /// Starts the pool's supervisor, linked to the calling process.
     @discardableResult
-    nonisolated(nonsending)
-    public func start(runtime: Runtime? = nil) async throws(StartError) -> DynamicSupervisor {
+    nonisolated(nonsending) public func start(runtime: Runtime? = nil) async throws(StartError) -> DynamicSupervisor {
         let supervisor = try await DynamicSupervisor.start(options: supervisorOptions, runtime: runtime)
         current.withLock { $0 = supervisor }
         return supervisor
@@ -141,8 +140,7 @@ public final class WorkerPool<Worker: GenServer, ID: Hashable & Sendable, Value:
     public var supervisor: DynamicSupervisor? { current.withLock { $0 } }
 
     /// Stops every worker and the pool's supervisor, and waits for them.
-    nonisolated(nonsending)
-    public func stopPool() async {
+    nonisolated(nonsending) public func stopPool() async {
         guard let supervisor else { return }
         try? await supervisor.stop(.shutdown)
     }
@@ -167,8 +165,7 @@ public final class WorkerPool<Worker: GenServer, ID: Hashable & Sendable, Value:
     /// - Throws: ``StartError``: `initFailed`, `ignored`, `timeout`, `maxChildren`,
     ///   `supervisorNotRunning`. Nothing is registered then, and other workers run on.
     @inlinable
-    nonisolated(nonsending)
-    public func lookupOrStart(
+    nonisolated(nonsending) public func lookupOrStart(
         _ id: ID, arguments: Worker.Arguments, timeout: Timeout = .seconds(5)
     ) async throws(StartError) -> PID {
         if let pid = registry.whereis(id) { return pid }
@@ -180,8 +177,7 @@ public final class WorkerPool<Worker: GenServer, ID: Hashable & Sendable, Value:
     ///
     /// - Throws: ``StartError/alreadyStarted(_:)`` with the running worker if `id` is
     ///   taken, and the errors of ``lookupOrStart(_:arguments:timeout:)``.
-    nonisolated(nonsending)
-    public func start(
+    nonisolated(nonsending) public func start(
         _ id: ID, arguments: Worker.Arguments, timeout: Timeout = .seconds(5)
     ) async throws(StartError) -> PID {
         try await startWorker(id, arguments: arguments, timeout: timeout, reuseExisting: false)
@@ -230,8 +226,7 @@ public final class WorkerPool<Worker: GenServer, ID: Hashable & Sendable, Value:
     /// retries end, and `stop` returns once no attempt of it runs. Finding it is
     /// O(restarting workers); restarting workers are told apart by their id's description.
     @discardableResult
-    nonisolated(nonsending)
-    public func stop(_ id: ID) async -> StopResult {
+    nonisolated(nonsending) public func stop(_ id: ID) async -> StopResult {
         guard let supervisor else { return .notFound }
         var stopped = false
         if let pid = registry.whereis(id), (try? await supervisor.terminateChild(pid)) != nil {
