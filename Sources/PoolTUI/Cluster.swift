@@ -147,22 +147,10 @@ final class Readings: Sendable {
 /// The cluster screen's terminal thread: keys and readings in, frames out.
 enum ClusterLoop {
     static func run(screen: ClusterScreen, readings: Readings) async -> TerminalLoop.Outcome {
-        await withCheckedContinuation { (continuation: CheckedContinuation<TerminalLoop.Outcome, Never>) in
-            OSThread.start {
-                continuation.resume(returning: loop(screen, readings))
-            }
-        }
+        await TerminalLoop.withTerminal(wake: readings.wake) { terminal in loop(terminal, screen, readings) }
     }
 
-    private static func loop(_ initial: ClusterScreen, _ readings: Readings) -> TerminalLoop.Outcome {
-        handleTermination([SIGTERM, SIGHUP], wake: readings.wake)
-        let terminal: Terminal
-        do {
-            terminal = try Terminal()
-        } catch {
-            return .failure("cannot start the terminal (is TERM right?)")
-        }
-        defer { terminal.restore() }
+    private static func loop(_ terminal: Terminal, _ initial: ClusterScreen, _ readings: Readings) -> TerminalLoop.Outcome {
         let clock = ContinuousClock()
         let started = clock.now
         var screen = initial

@@ -57,23 +57,31 @@ enum TerminalLoop {
 
     /// Runs the dashboard until the person quits (or a termination signal arrives).
     static func run(state: DashboardState, link: any DashboardLink, mailbox: Mailbox) async -> Outcome {
+        await withTerminal(wake: mailbox.wake) { terminal in loop(terminal, state: state, link: link, mailbox: mailbox) }
+    }
+
+    /// Runs `body` on a thread of its own with the terminal set up, SIGTERM and SIGHUP
+    /// waking `wake`, and the terminal restored however `body` ends: what every
+    /// full-screen command of pooltui shares.
+    static func withTerminal(wake: WakePipe, _ body: @escaping @Sendable (Terminal) -> Outcome) async -> Outcome {
         await withCheckedContinuation { (continuation: CheckedContinuation<Outcome, Never>) in
             OSThread.start {
-                continuation.resume(returning: loop(state: state, link: link, mailbox: mailbox))
+                handleTermination([SIGTERM, SIGHUP], wake: wake)
+                let terminal: Terminal
+                do {
+                    terminal = try Terminal()
+                } catch {
+                    continuation.resume(returning: .failure("cannot start the terminal (is TERM right?)"))
+                    return
+                }
+                let outcome = body(terminal)
+                terminal.restore()
+                continuation.resume(returning: outcome)
             }
         }
     }
 
-    private static func loop(state initial: DashboardState, link: any DashboardLink, mailbox: Mailbox) -> Outcome {
-        handleTermination([SIGTERM, SIGHUP], wake: mailbox.wake)
-        let terminal: Terminal
-        do {
-            terminal = try Terminal()
-        } catch {
-            return .failure("cannot start the terminal (is TERM right?)")
-        }
-        defer { terminal.restore() }
-
+    private static func loop(_ terminal: Terminal, state initial: DashboardState, link: any DashboardLink, mailbox: Mailbox) -> Outcome {
         let clock = ContinuousClock()
         let started = clock.now
         func now() -> Duration { clock.now - started }

@@ -153,8 +153,8 @@ public struct ClusterScreen: Sendable {
         clampScroll()
     }
 
-    private mutating func clampScroll() {
-        scroll = max(0, min(scroll, shownHolders.count - pageSize))
+    private mutating func clampScroll(shown: Int? = nil) {
+        scroll = max(0, min(scroll, (shown ?? shownHolders.count) - pageSize))
     }
 
     /// The frame for a terminal of `layout`'s size, at `now`.
@@ -189,7 +189,7 @@ public struct ClusterScreen: Sendable {
         let shown = shownHolders
         lines.append(line(" NAME                                     NODE                 TOKEN", .header))
         pageSize = max(1, layout.rows - lines.count - 1)
-        clampScroll()
+        clampScroll(shown: shown.count)
         for holder in shown.dropFirst(scroll).prefix(pageSize) {
             let move = moves[holder.name].flatMap { now - $0.at < Self.movedMarkTime ? $0 : nil }
             let mark = move.map { "  ← moved from \(e($0.from))" } ?? ""
