@@ -98,7 +98,7 @@ let package = Package(
         .testTarget(
             name: "WorkerRegistryEtcdTests",
             dependencies: [
-                "WorkerRegistryEtcd", "EtcdClient", "EtcdTesting", "WorkerRegistry", "Supervision",
+                "WorkerRegistryEtcd", "EtcdClient", "EtcdTesting", "WorkerRegistry", "WorkerRegistryTesting", "Supervision",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict

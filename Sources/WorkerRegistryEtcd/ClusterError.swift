@@ -1,5 +1,8 @@
+import Supervision
+import WorkerRegistry
+
 /// Why a cluster registration failed. A code that can grow, and a message.
-public struct ClusterError: Error, Sendable, Hashable, CustomStringConvertible {
+public struct ClusterError: RegistrationFailure, Sendable, Hashable, CustomStringConvertible {
     /// The kind of failure.
     public struct Code: Sendable, Hashable, CustomStringConvertible {
         private let name: String
@@ -21,11 +24,21 @@ public struct ClusterError: Error, Sendable, Hashable, CustomStringConvertible {
     public var code: Code
     /// What happened.
     public var message: String
+    /// Why the worker did not start, for ``Code/startFailed``.
+    public var startError: StartError?
 
-    /// An error of `code` saying `message`.
-    public init(_ code: Code, _ message: String) {
+    /// An error of `code` saying `message` (with the worker's own `startError`, if the
+    /// start was tried).
+    public init(_ code: Code, _ message: String, startError: StartError? = nil) {
         self.code = code
         self.message = message
+        self.startError = startError
+    }
+
+    /// Hashes the code and the message (the start error is not hashable).
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(code)
+        hasher.combine(message)
     }
 
     /// `code: message`.

@@ -1,3 +1,6 @@
+import Supervision
+import WorkerRegistry
+
 /// A node of the cluster: its name (unique among the nodes sharing a prefix) and the
 /// address it advertises for the app's own RPC.
 public struct ClusterNode: Sendable, Hashable, CustomStringConvertible {
@@ -27,12 +30,18 @@ public struct ClusterNode: Sendable, Hashable, CustomStringConvertible {
 }
 
 /// Where a cluster name lives.
-public enum ClusterPlacement: Sendable, Hashable {
+public enum ClusterPlacement: RegistrationPlacement {
     /// Here, as `pid`, holding the claim whose fencing token is `token`.
     case local(PID, token: Int64)
     /// On another node, holding the claim whose fencing token is `token`: route the
     /// request there with the app's own RPC.
     case remote(ClusterNode, token: Int64)
+
+    /// The holder's pid when it runs here; `nil` when it runs on another node.
+    public var localPID: PID? {
+        if case .local(let pid, _) = self { return pid }
+        return nil
+    }
 
     /// The claim's fencing token: the etcd create revision of the name's key, strictly
     /// larger for every new holder of the name.

@@ -33,10 +33,12 @@ extension EtcdRegistry {
         }
     }
 
-    /// Whether the deadline guard should fence now, and how long it may sleep before it
-    /// looks again; `nil` once the registry has stopped.
-    func deadlineCheck() -> (fenceNow: Bool, sleep: Duration)? {
-        let (phase, confirmed) = state.withLock { ($0.phase, $0.confirmed) }
+    /// Whether the deadline guard of the start `generation` should fence now, and how
+    /// long it may sleep before it looks again; `nil` once the registry has stopped or
+    /// started again (a guard of its own keeps the new start).
+    func deadlineCheck(generation: Int) -> (fenceNow: Bool, sleep: Duration)? {
+        let (phase, confirmed, current) = state.withLock { ($0.phase, $0.confirmed, $0.generation) }
+        guard current == generation else { return nil }
         switch phase {
         case .stopped: return nil
         case .idle, .fenced: return (false, .milliseconds(50))
@@ -70,13 +72,13 @@ extension EtcdRegistry {
             }
             let asked = ContinuousClock.now
             let lease = try await client.grantLease(ttl: ttl)
-            let renewed = state.withLock { state -> Bool in
-                guard state.phase == .fenced(lease: old) else { return false }
+            let (renewed, wakeups) = state.withLock { state -> (Bool, ClaimTable.Wakeups) in
+                guard state.phase == .fenced(lease: old) else { return (false, []) }
                 state.phase = .running(lease: lease.id)
                 state.confirmed = asked
-                state.claims = [:]
-                return true
+                return (true, state.table.removeAll())
             }
+            wakeups.resumeAll()
             guard renewed else {
                 try? await client.revoke(lease.id)
                 return
@@ -95,16 +97,21 @@ import Glibc
 /// The thread that fences a registry at its deadline: a plain OS thread, so that no amount
 /// of work on Swift's cooperative pool delays it. It ends when the registry stops.
 enum DeadlineGuard {
-    static func start(_ registry: EtcdRegistry) {
+    static func start(_ registry: EtcdRegistry, generation: Int) {
         final class Box: Sendable {
             let registry: EtcdRegistry
-            init(_ registry: EtcdRegistry) { self.registry = registry }
+            let generation: Int
+            init(_ registry: EtcdRegistry, _ generation: Int) {
+                self.registry = registry
+                self.generation = generation
+            }
         }
-        let context = Unmanaged.passRetained(Box(registry)).toOpaque()
+        let context = Unmanaged.passRetained(Box(registry, generation)).toOpaque()
         var thread = pthread_t()
         let result = pthread_create(&thread, nil, { context in
-            let registry = Unmanaged<Box>.fromOpaque(context!).takeRetainedValue().registry
-            while let (fenceNow, sleep) = registry.deadlineCheck() {
+            let box = Unmanaged<Box>.fromOpaque(context!).takeRetainedValue()
+            while let (fenceNow, sleep) = box.registry.deadlineCheck(generation: box.generation) {
+                let registry = box.registry
                 if fenceNow { registry.fence() }
                 let (seconds, attoseconds) = sleep.components
                 var interval = timespec(tv_sec: Int(seconds), tv_nsec: Int(attoseconds / 1_000_000_000))

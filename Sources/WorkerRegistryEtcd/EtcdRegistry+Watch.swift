@@ -24,8 +24,9 @@ extension EtcdRegistry {
         }
     }
 
-    /// Applies changes to the view of other nodes' names (this node's own are in the
-    /// local registry).
+    /// Applies changes to the view of other nodes' names (this node's own are in its
+    /// claim table). A change older than what the view holds (a holder learned from a
+    /// lost claim, ahead of the watch) is skipped.
     func apply(_ events: [EtcdWatchEvent]) {
         let changes = state.withLock { state -> [Event] in
             var changes: [Event] = []
@@ -36,10 +37,13 @@ extension EtcdRegistry {
                 case .put:
                     let holder = ClusterNode(decoding: event.keyValue.value)
                     if holder.name == node.name { continue }
+                    // A holder learned from a claim may be newer than what the watch brings.
+                    if let known = state.remote[name], known.token > event.keyValue.createRevision { continue }
                     state.remote[name] = (holder, event.keyValue.createRevision)
                     changes.append(.viewChanged(name, holder: holder))
                 case .delete:
-                    guard state.remote.removeValue(forKey: name) != nil else { continue }
+                    guard let known = state.remote[name], known.token <= event.keyValue.modRevision else { continue }
+                    state.remote[name] = nil
                     changes.append(.viewChanged(name, holder: nil))
                 }
             }

@@ -59,13 +59,6 @@ public final class EtcdRegistry: Sendable {
     let onEvent: @Sendable (Event) -> Void
     let state = Mutex(State())
 
-    /// One claim of this node.
-    struct Claim {
-        var token: Int64
-        var lease: Int64
-        var pid: PID?
-    }
-
     struct State {
         enum Phase: Equatable { case idle, running(lease: Int64), fenced(lease: Int64), stopped }
         var phase = Phase.idle
@@ -73,10 +66,11 @@ public final class EtcdRegistry: Sendable {
         var confirmed = ContinuousClock.now
         /// Names held on other nodes, from the watch.
         var remote: [String: (node: ClusterNode, token: Int64)] = [:]
-        /// Claims of this node by name, while they stand: the token, the lease it was
-        /// claimed under, and the worker once started.
-        var claims: [String: Claim] = [:]
+        /// Claims of this node by name, and the callers waiting for one to settle.
+        var table = ClaimTable()
         var tasks: [Task<Void, Never>] = []
+        /// Counts the starts: the deadline guard of an earlier start ends when it changes.
+        var generation = 0
         var listener: RegistryListenerID?
     }
 
@@ -129,10 +123,12 @@ public final class EtcdRegistry: Sendable {
             throw ClusterError(.unavailable, "cannot read \(prefix): \(error)")
         }
         let listener = registry.addListener(.handler { [weak self] event in self?.registryChanged(event) })
-        state.withLock { state in
+        let generation = state.withLock { state -> Int in
             state.phase = .running(lease: lease.id)
             state.confirmed = asked
             state.listener = listener
+            state.generation += 1
+            return state.generation
         }
         onEvent(.leased(lease.id))
         apply(known.map { EtcdWatchEvent(kind: .put, keyValue: $0) })
@@ -141,7 +137,7 @@ public final class EtcdRegistry: Sendable {
         state.withLock { $0.tasks = [watching, renewing] }
         // The fence deadline is kept on a thread of its own: work that keeps the
         // cooperative pool busy can delay renewals, never the fencing.
-        DeadlineGuard.start(self)
+        DeadlineGuard.start(self, generation: generation)
     }
 
     /// Stops this node's registration: kills its holders, revokes its lease (their names
@@ -158,6 +154,7 @@ public final class EtcdRegistry: Sendable {
         for task in tasks { task.cancel() }
         killHolders()
         if let listener { registry.removeListener(listener) }
+        state.withLock { $0.table.removeAll() }.resumeAll()
         if let lease { try? await client.revoke(lease) }
     }
 
@@ -165,14 +162,14 @@ public final class EtcdRegistry: Sendable {
     /// nothing is released or revoked — etcd frees the names when the lease expires. For
     /// benchmarks and tests of node death inside one OS process.
     package func abandon() {
-        let (tasks, listener) = state.withLock { state -> ([Task<Void, Never>], RegistryListenerID?) in
+        let (tasks, listener, wakeups) = state.withLock { state -> ([Task<Void, Never>], RegistryListenerID?, ClaimTable.Wakeups) in
             defer {
                 state.phase = .stopped
                 state.tasks = []
-                state.claims = [:]
             }
-            return (state.tasks, state.listener)
+            return (state.tasks, state.listener, state.table.removeAll())
         }
+        wakeups.resumeAll()
         for task in tasks { task.cancel() }
         if let listener { registry.removeListener(listener) }
         for entry in registry.select({ _, pid, _ in pid }) { Process.exit(entry, .kill) }
@@ -183,8 +180,10 @@ public final class EtcdRegistry: Sendable {
     /// Where `name` lives, if it is held: here, or on the node the watch last saw holding
     /// it. A memory read: O(1), no request to etcd.
     public func lookup(_ name: String) -> ClusterPlacement? {
-        if let entry = registry.lookup(name).first { return .local(entry.pid, token: entry.value) }
-        return state.withLock { state in state.remote[name].map { .remote($0.node, token: $0.token) } }
+        state.withLock { state in
+            if let (pid, token) = state.table.running(name) { return .local(pid, token: token) }
+            return state.remote[name].map { .remote($0.node, token: $0.token) }
+        }
     }
 
     /// The holder of `name` across the cluster, starting it here (with `spec`, given the
@@ -202,72 +201,66 @@ public final class EtcdRegistry: Sendable {
         _ name: String, supervisor: DynamicSupervisor, spec: @escaping @Sendable (any ProcessName) -> ChildSpec
     ) async throws(ClusterError) -> ClusterPlacement {
         for _ in 0..<64 {
-            if let found = lookup(name) { return found }
-            if let pid = await waitForLocal(name), let token = token(of: name) { return .local(pid, token: token) }
+            // Held here, or by another node as far as the watch knows; a claim here that is
+            // starting or releasing is waited for (its change wakes this caller).
+            switch await settledLocal(name) {
+            case .holder(let pid, let token): return .local(pid, token: token)
+            case .remote(let node, let token): return .remote(node, token: token)
+            case .free: break
+            }
             let lease = try currentLease()
             // A value of this attempt's own: a retry of this very claim is recognised as
             // ours, an older claim of this node under the same lease is not.
             let value = node.encoded(attempt: UInt64.random(in: 1...UInt64.max))
+            state.withLock { $0.table.beginRequest(name) }
             let claim: EtcdClaim
             do {
                 claim = try await client.claim(prefix + name, value: value, lease: lease)
             } catch {
+                state.withLock { $0.table.endRequest(name) }.resumeAll()
                 throw ClusterError(.unavailable, "cannot claim \(name) (if etcd applied the claim, it lapses with this node's lease): \(error)")
             }
             switch claim {
+            case .held(let holder) where holder.lease != lease:
+                let remote = ClusterNode(decoding: holder.value)
+                // What etcd just said is at least as new as the watch: the view learns it.
+                state.withLock { state in
+                    if (state.remote[name]?.token ?? 0) < holder.createRevision {
+                        state.remote[name] = (remote, holder.createRevision)
+                    }
+                    return state.table.endRequest(name)
+                }.resumeAll()
+                return .remote(remote, token: holder.createRevision)
             case .held(let holder):
-                if holder.lease != lease {
-                    return .remote(ClusterNode(decoding: holder.value), token: holder.createRevision)
+                // Under this node's own lease: another caller here is claiming or starting
+                // it, or its worker ended and the release is on its way — wait for that to
+                // settle. A key no claim here knows is stale: delete it and claim again.
+                let (stale, wakeups) = state.withLock { state in
+                    (state.table.isStale(name, token: holder.createRevision), state.table.endRequest(name))
                 }
-                // An earlier claim of this node: its worker just ended and the release is
-                // on its way, or another caller here is starting one. Look again shortly.
-                try? await Task.sleep(for: .milliseconds(2))
+                wakeups.resumeAll()
+                if stale { _ = try? await client.release(prefix + name, revision: holder.createRevision) }
             case .claimed(let token):
                 // Only a claim under the lease this node still holds, unfenced, counts.
-                let recorded = state.withLock { state -> Bool in
-                    guard state.phase == .running(lease: lease), state.claims[name] == nil else { return false }
-                    state.claims[name] = Claim(token: token, lease: lease, pid: nil)
-                    return true
+                let (recorded, wakeups) = state.withLock { state -> (Bool, ClaimTable.Wakeups) in
+                    guard state.phase == .running(lease: lease) else { return (false, state.table.endRequest(name)) }
+                    return state.table.claimed(name, token: token, lease: lease)
                 }
+                wakeups.resumeAll()
                 guard recorded else {
                     _ = try? await client.release(prefix + name, revision: token)
                     if case .running = state.withLock({ $0.phase }) { continue }
                     throw ClusterError(.fenced, "\(node) fenced itself while claiming \(name): nothing was started")
                 }
                 onEvent(.claimed(name, token: token))
-                var child = spec(via(name, token: token))
-                // Never restarted by the supervisor: a restart would run without a claim.
-                child.restart = .temporary
-                let pid: PID
-                do throws(StartError) {
-                    switch try await supervisor.startChild(child) {
-                    case .started(let started): pid = started
-                    case .ignored: throw StartError.ignored
-                    }
-                } catch {
-                    await release(name, token: token)
-                    throw ClusterError(.startFailed, "\(name) was claimed here but did not start: \(error)")
-                }
-                // Started: still under the same lease, unfenced? Else it must not run.
-                let standing = state.withLock { state -> Bool in
-                    guard state.phase == .running(lease: lease), state.claims[name]?.token == token else { return false }
-                    state.claims[name]?.pid = pid
-                    return true
-                }
-                guard standing else {
-                    Process.exit(pid, .kill)
-                    await release(name, token: token)
-                    throw ClusterError(.fenced, "\(node) fenced itself while starting \(name): the worker was stopped")
-                }
-                onEvent(.started(name, pid, token: token))
-                return .local(pid, token: token)
+                return try await startClaimed(name, token: token, lease: lease, supervisor: supervisor, spec: spec)
             }
         }
         throw ClusterError(.unavailable, "\(name): the claim kept changing hands")
     }
 
     /// This node's fencing token for `name`, while it holds it.
-    public func token(of name: String) -> Int64? { state.withLock { $0.claims[name]?.token } }
+    public func token(of name: String) -> Int64? { state.withLock { $0.table.token(of: name) } }
 
     // MARK: - Internals
 
@@ -280,46 +273,103 @@ public final class EtcdRegistry: Sendable {
         }
     }
 
-    /// While another caller here has claimed `name` and is starting its worker, waits for
-    /// that start (a registration, or the claim's end).
-    private func waitForLocal(_ name: String) async -> PID? {
-        while state.withLock({ $0.claims[name].map { $0.pid == nil } ?? false }) {
-            if let pid = registry.whereis(name) { return await Process.awaitStarted(pid) ? pid : nil }
-            await Task.yield()
-            try? await Task.sleep(for: .milliseconds(1))
+    /// What a caller of `lookupOrStart` finds once nothing here is in motion for `name`.
+    private enum Settled {
+        case holder(PID, token: Int64)
+        case remote(ClusterNode, token: Int64)
+        case free
+    }
+
+    /// The holder of `name` here or, failing that, in the view of the other nodes; while
+    /// a claim here is starting or releasing (or another request is in flight), waits for
+    /// it to change.
+    private func settledLocal(_ name: String) async -> Settled {
+        while true {
+            let found = state.withLock { state -> Settled? in
+                switch state.table.local(name) {
+                case .holder(let pid, let token): return .holder(pid, token: token)
+                case .busy: return nil
+                case .free: return state.remote[name].map { .remote($0.node, token: $0.token) } ?? .free
+                }
+            }
+            if let found { return found }
+            await withCheckedContinuation { continuation in
+                if !state.withLock({ $0.table.wait(name, continuation) }) { continuation.resume() }
+            }
         }
-        return registry.whereis(name)
+    }
+
+    /// Starts the worker of the claim `token`, which must still stand under the same
+    /// unfenced lease once it has started — else the worker is stopped.
+    private func startClaimed(
+        _ name: String, token: Int64, lease: Int64, supervisor: DynamicSupervisor,
+        spec: @Sendable (any ProcessName) -> ChildSpec
+    ) async throws(ClusterError) -> ClusterPlacement {
+        var child = spec(via(name, token: token))
+        // Never restarted by the supervisor: a restart would run without a claim.
+        child.restart = .temporary
+        let pid: PID
+        do throws(StartError) {
+            switch try await supervisor.startChild(child) {
+            case .started(let started): pid = started
+            case .ignored: throw StartError.ignored
+            }
+        } catch {
+            await release(name, token: token)
+            throw ClusterError(.startFailed, "\(name) was claimed here but did not start: \(error)", startError: error)
+        }
+        // Started: still under the same lease, unfenced? Else it must not run.
+        let (standing, wakeups) = state.withLock { state -> (Bool, ClaimTable.Wakeups) in
+            guard state.phase == .running(lease: lease) else { return (false, []) }
+            return state.table.started(name, token: token, pid: pid)
+        }
+        wakeups.resumeAll()
+        guard standing else {
+            Process.exit(pid, .kill)
+            await release(name, token: token)
+            throw ClusterError(.fenced, "\(node) fenced itself while starting \(name): the worker was stopped")
+        }
+        // A worker that ended while starting (before it was recorded) released nothing.
+        if !Process.isAlive(pid) { workerEnded(name, pid) }
+        onEvent(.started(name, pid, token: token))
+        return .local(pid, token: token)
     }
 
     private func registryChanged(_ event: RegistryEvent<String, Int64>) {
         guard case .unregistered(let name, let pid, _) = event else { return }
-        // Only the end of the worker of this claim releases it (not an older one's).
-        let token = state.withLock { state -> Int64? in
-            guard let claim = state.claims[name], claim.pid == pid else { return nil }
-            return claim.token
-        }
-        guard let token else { return }
-        onEvent(.ended(name, pid, token: token))
-        Task { await release(name, token: token) }
+        workerEnded(name, pid)
     }
 
-    /// Forgets this node's claim of `name` with `token` and deletes its key — only if it
+    /// `pid`, registered as `name`, is gone: releases its claim. Only the end of the
+    /// worker of the claim standing releases it (not an older one's).
+    private func workerEnded(_ name: String, _ pid: PID) {
+        let (token, wakeups) = state.withLock { $0.table.ended(name, pid: pid) }
+        wakeups.resumeAll()
+        guard let token else { return }
+        onEvent(.ended(name, pid, token: token))
+        Task { await finishRelease(name, token: token) }
+    }
+
+    /// Releases this node's claim of `name` with `token` and deletes its key — only if it
     /// is still that claim (the delete compares the token: a later holder's key is never
     /// touched). If etcd is unreachable, the lease's expiry frees it.
     func release(_ name: String, token: Int64) async {
-        let ours = state.withLock { state -> Bool in
-            guard state.claims[name]?.token == token else { return false }
-            state.claims[name] = nil
-            return true
-        }
+        let (ours, wakeups) = state.withLock { $0.table.beginRelease(name, token: token) }
+        wakeups.resumeAll()
         guard ours else { return }
+        await finishRelease(name, token: token)
+    }
+
+    /// Deletes the key of the releasing claim `token`, then forgets the claim.
+    private func finishRelease(_ name: String, token: Int64) async {
         _ = try? await client.release(prefix + name, revision: token)
+        state.withLock { $0.table.released(name, token: token) }.resumeAll()
     }
 
     /// Kills every local holder (stop and fencing): every process registered here, and
     /// every worker of a claim.
     func killHolders() {
-        let pids = state.withLock { $0.claims.values.compactMap(\.pid) }
+        let pids = state.withLock { $0.table.pids }
         for pid in pids { Process.exit(pid, .kill) }
         for pid in registry.select({ _, pid, _ in pid }) { Process.exit(pid, .kill) }
     }

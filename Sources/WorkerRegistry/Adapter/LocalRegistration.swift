@@ -25,7 +25,7 @@ public struct LocalRegistration<Name: Hashable & Sendable>: RegistrationAdapter 
 
     nonisolated(nonsending) public func startChild(
         meta: Meta, name: Name, supervisor: DynamicSupervisor,
-        spec: @Sendable (any ProcessName) -> ChildSpec
+        spec: @escaping @Sendable (any ProcessName) -> ChildSpec
     ) async throws(StartError) -> PID {
         let child = spec(meta.registry.via(name))
         for _ in 0..<8 {

@@ -1,0 +1,103 @@
+import EtcdClient
+import Supervision
+import WorkerRegistry
+
+/// The cluster ``RegistrationAdapter``: names held at most once across every node sharing
+/// a key prefix in etcd, through an ``EtcdRegistry``.
+///
+/// ``childSpec()`` gives a supervisor that runs the node's local registry and its
+/// membership (the lease, its renewals and the watch, taken when the membership starts
+/// and given up when it stops); its metadata is the ``EtcdRegistry``. A start of a name
+/// another node holds starts nothing and answers ``ClusterPlacement/remote(_:token:)``.
+///
+/// Differences from ``LocalRegistration``, all from the names living in etcd:
+/// - A holder here is started only under a claim etcd granted, and is never restarted by
+///   its supervisor (``EtcdRegistry/lookupOrStart(_:supervisor:spec:)``).
+/// - ``whereis(meta:name:)`` and ``via(meta:name:)`` reach holders *here*; a name held
+///   elsewhere is reached with the app's own RPC, at the address ``lookup(meta:name:)``
+///   gives.
+/// - When a holder exits, its name is free here at once, and on other nodes once the
+///   release reaches them through their watch.
+public struct EtcdRegistration: RegistrationAdapter {
+    /// The registry the adapter's membership runs.
+    public typealias Meta = EtcdRegistry
+
+    /// The etcd client.
+    public let client: EtcdClient
+    /// The prefix of the names' keys.
+    public let prefix: String
+    /// This node.
+    public let node: ClusterNode
+    /// The lease's time to live, in seconds.
+    public let ttl: Int64
+    /// Called for each change of this node's holdings.
+    public let onEvent: @Sendable (EtcdRegistry.Event) -> Void
+
+    /// An adapter for `node`, holding names under `prefix` in the etcd `client` talks to.
+    public init(
+        client: EtcdClient, prefix: String, node: ClusterNode, ttl: Int64 = 5,
+        onEvent: @escaping @Sendable (EtcdRegistry.Event) -> Void = { _ in }
+    ) {
+        self.client = client
+        self.prefix = prefix
+        self.node = node
+        self.ttl = ttl
+        self.onEvent = onEvent
+    }
+
+    /// A supervisor running the local registry, then the membership (rest-for-one: a
+    /// new registry means a new membership), and the ``EtcdRegistry`` as metadata.
+    public func childSpec() -> (spec: ChildSpec, meta: EtcdRegistry) {
+        let registry = EtcdRegistry(client: client, prefix: prefix, node: node, ttl: ttl, onEvent: onEvent)
+        let spec = Supervisor.childSpec(
+            id: "cluster \(prefix)",
+            children: [
+                registry.childSpec(),
+                .worker(ClusterMembership.self, arguments: registry, id: "cluster membership",
+                        shutdown: .timeout(.seconds(5))),
+            ],
+            options: .init(strategy: .restForOne))
+        return (spec, registry)
+    }
+
+    /// The holder of `name` across the cluster, started here under a claim if no node
+    /// holds it: ``EtcdRegistry/lookupOrStart(_:supervisor:spec:)``.
+    nonisolated(nonsending) public func startChild(
+        meta: EtcdRegistry, name: String, supervisor: DynamicSupervisor,
+        spec: @escaping @Sendable (any ProcessName) -> ChildSpec
+    ) async throws(ClusterError) -> ClusterPlacement {
+        try await meta.lookupOrStart(name, supervisor: supervisor, spec: spec)
+    }
+
+    /// A name that reaches the holder of `name` here. A process cannot be started under
+    /// it (only a claim starts a holder): its start fails as with a dead name.
+    public func via(meta: EtcdRegistry, name: String) -> any ProcessName {
+        LocalHolderName(registry: meta, name: name)
+    }
+
+    /// The holder of `name` here: a memory read.
+    public func whereis(meta: EtcdRegistry, name: String) -> PID? {
+        meta.lookup(name)?.localPID
+    }
+
+    /// Where `name` lives, as this node knows it: here, or on the node its watch last saw
+    /// holding it. A memory read (``EtcdRegistry/lookup(_:)``); it never throws.
+    nonisolated(nonsending) public func lookup(meta: EtcdRegistry, name: String) async throws(ClusterError) -> ClusterPlacement? {
+        meta.lookup(name)
+    }
+}
+
+/// Reaches a cluster name's holder on this node; registers nothing.
+struct LocalHolderName: ProcessName {
+    let registry: EtcdRegistry
+    let name: String
+
+    func whereis() -> PID? { registry.lookup(name)?.localPID }
+
+    func register(_ pid: PID) -> NameRegistration {
+        if let holder = whereis() { return .taken(by: holder) }
+        return .notAlive
+    }
+
+    var description: String { "cluster(\(registry.prefix)\(name))" }
+}
