@@ -1,3 +1,5 @@
+import Synchronization
+
 /// What a watch delivers.
 public enum EtcdWatchUpdate: Sendable, Hashable {
     /// The watch is in place on a member, from `revision` on: every later change follows.
@@ -18,15 +20,16 @@ extension EtcdClient {
     /// ``range(prefix:)``'s, to miss nothing), until the stream's consumer stops.
     ///
     /// Across a lost connection it reconnects — failing over between members — and
-    /// resumes from the revision after the last one delivered.
+    /// resumes from the revision after the last one delivered. A member that keeps the
+    /// connection open but stops serving (cut off from the majority, paused) is found by
+    /// a read that needs a quorum, every ``watchProbeInterval``: the watch then moves on.
     public func watch(prefix: String, from revision: Int64) -> AsyncStream<EtcdWatchUpdate> {
         let (updates, continuation) = AsyncStream<EtcdWatchUpdate>.makeStream()
         let task = Task { [self] in
             var next = revision
             var member = 0
             while !Task.isCancelled {
-                let endpoint = endpoints[member % endpoints.count]
-                let outcome = await watchOnce(prefix: prefix, from: next, on: endpoint, continuation) { next = $0 }
+                let outcome = await watchOnce(prefix: prefix, from: next, on: member % endpoints.count, continuation) { next = $0 }
                 switch outcome {
                 case .compacted(let compacted):
                     continuation.yield(.compacted(revision: compacted))
@@ -47,11 +50,13 @@ extension EtcdClient {
 
     private enum WatchEnd { case compacted(Int64), lost(EtcdError) }
 
-    /// One watch on one member, until it is lost or compacted.
+    /// One watch on member `index`, until it is lost or compacted, or the member stops
+    /// serving.
     private func watchOnce(
-        prefix: String, from revision: Int64, on endpoint: EtcdEndpoint,
+        prefix: String, from revision: Int64, on index: Int,
         _ output: AsyncStream<EtcdWatchUpdate>.Continuation, advance: (Int64) -> Void
     ) async -> WatchEnd {
+        let endpoint = endpoints[index]
         let connection: HTTPConnection
         do {
             connection = try await HTTPConnection.connect(to: endpoint, timeout: requestTimeout)
@@ -62,7 +67,24 @@ extension EtcdClient {
             key: GatewayJSON.base64(prefix), rangeEnd: GatewayJSON.base64(GatewayJSON.prefixEnd(prefix)),
             startRevision: Int64String(revision)))
         let chunks = connection.stream("/v3/watch", GatewayJSON.encode(request))
-        defer { connection.close() }
+        // A silent member keeps the stream open: a probe that it still serves closes the
+        // stream when it does not.
+        let silent = Mutex<EtcdError?>(nil)
+        let prober = Task { [self] in
+            while !Task.isCancelled {
+                try? await Task.sleep(for: watchProbeInterval)
+                guard !Task.isCancelled else { return }
+                if let failure = await probe(index, prefix: prefix, timeout: requestTimeout) {
+                    silent.withLock { $0 = EtcdError(.unavailable, "\(endpoint) stopped serving the watch: \(failure.message)") }
+                    connection.close()
+                    return
+                }
+            }
+        }
+        defer {
+            prober.cancel()
+            connection.close()
+        }
         var pending: [UInt8] = []
         return await withTaskCancellationHandler {
             for await chunk in chunks {
@@ -105,7 +127,7 @@ extension EtcdClient {
                     output.yield(.events(events, revision: last))
                 }
             }
-            return .lost(EtcdError(.unavailable, "\(endpoint) ended the watch"))
+            return .lost(silent.withLock { $0 } ?? EtcdError(.unavailable, "\(endpoint) ended the watch"))
         } onCancel: {
             connection.close()
         }

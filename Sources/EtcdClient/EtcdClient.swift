@@ -14,6 +14,10 @@ public final class EtcdClient: Sendable {
     public let endpoints: [EtcdEndpoint]
     /// How long one request may take on one member before it goes to the next.
     public let requestTimeout: Duration
+    /// How often a watch checks that its member still serves (answers a read that needs
+    /// a quorum): a watch on a member that was cut off or paused goes silent rather than
+    /// failing, and moves to another member within this interval plus ``requestTimeout``.
+    public let watchProbeInterval: Duration
 
     private struct Pool {
         var preferred = 0
@@ -23,10 +27,11 @@ public final class EtcdClient: Sendable {
     private static let idlePerEndpoint = 16
 
     /// A client of the members at `endpoints` (at least one).
-    public init(endpoints: [EtcdEndpoint], requestTimeout: Duration = .seconds(2)) {
+    public init(endpoints: [EtcdEndpoint], requestTimeout: Duration = .seconds(2), watchProbeInterval: Duration = .seconds(1)) {
         precondition(!endpoints.isEmpty, "an etcd client needs at least one endpoint")
         self.endpoints = endpoints
         self.requestTimeout = requestTimeout
+        self.watchProbeInterval = watchProbeInterval
     }
 
     deinit {
@@ -157,25 +162,51 @@ public final class EtcdClient: Sendable {
         var failures: [String] = []
         for step in 0..<endpoints.count {
             let index = (start + step) % endpoints.count
-            let response: HTTPConnection.Response
-            do {
-                let connection = try await checkout(index, timeout: timeout)
-                response = try await connection.post(path, body, timeout: timeout)
-                checkin(connection, index)
-            } catch {
-                failures.append(error.message)
-                continue
+            switch await post(path, body, to: index, timeout: timeout) {
+            case .answered(let response):
+                pool.withLock { $0.preferred = index }
+                guard response.status == 200 else { throw Self.failure(response, path: path) }
+                return try GatewayJSON.decode(Reply.self, from: response.body, what: path)
+            case .silent(let failure):
+                failures.append(failure.message)
             }
-            // A member that answers 5xx (no leader, overloaded) is as good as silent.
-            if response.status >= 500 {
-                failures.append(Self.failure(response, path: path).message)
-                continue
-            }
-            pool.withLock { $0.preferred = index }
-            guard response.status == 200 else { throw Self.failure(response, path: path) }
-            return try GatewayJSON.decode(Reply.self, from: response.body, what: path)
         }
         throw EtcdError(.unavailable, "no etcd member answered \(path): " + failures.joined(separator: "; "))
+    }
+
+    /// Whether member `index` is serving: it answers a linearizable read of `prefix`
+    /// (which needs a quorum behind it) within `timeout`. A member cut off from the
+    /// majority, paused, or without a leader does not. Returns why not, or `nil`.
+    func probe(_ index: Int, prefix: String, timeout: Duration) async -> EtcdError? {
+        let request = RangeRequest(key: GatewayJSON.base64(prefix), rangeEnd: GatewayJSON.base64(GatewayJSON.prefixEnd(prefix)),
+                                   limit: Int64String(1), countOnly: true)
+        switch await post("/v3/kv/range", GatewayJSON.encode(request), to: index, timeout: timeout) {
+        case .answered(let response) where response.status == 200: return nil
+        case .answered(let response): return Self.failure(response, path: "/v3/kv/range")
+        case .silent(let failure): return failure
+        }
+    }
+
+    private enum Outcome {
+        /// The member answered (a status below 500).
+        case answered(HTTPConnection.Response)
+        /// Refused, reset, past the timeout, or a 5xx (no leader, overloaded): as good as
+        /// silent.
+        case silent(EtcdError)
+    }
+
+    /// One POST to one member, on a pooled connection.
+    private func post(_ path: String, _ body: [UInt8], to index: Int, timeout: Duration) async -> Outcome {
+        let response: HTTPConnection.Response
+        do {
+            let connection = try await checkout(index, timeout: timeout)
+            response = try await connection.post(path, body, timeout: timeout)
+            checkin(connection, index)
+        } catch {
+            return .silent(error)
+        }
+        if response.status >= 500 { return .silent(Self.failure(response, path: path)) }
+        return .answered(response)
     }
 
     private func checkout(_ index: Int, timeout: Duration) async throws(EtcdError) -> HTTPConnection {

@@ -135,4 +135,39 @@ struct EtcdClientTests {
         #expect(held.count == 200)
         #expect(held.filter { $0.lease == leases[0].id }.count == wins[0])
     }
+
+    @Test("a watch whose member stops serving (paused, the stream left open) moves to a member that serves, and misses nothing")
+    func watchLeavesASilentMember() async throws {
+        let cluster = try await EtcdCluster.start(members: 3)
+        defer { cluster.stop() }
+        let watcher = EtcdClient(endpoints: cluster.endpoints, requestTimeout: .milliseconds(500),
+                                 watchProbeInterval: .milliseconds(200))
+        let writer = EtcdClient(endpoints: Array(cluster.endpoints[1...]))
+        let (_, revision) = try await writer.range(prefix: "w/")
+        var updates = watcher.watch(prefix: "w/", from: revision + 1).makeAsyncIterator()
+        guard case .watching = await updates.next() else {
+            Issue.record("the watch did not start")
+            return
+        }
+        try await writer.put("w/before", value: [1])
+        var seen: [String] = []
+        while seen.isEmpty, let update = await updates.next() {
+            if case .events(let events, _) = update { seen += events.map(\.keyValue.key) }
+        }
+        // The watch is on member 0 (the first endpoint). Paused, it keeps the connection
+        // open and says nothing; the other two still make a quorum and take writes.
+        cluster.pause(0)
+        defer { cluster.resume(0) }
+        try await writer.put("w/during", value: [2])
+        var interrupted = false
+        while seen.count < 2, let update = await updates.next() {
+            switch update {
+            case .events(let events, _): seen += events.map(\.keyValue.key)
+            case .interrupted: interrupted = true
+            default: break
+            }
+        }
+        #expect(interrupted, "the silent member was left")
+        #expect(seen == ["w/before", "w/during"])
+    }
 }
