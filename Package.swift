@@ -99,6 +99,7 @@ let package = Package(
             name: "WorkerRegistryEtcdTests",
             dependencies: [
                 "WorkerRegistryEtcd", "EtcdClient", "EtcdTesting", "WorkerRegistry", "WorkerRegistryTesting", "Supervision",
+                "SupervisionTesting",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict

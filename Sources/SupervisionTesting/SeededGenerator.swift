@@ -1,10 +1,13 @@
-/// SplitMix64: small, fast, and the same on every machine.
-struct SeededGenerator: RandomNumberGenerator, Sendable {
+/// SplitMix64: small, fast, and the same on every machine — for schedules, and for any
+/// test whose random choices must replay from a seed.
+public struct SeededGenerator: RandomNumberGenerator, Sendable {
     private var state: UInt64
 
-    init(seed: UInt64) { state = seed }
+    /// A generator whose sequence is fixed by `seed`.
+    public init(seed: UInt64) { state = seed }
 
-    mutating func next() -> UInt64 {
+    /// The next number of the sequence.
+    public mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9

@@ -32,6 +32,10 @@ public final class EtcdRegistry: Sendable {
         /// Its worker is gone (exited, stopped or fenced); the claim is released or its
         /// lease is left to expire.
         case ended(String, PID, token: Int64)
+        /// The claim was given up without a worker running under it: the start failed,
+        /// or the node fenced itself or stopped while it started (its worker, if any, is
+        /// dead by now).
+        case released(String, token: Int64)
         /// This node fenced itself: every holder was killed.
         case fenced
         /// This node holds a (new) lease and claims again.
@@ -72,6 +76,8 @@ public final class EtcdRegistry: Sendable {
         /// Counts the starts: the deadline guard of an earlier start ends when it changes.
         var generation = 0
         var listener: RegistryListenerID?
+        /// Stopped as a crashed node: nothing is released or revoked any more.
+        var abandoned = false
     }
 
     /// A registry of the names under `prefix`, for `node`.
@@ -127,6 +133,7 @@ public final class EtcdRegistry: Sendable {
             state.phase = .running(lease: lease.id)
             state.confirmed = asked
             state.listener = listener
+            state.abandoned = false
             state.generation += 1
             return state.generation
         }
@@ -154,7 +161,6 @@ public final class EtcdRegistry: Sendable {
         for task in tasks { task.cancel() }
         killHolders()
         if let listener { registry.removeListener(listener) }
-        state.withLock { $0.table.removeAll() }.resumeAll()
         if let lease { try? await client.revoke(lease) }
     }
 
@@ -162,17 +168,19 @@ public final class EtcdRegistry: Sendable {
     /// nothing is released or revoked — etcd frees the names when the lease expires. For
     /// benchmarks and tests of node death inside one OS process.
     package func abandon() {
-        let (tasks, listener, wakeups) = state.withLock { state -> ([Task<Void, Never>], RegistryListenerID?, ClaimTable.Wakeups) in
+        let (tasks, listener) = state.withLock { state -> ([Task<Void, Never>], RegistryListenerID?) in
             defer {
                 state.phase = .stopped
                 state.tasks = []
+                state.abandoned = true
             }
-            return (state.tasks, state.listener, state.table.removeAll())
+            return (state.tasks, state.listener)
         }
-        wakeups.resumeAll()
         for task in tasks { task.cancel() }
+        // The workers die with the node (their ends are recorded; their keys stay), and a
+        // start under way finds the node stopped and undoes itself.
+        killHolders()
         if let listener { registry.removeListener(listener) }
-        for entry in registry.select({ _, pid, _ in pid }) { Process.exit(entry, .kill) }
     }
 
     // MARK: - Lookups
@@ -315,7 +323,7 @@ public final class EtcdRegistry: Sendable {
             case .ignored: throw StartError.ignored
             }
         } catch {
-            await release(name, token: token)
+            await giveUp(name, token: token)
             throw ClusterError(.startFailed, "\(name) was claimed here but did not start: \(error)", startError: error)
         }
         // Started: still under the same lease, unfenced? Else it must not run.
@@ -326,8 +334,8 @@ public final class EtcdRegistry: Sendable {
         wakeups.resumeAll()
         guard standing else {
             Process.exit(pid, .kill)
-            await release(name, token: token)
-            throw ClusterError(.fenced, "\(node) fenced itself while starting \(name): the worker was stopped")
+            await giveUp(name, token: token)
+            throw ClusterError(.fenced, "\(node) fenced itself or stopped while starting \(name): the worker was stopped")
         }
         // A worker that ended while starting (before it was recorded) released nothing.
         if !Process.isAlive(pid) { workerEnded(name, pid) }
@@ -350,19 +358,22 @@ public final class EtcdRegistry: Sendable {
         Task { await finishRelease(name, token: token) }
     }
 
-    /// Releases this node's claim of `name` with `token` and deletes its key — only if it
-    /// is still that claim (the delete compares the token: a later holder's key is never
-    /// touched). If etcd is unreachable, the lease's expiry frees it.
-    func release(_ name: String, token: Int64) async {
+    /// A start under way when the node stopped or fenced, or one that failed: the claim is
+    /// given up with no worker (recorded as ``Event/released(_:token:)``).
+    private func giveUp(_ name: String, token: Int64) async {
         let (ours, wakeups) = state.withLock { $0.table.beginRelease(name, token: token) }
         wakeups.resumeAll()
         guard ours else { return }
+        onEvent(.released(name, token: token))
         await finishRelease(name, token: token)
     }
 
-    /// Deletes the key of the releasing claim `token`, then forgets the claim.
+    /// Deletes the key of the releasing claim `token` — only if it is still that claim's
+    /// (the delete compares the token: a later holder's key is never touched) — then
+    /// forgets the claim. If etcd is unreachable, or the node was abandoned, the lease's
+    /// expiry frees it.
     private func finishRelease(_ name: String, token: Int64) async {
-        _ = try? await client.release(prefix + name, revision: token)
+        if !state.withLock({ $0.abandoned }) { _ = try? await client.release(prefix + name, revision: token) }
         state.withLock { $0.table.released(name, token: token) }.resumeAll()
     }
 

@@ -53,20 +53,25 @@ final class History: Sendable {
     }
     var all: [Entry] { entries.withLock { $0 } }
 
-    /// For each name, the holders' live intervals (start to end) never overlap, and tokens
-    /// only grow. Returns what broke, if anything.
+    /// For each name, the holders' live intervals never overlap, and tokens only grow.
+    /// An interval is held from the claim (no worker runs before it) to the worker's end,
+    /// or to the claim given up without one. Returns what broke, if anything.
     func violations() -> [String] {
         var live: [String: (node: String, token: Int64)] = [:]
         var lastToken: [String: Int64] = [:]
         var problems: [String] = []
         for entry in all {
             switch entry.event {
-            case .started(let name, _, let token):
-                if let holder = live[name] { problems.append("\(name) started on \(entry.node) while \(holder.node) held it") }
+            case .claimed(let name, let token):
+                if let holder = live[name] { problems.append("\(name) claimed on \(entry.node) while \(holder.node) held it") }
                 if let last = lastToken[name], token <= last { problems.append("\(name)'s token went from \(last) to \(token)") }
                 live[name] = (entry.node, token)
                 lastToken[name] = token
-            case .ended(let name, _, let token):
+            case .started(let name, _, let token):
+                if live[name]?.token != token || live[name]?.node != entry.node {
+                    problems.append("\(name) started on \(entry.node) under token \(token), not its claim")
+                }
+            case .ended(let name, _, let token), .released(let name, let token):
                 if live[name]?.token == token { live[name] = nil }
             default:
                 break
