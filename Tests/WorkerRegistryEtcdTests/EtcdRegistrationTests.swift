@@ -1,6 +1,7 @@
 import EtcdClient
 import EtcdTesting
 import Foundation
+import Supervision
 import Testing
 import WorkerRegistry
 import WorkerRegistryEtcd
@@ -76,5 +77,49 @@ struct EtcdRegistrationThreeMemberTests {
     @Test(arguments: peerChecks)
     func peers(_ check: RegistrationAdapterConformance.Check) async throws {
         try await check.run()
+    }
+}
+
+@Suite("EtcdRegistration's membership is a supervised process",
+       .enabled(if: EtcdCluster.runs, "etcd is not on PATH: install Debian's etcd-server to run the etcd tests"),
+       .sharedEtcd(members: 1), .timeLimit(.minutes(2)))
+struct ClusterMembershipTests {
+    @Test("killed outright, the membership is restarted: the old session's holders are gone, its lease revoked, and names are claimed under a new lease")
+    func killedMembershipRestarts() async throws {
+        let prefix = SharedEtcdCluster.freshPrefix()
+        let history = History()
+        let cluster = try SharedEtcdCluster.cluster()
+        let adapter = EtcdRegistration(client: cluster.client(), prefix: prefix, node: ClusterNode(name: "a"),
+                                       onEvent: history.record("a"))
+        let (spec, registry) = adapter.childSpec()
+        let root = try await Supervisor.start(children: [spec, DynamicSupervisor.childSpec(id: "workers")],
+                                              options: .init(strategy: .restForOne))
+        let workersPID = try #require(try await root.whichChildren()[1].pid)
+        let workers = try #require(DynamicSupervisor(pid: workersPID))
+        let start: @Sendable (any ProcessName) -> ChildSpec = { .worker(Session.self, arguments: "x", id: "x", name: $0) }
+        guard case .local(let first, let firstToken) = try await adapter.startChild(meta: registry, name: "x", supervisor: workers, spec: start) else {
+            Issue.record("x was not started here")
+            return
+        }
+        let subtree = Supervisor(pid: try #require(try await root.whichChildren()[0].pid))
+        let membership = try #require(try await subtree.whichChildren().first { $0.id == "cluster membership" }?.pid)
+        let firstLease = history.all.compactMap { if case .leased(let lease) = $0.event { lease } else { nil } }.first
+
+        Process.exit(membership, .kill)
+        await history.wait { entry in
+            if case .leased(let lease) = entry.event { return lease != firstLease } else { return false }
+        }
+        #expect(!Process.isAlive(first), "the old session's holder was stopped")
+        guard case .local(let second, let secondToken) = try await adapter.startChild(meta: registry, name: "x", supervisor: workers, spec: start) else {
+            Issue.record("x was not started again here")
+            return
+        }
+        #expect(second != first && secondToken > firstToken)
+        let stored = try #require(try await cluster.client().get(prefix + "x"))
+        #expect(stored.createRevision == secondToken)
+        let oldLease = try #require(firstLease)
+        #expect(try await cluster.client().timeToLive(oldLease) == nil, "the old lease is revoked")
+        #expect(history.violations().isEmpty, "\(history.violations())")
+        try await root.stop()
     }
 }
