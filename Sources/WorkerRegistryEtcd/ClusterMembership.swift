@@ -11,7 +11,7 @@ struct ClusterMembership: GenServer {
 
     static func initialize(_ registry: EtcdRegistry) async throws -> InitResult<ClusterMembership> {
         _ = try Process.flag(trapExit: true)
-        await registry.stop()
+        // A restart after a kill: `start` stops the earlier session first.
         try await registry.start()
         return .ok(ClusterMembership(registry: registry))
     }

@@ -111,8 +111,13 @@ public final class EtcdRegistry: Sendable {
     public func via(_ name: String, token: Int64) -> any ProcessName { registry.via(name, value: token) }
 
     /// Takes a lease, reads the names already held and starts watching them; renews the
-    /// lease from then on, fencing this node when it cannot.
+    /// lease from then on, fencing this node when it cannot. A registry that is running
+    /// (or fenced) is stopped first: its holders are killed and its lease revoked.
     public func start() async throws(ClusterError) {
+        switch state.withLock({ $0.phase }) {
+        case .running, .fenced: await stop()
+        case .idle, .stopped: break
+        }
         let lease: EtcdLease
         // etcd counts the lease's life from no earlier than this: the fence deadline too.
         let asked = ContinuousClock.now
