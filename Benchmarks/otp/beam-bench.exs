@@ -1,6 +1,7 @@
 # The OTP reference workloads PoolTUI's pool-bench mirrors, kept in the project so that
-# Scripts/compare-otp.sh runs on a fresh clone. Copied unchanged below this header from
-# the team's shared anchors (beam-bench.exs); measured figures are in the README.
+# Scripts/compare-otp.sh runs on a fresh clone. Copied from the team's shared anchors
+# (beam-bench.exs), with one section added (`messages`: casts, ping-pong, skynet, and the
+# Bench.Counter server they use); measured figures are in the README.
 #
 # bench.exs -- reference numbers for Erlang/OTP + Elixir Registry / DynamicSupervisor
 # workloads (the BEAM baseline for a Swift supervision/registry library).
@@ -26,6 +27,19 @@ defmodule Bench.Worker do
 
   @impl true
   def handle_call(:ping, _from, s), do: {:reply, :pong, s}
+end
+
+defmodule Bench.Counter do
+  use GenServer
+
+  @impl true
+  def init(_), do: {:ok, 0}
+
+  @impl true
+  def handle_cast(:hit, n), do: {:noreply, n + 1}
+
+  @impl true
+  def handle_call(:count, _from, n), do: {:reply, n, n}
 end
 
 defmodule Bench do
@@ -637,6 +651,104 @@ defmodule Bench do
     end
   end
 
+  # messages (added by PoolTUI, beside the shared anchors' workloads): casts one to one and
+  # N to N, a ping-pong of plain messages, and skynet.
+  def cast_loop(_server, 0), do: :ok
+
+  def cast_loop(server, n) do
+    GenServer.cast(server, :hit)
+    cast_loop(server, n - 1)
+  end
+
+  def ping_loop(_peer, 0), do: :ok
+
+  def ping_loop(peer, n) do
+    send(peer, {:ping, self()})
+    receive do: (:pong -> :ok)
+    ping_loop(peer, n - 1)
+  end
+
+  def pong_loop do
+    receive do
+      {:ping, from} ->
+        send(from, :pong)
+        pong_loop()
+
+      :stop ->
+        :ok
+    end
+  end
+
+  def skynet(parent, num, 1, _div), do: send(parent, {:sum, num})
+
+  def skynet(parent, num, size, div) do
+    child = div(size, div)
+    me = self()
+    for i <- 0..(div - 1), do: spawn(fn -> skynet(me, num + i * child, child, div) end)
+    send(parent, {:sum, collect(div, 0)})
+  end
+
+  def collect(0, sum), do: sum
+  def collect(n, sum), do: (receive do: ({:sum, s} -> collect(n - 1, sum + s)))
+
+  def sec_messages do
+    n = 1_000_000
+
+    run_reps("cast_throughput_1to1", "msgs/s", fn _ ->
+      {:ok, server} = GenServer.start_link(Bench.Counter, nil)
+      {t, ^n} = time_ns(fn -> cast_loop(server, n); GenServer.call(server, :count, :infinity) end)
+      GenServer.stop(server)
+      n / (t / 1.0e9)
+    end)
+
+    pairs = 8
+    each = div(n, pairs)
+
+    run_reps("cast_throughput_#{pairs}to#{pairs}", "msgs/s", fn _ ->
+      servers = for _ <- 1..pairs, do: elem(GenServer.start_link(Bench.Counter, nil), 1)
+      parent = self()
+
+      {t, :ok} =
+        time_ns(fn ->
+          for server <- servers do
+            spawn_link(fn ->
+              cast_loop(server, each)
+              ^each = GenServer.call(server, :count, :infinity)
+              send(parent, :sent)
+            end)
+          end
+
+          wait_n(:sent, pairs)
+        end)
+
+      Enum.each(servers, &GenServer.stop/1)
+      pairs * each / (t / 1.0e9)
+    end)
+
+    rounds = 500_000
+
+    run_reps("pingpong_roundtrip", "ns/op", fn _ ->
+      peer = spawn_link(&pong_loop/0)
+      {t, :ok} = time_ns(fn -> ping_loop(peer, rounds) end)
+      send(peer, :stop)
+      t / rounds
+    end)
+
+    run_reps("skynet_1m", "ms", fn _ ->
+      me = self()
+      {t, sum} =
+        time_ns(fn ->
+          spawn(fn -> skynet(me, 0, 1_000_000, 10) end)
+          receive do: ({:sum, s} -> s)
+        end)
+
+      if sum != 499_999_500_000, do: info("skynet sum #{sum}: FAILED")
+      t / 1.0e6
+    end)
+
+    info("messages: casts #{n} per rep (#{pairs} pairs of #{each} for N to N, each sender calling its server once at the end); #{rounds} ping-pong round trips of plain messages; skynet: 1,111,111 processes, each spawning 10 and summing their replies")
+  end
+
   def section(name, fun) do
     info("---- #{name}")
     {t, _} = time_ns(fun)
@@ -646,7 +758,7 @@ defmodule Bench do
   def main(args) do
     header()
     :persistent_term.put(:bench_base_procs, :erlang.system_info(:process_count))
-    all = ~w(registry los kill restart churn idle extra)
+    all = ~w(registry los kill restart churn idle extra messages)
     which = if args == [], do: all, else: args
     t0 = now()
     if "registry" in which, do: section("1-3 registry lookup / register", &sec_registry/0)
@@ -656,6 +768,7 @@ defmodule Bench do
     if "churn" in which, do: section("7 churn", &sec_churn/0)
     if "idle" in which, do: section("8 idle process memory", &sec_idle_memory/0)
     if "extra" in which, do: section("extra: DynamicSupervisor.stop cost", &sec_extra_shutdown/0)
+    if "messages" in which, do: section("messages: casts, ping-pong, skynet", &sec_messages/0)
     info("total wall time #{fmt((now() - t0) / 1.0e9)} s")
   end
 end

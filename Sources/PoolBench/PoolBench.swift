@@ -19,7 +19,7 @@ struct PoolBench: AsyncParsableCommand {
             warm-up run. Lines starting with `#` are context (per-repetition values, setup
             times, correctness checks). A failed check makes the run exit with status 1.
 
-            Sections: registry los kill restart churn idle extra soak inspector fairness cluster (default: all).
+            Sections: registry los kill restart churn idle extra messages soak inspector fairness cluster (default: all).
             """)
 
     @Flag(help: "Run every workload at a small size in seconds and assert the correctness checks (used by CI).")
@@ -37,7 +37,7 @@ struct PoolBench: AsyncParsableCommand {
         var logger = Logger(label: "pool-bench")
         logger.logLevel = .critical
         let runtime = Runtime(logger: logger, label: "bench")
-        let all = ["registry", "los", "kill", "restart", "churn", "idle", "extra", "soak", "inspector", "fairness", "cluster"]
+        let all = ["registry", "los", "kill", "restart", "churn", "idle", "extra", "messages", "soak", "inspector", "fairness", "cluster"]
         let chosen = sections.isEmpty ? all : sections
         for section in chosen where !all.contains(section) {
             throw ValidationError("unknown section \(section); sections are \(all.joined(separator: " "))")
@@ -58,6 +58,7 @@ struct PoolBench: AsyncParsableCommand {
         try await section("churn", "7 churn") { try await churnSection(reporter, sizes, runtime) }
         try await section("idle", "8 idle process memory") { try await idleSection(reporter, sizes, runtime) }
         try await section("extra", "extra: DynamicSupervisor.stop cost") { try await shutdownSection(reporter, sizes, runtime) }
+        try await section("messages", "messages: casts, ping-pong, skynet, and the Swift floor") { try await messagesSection(reporter, sizes, runtime) }
         try await section("soak", "soak: start/kill cycles") { try await soakSection(reporter, sizes, runtime) }
         try await section("inspector", "inspector and an attached dashboard at scale") { try await inspectorSection(reporter, sizes, runtime) }
         try await section("fairness", "fairness: a ping beside busy processes, with the budget and without") { try await fairnessSection(reporter, sizes, logger) }
