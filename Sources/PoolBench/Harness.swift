@@ -11,9 +11,17 @@ import Glibc
 final class Reporter: Sendable {
     private let failures = Mutex<[String]>([])
     let repetitions: Int
+    /// Only figures whose names start with one of these run (all when empty): for
+    /// profiling one workload.
+    let only: [String]
 
-    init(repetitions: Int) {
+    init(repetitions: Int, only: [String] = []) {
         self.repetitions = repetitions
+        self.only = only
+    }
+
+    private func chosen(_ names: [String]) -> Bool {
+        only.isEmpty || names.contains { name in only.contains { name.hasPrefix($0) } }
     }
 
     func info(_ line: String) {
@@ -39,6 +47,7 @@ final class Reporter: Sendable {
 
     /// Runs `measure` once to warm up, then `repetitions` times, and emits the median.
     func run(_ name: String, _ unit: String, _ measure: (Int) async throws -> Double) async rethrows {
+        guard chosen([name]) else { return }
         _ = try await measure(0)
         var values: [Double] = []
         for rep in 1...repetitions { values.append(try await measure(rep)) }
@@ -47,6 +56,7 @@ final class Reporter: Sendable {
 
     /// Like ``run(_:_:_:)`` for workloads that produce several figures at once.
     func runMulti(_ specs: [(String, String)], _ measure: (Int) async throws -> [String: Double]) async rethrows {
+        guard chosen(specs.map(\.0)) else { return }
         _ = try await measure(0)
         var results: [[String: Double]] = []
         for rep in 1...repetitions { results.append(try await measure(rep)) }

@@ -28,12 +28,15 @@ struct PoolBench: AsyncParsableCommand {
     @Option(help: "Repetitions per figure (after one warm-up).")
     var reps: Int = 5
 
+    @Option(help: "Run only the figures whose names start with this (repeatable), within the sections chosen: for profiling one workload.")
+    var only: [String] = []
+
     @Argument(help: "Sections to run.")
     var sections: [String] = []
 
     mutating func run() async throws {
         let sizes = quick ? Sizes.quick : Sizes.full
-        let reporter = Reporter(repetitions: quick ? min(reps, 3) : reps)
+        let reporter = Reporter(repetitions: quick ? min(reps, 3) : reps, only: only)
         var logger = Logger(label: "pool-bench")
         logger.logLevel = .critical
         let runtime = Runtime(logger: logger, label: "bench")
