@@ -55,11 +55,13 @@ class ReplySlot<Reply: Sendable>: CallSlot, @unchecked Sendable {
     typealias Outcome = Result<Reply, CallError>
 
     // Written by the caller before arming; read by the settler after claiming.
+    // Final, so that code specialized for `Reply` reaches the field directly rather than
+    // through a generic accessor that instantiates `Outcome?`'s metadata on every call.
     @usableFromInline
-    var continuation: UnsafeContinuation<Outcome, Never>?
+    final var continuation: UnsafeContinuation<Outcome, Never>?
     // Written by the settler before publishing state 4; read by the caller after.
     @usableFromInline
-    var outcome: Outcome?
+    final var outcome: Outcome?
 
     @usableFromInline
     override init(caller: PID?, timeout: Timeout) {

@@ -89,7 +89,8 @@ public final class WorkerPool<Worker: GenServer, ID: Hashable & Sendable, Value:
     public let registry: Registry<ID, Value>
     /// The options the pool was made with.
     public let options: Options
-    private let registeredValue: @Sendable (ID, Worker.Arguments) -> Value
+    @usableFromInline
+    let registeredValue: @Sendable (ID, Worker.Arguments) -> Value
     private let current = Mutex<DynamicSupervisor?>(nil)
 
     /// Creates a pool (not yet running: start it with ``start(runtime:)`` or put
@@ -177,22 +178,32 @@ public final class WorkerPool<Worker: GenServer, ID: Hashable & Sendable, Value:
     ///
     /// - Throws: ``StartError/alreadyStarted(_:)`` with the running worker if `id` is
     ///   taken, and the errors of ``lookupOrStart(_:arguments:timeout:)``.
+    @inlinable
     nonisolated(nonsending) public func start(
         _ id: ID, arguments: Worker.Arguments, timeout: Timeout = .seconds(5)
     ) async throws(StartError) -> PID {
         try await startWorker(id, arguments: arguments, timeout: timeout, reuseExisting: false)
     }
 
-    @usableFromInline
+    // Inlinable, so that the worker's spec — and with it the server's message handling —
+    // is compiled for the concrete `Worker` in the module that asks for workers: made
+    // here in generic code, every message would instantiate generic metadata at run time.
+    @inlinable
     nonisolated(nonsending)
     func startWorker(
         _ id: ID, arguments: Worker.Arguments, timeout: Timeout, reuseExisting: Bool
     ) async throws(StartError) -> PID {
-        guard let supervisor else { throw .supervisorNotRunning }
         let name = registry.via(id, value: registeredValue(id, arguments))
         let spec = ChildSpec.worker(
             Worker.self, arguments: arguments, id: "\(id)", name: name,
             restart: options.restart, shutdown: options.shutdown, startTimeout: timeout)
+        return try await startWorker(id, spec: spec, reuseExisting: reuseExisting)
+    }
+
+    @usableFromInline
+    nonisolated(nonsending)
+    func startWorker(_ id: ID, spec: ChildSpec, reuseExisting: Bool) async throws(StartError) -> PID {
+        guard let supervisor else { throw .supervisorNotRunning }
         // A holder found here may still be initializing and may yet fail; then the id
         // is free again and this caller tries its own start.
         for _ in 0..<8 {
