@@ -227,30 +227,42 @@ final class RegistryPartition<Key: Hashable & Sendable, Value: Sendable>: @unche
     @inlinable
     func insert(_ key: Key, _ entry: Entry, unique: Bool) -> Insertion {
         lock.withWriteLock { () -> Insertion in
-            switch entries[key] {
-            case nil, .some(.none):
-                entries[key] = .one(entry)
-            case .some(.one(let existing)):
-                if unique { return .taken(existing.pid) }
-                entries[key] = .many([existing, entry])
-            case .some(.many(var list)):
-                entries[key] = RegistryEntries<Value>.Storage.none
-                list.append(entry)
-                entries[key] = .many(list)
+            // Each dictionary is hashed once: its slot is changed in place.
+            let taken = Self.withSlot(&entries[key]) { slot -> PID? in
+                switch slot {
+                case nil, .some(.none):
+                    slot = .one(entry)
+                case .some(.one(let existing)):
+                    if unique { return existing.pid }
+                    slot = .many([existing, entry])
+                case .some(.many(var list)):
+                    slot = RegistryEntries<Value>.Storage.none  // release the array before appending
+                    list.append(entry)
+                    slot = .many(list)
+                }
+                return nil
             }
-            let firstKey: Bool
-            if var keys = owners[entry.pid] {
-                owners[entry.pid] = OwnedKeys.none
-                keys.append(key)
-                owners[entry.pid] = keys
-                firstKey = false
-            } else {
-                owners[entry.pid] = .one(key)
-                firstKey = true
+            if let taken { return .taken(taken) }
+            let firstKey = Self.withSlot(&owners[entry.pid]) { keys -> Bool in
+                guard var owned = keys else {
+                    keys = .one(key)
+                    return true
+                }
+                keys = OwnedKeys.none  // release the array before appending
+                owned.append(key)
+                keys = owned
+                return false
             }
             shared.count.add(1, ordering: .relaxed)
             return .inserted(firstKey: firstKey)
         }
+    }
+
+    /// Runs `body` on a dictionary slot passed `inout` (`&dictionary[key]`): one lookup
+    /// of the key for reading and writing it (setting `nil` removes the key).
+    @inlinable @inline(__always)
+    static func withSlot<Slot, Result>(_ slot: inout Slot, _ body: (inout Slot) -> Result) -> Result {
+        body(&slot)
     }
 
     /// Removes `pid`'s entries under `key` that `predicate` accepts. Returns how many it
@@ -258,37 +270,42 @@ final class RegistryPartition<Key: Hashable & Sendable, Value: Sendable>: @unche
     @inlinable @discardableResult
     func remove(_ key: Key, of pid: PID, where predicate: (Value) -> Bool = { _ in true }) -> Int {
         lock.withWriteLock { () -> Int in
-            guard let storage = entries[key] else { return 0 }
-            var removed = 0
-            var pidKeepsKey = false
-            switch storage {
-            case .none:
-                return 0
-            case .one(let entry):
-                guard entry.pid == pid && predicate(entry.value) else { return 0 }
-                entries[key] = nil
-                removed = 1
-            case .many(let list):
-                var kept: ContiguousArray<Entry> = []
-                for entry in list {
-                    if entry.pid == pid && predicate(entry.value) {
-                        removed += 1
-                    } else {
-                        kept.append(entry)
-                        if entry.pid == pid { pidKeepsKey = true }
+            let (removed, pidKeepsKey) = Self.withSlot(&entries[key]) { slot -> (Int, Bool) in
+                guard let storage = slot else { return (0, false) }
+                switch storage {
+                case .none:
+                    return (0, false)
+                case .one(let entry):
+                    guard entry.pid == pid && predicate(entry.value) else { return (0, false) }
+                    slot = nil
+                    return (1, false)
+                case .many(let list):
+                    var removed = 0
+                    var pidKeepsKey = false
+                    var kept: ContiguousArray<Entry> = []
+                    for entry in list {
+                        if entry.pid == pid && predicate(entry.value) {
+                            removed += 1
+                        } else {
+                            kept.append(entry)
+                            if entry.pid == pid { pidKeepsKey = true }
+                        }
                     }
-                }
-                guard removed > 0 else { return 0 }
-                switch kept.count {
-                case 0: entries[key] = nil
-                case 1: entries[key] = .one(kept[0])
-                default: entries[key] = .many(kept)
+                    guard removed > 0 else { return (0, false) }
+                    switch kept.count {
+                    case 0: slot = nil
+                    case 1: slot = .one(kept[0])
+                    default: slot = .many(kept)
+                    }
+                    return (removed, pidKeepsKey)
                 }
             }
-            if let owned = owners[pid] {
+            guard removed > 0 else { return 0 }
+            Self.withSlot(&owners[pid]) { owned in
                 // One occurrence per entry: a process that keeps some entries under the
                 // key keeps the key as often as it keeps entries (OTP's `keys/2`).
-                owners[pid] = pidKeepsKey ? owned.removing(key, count: removed) : owned.removing(key)
+                guard let keys = owned else { return }
+                owned = pidKeepsKey ? keys.removing(key, count: removed) : keys.removing(key)
             }
             shared.count.subtract(removed, ordering: .relaxed)
             return removed
