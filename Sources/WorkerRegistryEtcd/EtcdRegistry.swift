@@ -208,15 +208,21 @@ public final class EtcdRegistry: Sendable {
     /// releases the claim. The worker is never restarted by its supervisor (its restart
     /// policy is made `temporary`): a new worker comes from a new claim, under a new token.
     ///
+    /// A name held on another node is answered from this node's view of the others (a
+    /// memory read), which trails etcd by the watch's delay: a request routed there can
+    /// find the holder gone. Pass `checkingEtcd: true` to skip the view and ask etcd
+    /// (the claim itself answers who holds it): for the retry after such a miss.
+    ///
     /// - Throws: ``ClusterError`` — `unavailable` (etcd did not answer: nothing claimed),
     ///   `fenced`, `notRunning`, `startFailed`.
     public func lookupOrStart(
-        _ name: String, supervisor: DynamicSupervisor, spec: @escaping @Sendable (any ProcessName) -> ChildSpec
+        _ name: String, supervisor: DynamicSupervisor, checkingEtcd: Bool = false,
+        spec: @escaping @Sendable (any ProcessName) -> ChildSpec
     ) async throws(ClusterError) -> ClusterPlacement {
         for _ in 0..<64 {
             // Held here, or by another node as far as the watch knows; a claim here that is
             // starting or releasing is waited for (its change wakes this caller).
-            switch await settledLocal(name) {
+            switch await settledLocal(name, trustingView: !checkingEtcd) {
             case .holder(let pid, let token): return .local(pid, token: token)
             case .remote(let node, let token): return .remote(node, token: token)
             case .free: break
@@ -296,13 +302,15 @@ public final class EtcdRegistry: Sendable {
     /// The holder of `name` here or, failing that, in the view of the other nodes; while
     /// a claim here is starting or releasing (or another request is in flight), waits for
     /// it to change.
-    private func settledLocal(_ name: String) async -> Settled {
+    private func settledLocal(_ name: String, trustingView: Bool) async -> Settled {
         while true {
             let found = state.withLock { state -> Settled? in
                 switch state.table.local(name) {
                 case .holder(let pid, let token): return .holder(pid, token: token)
                 case .busy: return nil
-                case .free: return state.remote[name].map { .remote($0.node, token: $0.token) } ?? .free
+                case .free:
+                    guard trustingView, let remote = state.remote[name] else { return .free }
+                    return .remote(remote.node, token: remote.token)
                 }
             }
             if let found { return found }
