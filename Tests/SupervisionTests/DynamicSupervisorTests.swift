@@ -23,6 +23,29 @@ struct DynamicSupervisorTests {
         try await supervisor.stop()
     }
 
+    @Test("a temporary child's start function, and what it captured, is let go once the child runs; a permanent child's is kept for its restarts")
+    func temporarySpecIsNotKept() async throws {
+        final class Captured: Sendable {}
+        let supervisor = try await DynamicSupervisor.start(runtime: runtime)
+        var captures: [RestartPolicy: WeakBox] = [:]
+        var pids: Set<PID> = []
+        for restart in [RestartPolicy.temporary, .permanent] {
+            let captured = Captured()
+            captures[restart] = WeakBox(captured)
+            let spec = ChildSpec(id: "counter", restart: restart) {
+                withExtendedLifetime(captured) {}
+                let server = try await Counter.startLink(1)
+                return server.pid!
+            }
+            let started = try await supervisor.startChild(spec)
+            pids.insert(try #require(started.pid))
+        }
+        #expect(captures[.temporary]?.isGone == true, "nothing keeps a temporary child's start function")
+        #expect(captures[.permanent]?.isGone == false, "a permanent child's start function is kept to restart it")
+        #expect(Set(supervisor.whichChildren().compactMap(\.pid)) == pids)
+        try await supervisor.stop()
+    }
+
     @Test("startChild of a start that asks to be ignored returns ignored and keeps nothing")
     func ignored() async throws {
         let supervisor = try await DynamicSupervisor.start(runtime: runtime)
@@ -350,4 +373,12 @@ extension Sequence where Element: Sendable {
         for element in self { result.append(try await transform(element)) }
         return result
     }
+}
+
+/// Holds an object weakly, to see when the last strong reference goes.
+final class WeakBox: @unchecked Sendable {
+    // Unchecked: `object` is written once at init; reading a weak reference is atomic.
+    private weak var object: AnyObject?
+    init(_ object: AnyObject) { self.object = object }
+    var isGone: Bool { object == nil }
 }

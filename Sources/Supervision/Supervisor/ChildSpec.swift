@@ -121,3 +121,17 @@ func exitReason(ofStartFailure error: any Error) -> ExitReason {
     default: return .error(error)
     }
 }
+
+extension ChildSpec {
+    /// This spec with a start function that must never run: kept for a child that is
+    /// never restarted, so that what the real one captures is freed.
+    var withoutStart: ChildSpec {
+        var spec = self
+        spec.start = Self.neverStartedAgain
+        return spec
+    }
+
+    private static let neverStartedAgain: @Sendable () async throws -> PID = {
+        preconditionFailure("a temporary child is never started again")
+    }
+}

@@ -119,7 +119,9 @@ final class ChildTable: Sendable {
             defer { state.startEnded() }
             guard let pid else { return .notStarted }
             guard state.status == .running else { return .supervisorStopping }
-            let child = Child(spec: spec, startedAt: now)
+            // A temporary child is never started again: its start function — and the
+            // arguments and name it holds — need not live as long as the child.
+            let child = Child(spec: spec.restart == .temporary ? spec.withoutStart : spec, startedAt: now)
             if spec.type == .supervisor { state.supervisorSpecs += 1 }
             if let reason = state.earlyExits.removeValue(forKey: pid) {
                 guard listsEarlyExits else {
