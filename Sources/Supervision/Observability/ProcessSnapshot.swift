@@ -57,7 +57,7 @@ extension Process {
     /// - Complexity: O(links + exit hooks); takes the process's lock once.
     public static func info(_ pid: PID) -> ProcessSnapshot? {
         guard let core = pid.core else { return nil }
-        let (snapshot, hooks) = core.state.withLock { state -> (ProcessSnapshot, [any ProcessExitHook]) in
+        let (snapshot, hooks) = core.state.withLock { state -> (ProcessSnapshot, ExitHooks) in
             let status: ProcessSnapshot.Status
             switch state.status {
             case .dead: status = .dead(state.exitReason ?? .noproc)

@@ -32,7 +32,7 @@ struct ProcessState {
     @usableFromInline var links = PIDSet()
     /// Monitors on this process: monitor id → who gets the `DOWN`.
     @usableFromInline var monitors: [UInt64: Watcher] = [:]
-    @usableFromInline var hooks: [any ProcessExitHook] = []
+    @usableFromInline var hooks = ExitHooks()
     /// The call being handled right now.
     @usableFromInline var inflight: CallSlot?
     /// The last call this process made; cancelled if the process dies while waiting.
@@ -232,7 +232,7 @@ class ProcessCore: @unchecked Sendable {
         var mailbox: Deque<Envelope>
         var task: Task<Void, Never>?
         var receiver: UnsafeContinuation<Void, Never>?
-        var hooks: [any ProcessExitHook]
+        var hooks: ExitHooks
         var inflight: CallSlot?
         var awaiting: CallSlot?
         var deferred: [ObjectIdentifier: (order: UInt64, slot: CallSlot)]
@@ -252,7 +252,7 @@ class ProcessCore: @unchecked Sendable {
                 state.mailbox = []
                 state.task = nil
                 state.receiver = nil
-                state.hooks = []
+                state.hooks = ExitHooks()
                 state.inflight = nil
                 state.awaiting = nil
                 state.deferred = [:]
@@ -463,7 +463,7 @@ class ProcessCore: @unchecked Sendable {
 
     final func removeExitHook(_ hook: any ProcessExitHook) {
         state.withLock { state in
-            state.hooks.removeAll { $0 === hook }
+            state.hooks.removeAll(hook)
         }
     }
 
