@@ -74,7 +74,7 @@ extension EtcdClient {
             while !Task.isCancelled {
                 try? await Task.sleep(for: watchProbeInterval)
                 guard !Task.isCancelled else { return }
-                if let failure = await probe(index, prefix: prefix, timeout: requestTimeout) {
+                if let failure = await probe(index, key: prefix, timeout: requestTimeout) {
                     silent.withLock { $0 = EtcdError(.unavailable, "\(endpoint) stopped serving the watch: \(failure.message)") }
                     connection.close()
                     return

@@ -174,15 +174,15 @@ public final class EtcdClient: Sendable {
         throw EtcdError(.unavailable, "no etcd member answered \(path): " + failures.joined(separator: "; "))
     }
 
-    /// Whether member `index` is serving: it answers a linearizable read of `prefix`
-    /// (which needs a quorum behind it) within `timeout`. A member cut off from the
-    /// majority, paused, or without a leader does not. Returns why not, or `nil`.
-    func probe(_ index: Int, prefix: String, timeout: Duration) async -> EtcdError? {
-        let request = RangeRequest(key: GatewayJSON.base64(prefix), rangeEnd: GatewayJSON.base64(GatewayJSON.prefixEnd(prefix)),
-                                   limit: Int64String(1), countOnly: true)
+    /// Whether member `index` is serving: it answers a linearizable read of the one key
+    /// `key` (a read that needs a quorum behind it, and costs the same however many keys
+    /// the watch covers) within `timeout`. A member cut off from the majority, paused, or
+    /// without a leader does not. Any answer below 500 counts: the member serves.
+    /// Returns why not, or `nil`.
+    func probe(_ index: Int, key: String, timeout: Duration) async -> EtcdError? {
+        let request = RangeRequest(key: GatewayJSON.base64(key), countOnly: true)
         switch await post("/v3/kv/range", GatewayJSON.encode(request), to: index, timeout: timeout) {
-        case .answered(let response) where response.status == 200: return nil
-        case .answered(let response): return Self.failure(response, path: "/v3/kv/range")
+        case .answered: return nil
         case .silent(let failure): return failure
         }
     }

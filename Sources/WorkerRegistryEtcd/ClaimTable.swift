@@ -1,7 +1,7 @@
 import Supervision
 
 /// The claims of one node, name by name, and the callers waiting for one to settle: the
-/// state machine behind ``EtcdRegistry/lookupOrStart(_:supervisor:spec:)``.
+/// state machine behind ``EtcdRegistry/lookupOrStart(_:supervisor:checkingEtcd:spec:)``.
 ///
 /// A claim goes `starting` (etcd granted it; the worker is being started) → `running`
 /// (the worker runs here) → `releasing` (the worker is gone; the key is being deleted) →

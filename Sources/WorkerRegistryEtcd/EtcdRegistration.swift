@@ -12,7 +12,7 @@ import WorkerRegistry
 ///
 /// Differences from ``LocalRegistration``, all from the names living in etcd:
 /// - A holder here is started only under a claim etcd granted, and is never restarted by
-///   its supervisor (``EtcdRegistry/lookupOrStart(_:supervisor:spec:)``).
+///   its supervisor (``EtcdRegistry/lookupOrStart(_:supervisor:checkingEtcd:spec:)``).
 /// - ``whereis(meta:name:)`` and ``via(meta:name:)`` reach holders *here*; a name held
 ///   elsewhere is reached with the app's own RPC, at the address ``lookup(meta:name:)``
 ///   gives.
@@ -61,7 +61,7 @@ public struct EtcdRegistration: RegistrationAdapter {
     }
 
     /// The holder of `name` across the cluster, started here under a claim if no node
-    /// holds it: ``EtcdRegistry/lookupOrStart(_:supervisor:spec:)``.
+    /// holds it: ``EtcdRegistry/lookupOrStart(_:supervisor:checkingEtcd:spec:)``.
     nonisolated(nonsending) public func startChild(
         meta: EtcdRegistry, name: String, supervisor: DynamicSupervisor,
         spec: @escaping @Sendable (any ProcessName) -> ChildSpec

@@ -135,6 +135,9 @@ public final class EtcdRegistry: Sendable {
         }
         let listener = registry.addListener(.handler { [weak self] event in self?.registryChanged(event) })
         let generation = state.withLock { state -> Int in
+            // The view is rebuilt from the range just read (names freed while this node
+            // was stopped send no event).
+            state.remote = [:]
             state.phase = .running(lease: lease.id)
             state.confirmed = asked
             state.listener = listener
@@ -144,8 +147,10 @@ public final class EtcdRegistry: Sendable {
         }
         onEvent(.leased(lease.id))
         apply(known.map { EtcdWatchEvent(kind: .put, keyValue: $0) })
-        let watching = Task { [self] in await watch(from: revision + 1) }
-        let renewing = Task { [self] in await keepLease() }
+        // Detached: started from a process (the membership), they must not act as it —
+        // a kill from a task that carries a dead process's context does nothing.
+        let watching = Task.detached { [self] in await watch(from: revision + 1) }
+        let renewing = Task.detached { [self] in await keepLease() }
         state.withLock { $0.tasks = [watching, renewing] }
         // The fence deadline is kept on a thread of its own: work that keeps the
         // cooperative pool busy can delay renewals, never the fencing.
@@ -241,15 +246,11 @@ public final class EtcdRegistry: Sendable {
             }
             switch claim {
             case .held(let holder) where holder.lease != lease:
-                let remote = ClusterNode(decoding: holder.value)
-                // What etcd just said is at least as new as the watch: the view learns it.
-                state.withLock { state in
-                    if (state.remote[name]?.token ?? 0) < holder.createRevision {
-                        state.remote[name] = (remote, holder.createRevision)
-                    }
-                    return state.table.endRequest(name)
-                }.resumeAll()
-                return .remote(remote, token: holder.createRevision)
+                // The view is left to the watch: a reply can be older than an event the
+                // watch has applied already (the holder's delete), and no later event
+                // would correct it.
+                state.withLock { $0.table.endRequest(name) }.resumeAll()
+                return .remote(ClusterNode(decoding: holder.value), token: holder.createRevision)
             case .held(let holder):
                 // Under this node's own lease: another caller here is claiming or starting
                 // it, or its worker ended and the release is on its way — wait for that to
@@ -357,8 +358,18 @@ public final class EtcdRegistry: Sendable {
     }
 
     private func registryChanged(_ event: RegistryEvent<String, Int64>) {
-        guard case .unregistered(let name, let pid, _) = event else { return }
-        workerEnded(name, pid)
+        guard case .unregistered(let name, let pid, let cause) = event else { return }
+        if case .processExited = cause {
+            workerEnded(name, pid)
+            return
+        }
+        // The worker lost its entry but runs on (the registry closed, or its key was
+        // unregistered): it must not outlive its claim, so it is killed before the claim
+        // is released. Detached: the registry may be closing on a process that is exiting.
+        Task.detached { [self] in
+            Process.exit(pid, .kill)
+            workerEnded(name, pid)
+        }
     }
 
     /// `pid`, registered as `name`, is gone: releases its claim. Only the end of the
@@ -368,7 +379,7 @@ public final class EtcdRegistry: Sendable {
         wakeups.resumeAll()
         guard let token else { return }
         onEvent(.ended(name, pid, token: token))
-        Task { await finishRelease(name, token: token) }
+        Task.detached { [self] in await finishRelease(name, token: token) }
     }
 
     /// A start under way when the node stopped or fenced, or one that failed: the claim is
@@ -376,8 +387,9 @@ public final class EtcdRegistry: Sendable {
     private func giveUp(_ name: String, token: Int64) async {
         let (ours, wakeups) = state.withLock { $0.table.beginRelease(name, token: token) }
         wakeups.resumeAll()
-        guard ours else { return }
+        // Recorded even when a new lease dropped the claim meanwhile: its end is this.
         onEvent(.released(name, token: token))
+        guard ours else { return }
         await finishRelease(name, token: token)
     }
 

@@ -169,6 +169,8 @@ public enum RegistrationAdapterConformance {
                 let (a, b) = (nodes[0], nodes[1])
                 let pid = try #require(try await a.start("x", label: "on a").localPID)
                 #expect(try await b.start("x", label: "on b").localPID == nil)
+                // b's view has the holder (a view may not have caught up yet: empty is not free).
+                #expect(try await b.eventually(within: propagation) { try await b.lookup("x") != nil })
                 Process.exit(pid, .kill)
                 #expect(try await b.eventually(within: propagation) { try await b.lookup("x") == nil })
                 let moved = try await b.start("x", label: "on b")

@@ -33,4 +33,27 @@ struct StaleViewTests {
         #expect(history.violations().isEmpty, "\(history.violations())")
         await a.stop()
     }
+
+    @Test("a holder that loses its registry entry while it runs (unregistered, or the registry closed) is stopped before its claim is released")
+    func entryLostWhileRunning() async throws {
+        let cluster = try await EtcdCluster.start()
+        defer { cluster.stop() }
+        let history = History()
+        let a = try await Node.start("a", client: cluster.client(), prefix: "lost/", history: history)
+        guard case .local(let pid, let token) = try await a.lookupOrStart("x") else {
+            Issue.record("x was not started here")
+            return
+        }
+        let exited = Process.watch(pid)
+        a.registry.registry.unregister("x", for: pid)
+        #expect(await exited.reason == .killed, "the holder is stopped: it must not run without its claim")
+        await history.wait { $0.event == .ended("x", pid, token: token) }
+        guard case .local(let again, let newer) = try await a.lookupOrStart("x") else {
+            Issue.record("x was not free again")
+            return
+        }
+        #expect(again != pid && newer > token)
+        #expect(history.violations().isEmpty, "\(history.violations())")
+        await a.stop()
+    }
 }

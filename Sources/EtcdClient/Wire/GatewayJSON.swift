@@ -71,7 +71,6 @@ struct LeaseIDRequest: Encodable { var ID: Int64String }
 struct RangeRequest: Encodable {
     var key: String
     var rangeEnd: String?
-    var limit: Int64String?
     var countOnly: Bool?
 }
 

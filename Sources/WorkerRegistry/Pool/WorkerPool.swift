@@ -193,6 +193,7 @@ public final class WorkerPool<Worker: GenServer, ID: Hashable & Sendable, Value:
     func startWorker(
         _ id: ID, arguments: Worker.Arguments, timeout: Timeout, reuseExisting: Bool
     ) async throws(StartError) -> PID {
+        guard supervisor != nil else { throw .supervisorNotRunning }
         let name = registry.via(id, value: registeredValue(id, arguments))
         let spec = ChildSpec.worker(
             Worker.self, arguments: arguments, id: "\(id)", name: name,

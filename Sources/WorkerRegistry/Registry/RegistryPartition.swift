@@ -270,42 +270,40 @@ final class RegistryPartition<Key: Hashable & Sendable, Value: Sendable>: @unche
     @inlinable @discardableResult
     func remove(_ key: Key, of pid: PID, where predicate: (Value) -> Bool = { _ in true }) -> Int {
         lock.withWriteLock { () -> Int in
-            let (removed, pidKeepsKey) = Self.withSlot(&entries[key]) { slot -> (Int, Bool) in
-                guard let storage = slot else { return (0, false) }
-                switch storage {
-                case .none:
-                    return (0, false)
-                case .one(let entry):
-                    guard entry.pid == pid && predicate(entry.value) else { return (0, false) }
-                    slot = nil
-                    return (1, false)
-                case .many(let list):
-                    var removed = 0
-                    var pidKeepsKey = false
-                    var kept: ContiguousArray<Entry> = []
-                    for entry in list {
-                        if entry.pid == pid && predicate(entry.value) {
-                            removed += 1
-                        } else {
-                            kept.append(entry)
-                            if entry.pid == pid { pidKeepsKey = true }
-                        }
+            // Each dictionary is hashed once: found by index, changed at that index (a
+            // missing key changes nothing, not even the dictionary's capacity).
+            guard let index = entries.index(forKey: key) else { return 0 }
+            var removed = 0
+            var pidKeepsKey = false
+            switch entries.values[index] {
+            case .none:
+                return 0
+            case .one(let entry):
+                guard entry.pid == pid && predicate(entry.value) else { return 0 }
+                entries.remove(at: index)
+                removed = 1
+            case .many(let list):
+                var kept: ContiguousArray<Entry> = []
+                for entry in list {
+                    if entry.pid == pid && predicate(entry.value) {
+                        removed += 1
+                    } else {
+                        kept.append(entry)
+                        if entry.pid == pid { pidKeepsKey = true }
                     }
-                    guard removed > 0 else { return (0, false) }
-                    switch kept.count {
-                    case 0: slot = nil
-                    case 1: slot = .one(kept[0])
-                    default: slot = .many(kept)
-                    }
-                    return (removed, pidKeepsKey)
+                }
+                guard removed > 0 else { return 0 }
+                switch kept.count {
+                case 0: entries.remove(at: index)
+                case 1: entries.values[index] = .one(kept[0])
+                default: entries.values[index] = .many(kept)
                 }
             }
-            guard removed > 0 else { return 0 }
-            Self.withSlot(&owners[pid]) { owned in
+            if let owner = owners.index(forKey: pid) {
                 // One occurrence per entry: a process that keeps some entries under the
                 // key keeps the key as often as it keeps entries (OTP's `keys/2`).
-                guard let keys = owned else { return }
-                owned = pidKeepsKey ? keys.removing(key, count: removed) : keys.removing(key)
+                let owned = owners.values[owner]
+                owners.values[owner] = pidKeepsKey ? owned.removing(key, count: removed) : owned.removing(key)
             }
             shared.count.subtract(removed, ordering: .relaxed)
             return removed
