@@ -128,8 +128,8 @@ final class ServerProcess<Server: GenServer>: ProcessCore, @unchecked Sendable {
             guard state.status == .alive, let slot = state.startup, slot.claim() else { return nil }
             state.startup = nil
             state.acknowledged = true
-            defer { state.startWaiters = [] }
-            return (slot, state.startWaiters)
+            defer { state.rare?.startWaiters = [] }
+            return (slot, state.rare?.startWaiters ?? [])
         }
         guard let (slot, waiters) = acknowledged else { return false }
         slot.complete(.success(.started))
@@ -285,8 +285,9 @@ final class ServerProcess<Server: GenServer>: ProcessCore, @unchecked Sendable {
     func keepForLater(_ slot: CallSlot) {
         state.withLock { state in
             guard !slot.isSettled else { return }
-            state.deferredCount &+= 1
-            state.deferred[ObjectIdentifier(slot)] = (state.deferredCount, slot)
+            let rare = state.rareState()
+            rare.deferredCount &+= 1
+            rare.deferred[ObjectIdentifier(slot)] = (rare.deferredCount, slot)
         }
     }
 

@@ -70,7 +70,7 @@ extension Process {
             let snapshot = ProcessSnapshot(
                 pid: pid, behaviour: core.behaviourName, parent: core.parent, names: [],
                 status: status, mailboxLength: state.mailbox.count, links: state.links.members,
-                monitorCount: state.monitors.count, trapsExits: state.trapExit,
+                monitorCount: state.rare?.monitors.count ?? 0, trapsExits: state.trapExit,
                 startedAt: core.startedAt, messagesHandled: state.handled, exitHookCount: state.hooks.count)
             return (snapshot, state.hooks)
         }

@@ -30,17 +30,11 @@ struct ProcessState {
     @usableFromInline var receiver: UnsafeContinuation<Void, Never>?
     @usableFromInline var trapExit = false
     @usableFromInline var links = PIDSet()
-    /// Monitors on this process: monitor id → who gets the `DOWN`.
-    @usableFromInline var monitors: [UInt64: Watcher] = [:]
     @usableFromInline var hooks = ExitHooks()
     /// The call being handled right now.
     @usableFromInline var inflight: CallSlot?
     /// The last call this process made; cancelled if the process dies while waiting.
     @usableFromInline var awaiting: CallSlot?
-    /// Calls the server chose to answer later (`.noreply`), with the order they were
-    /// deferred in: the server's exit fails them in that order.
-    @usableFromInline var deferred: [ObjectIdentifier: (order: UInt64, slot: CallSlot)] = [:]
-    @usableFromInline var deferredCount: UInt64 = 0
     /// The starter waiting for `initialize` to finish.
     @usableFromInline var startup: StartSlot?
     /// `false` until `initialize` succeeded: a process that dies before that is
@@ -48,6 +42,35 @@ struct ProcessState {
     @usableFromInline var acknowledged = true
     /// Messages handled so far.
     @usableFromInline var handled: UInt64 = 0
+    /// What few processes use (monitors on them, deferred calls, start waiters, a
+    /// dynamic supervisor's table and exit handler): allocated on first use, so an idle
+    /// process without them pays one word.
+    @usableFromInline var rare: RareProcessState?
+
+    @usableFromInline
+    init() {}
+
+    /// The rarely used part, made on first use.
+    @usableFromInline
+    mutating func rareState() -> RareProcessState {
+        if let rare { return rare }
+        let made = RareProcessState()
+        rare = made
+        return made
+    }
+}
+
+/// The fields of ``ProcessState`` that few processes use. A reference, touched only
+/// under the process's lock like the rest of the state.
+@usableFromInline
+final class RareProcessState: @unchecked Sendable {
+    // Unchecked: every field is read and written only under the owning process's lock.
+    /// Monitors on this process: monitor id → who gets the `DOWN`.
+    @usableFromInline var monitors: [UInt64: Watcher] = [:]
+    /// Calls the server chose to answer later (`.noreply`), with the order they were
+    /// deferred in: the server's exit fails them in that order.
+    @usableFromInline var deferred: [ObjectIdentifier: (order: UInt64, slot: CallSlot)] = [:]
+    @usableFromInline var deferredCount: UInt64 = 0
     /// Waiting for `initialize` to finish (``Process/awaitStarted(_:)``).
     @usableFromInline var startWaiters: [OneShot<Bool>] = []
     /// An object the behaviour publishes for direct access through the pid (a
@@ -255,15 +278,15 @@ class ProcessCore: @unchecked Sendable {
                 state.hooks = ExitHooks()
                 state.inflight = nil
                 state.awaiting = nil
-                state.deferred = [:]
+                state.rare?.deferred = [:]
                 state.startup = nil
-                state.startWaiters = []
+                state.rare?.startWaiters = []
             }
             return Leftovers(
                 mailbox: state.mailbox, task: state.task, receiver: state.receiver,
-                hooks: state.hooks, inflight: state.inflight, awaiting: state.awaiting, deferred: state.deferred,
+                hooks: state.hooks, inflight: state.inflight, awaiting: state.awaiting, deferred: state.rare?.deferred ?? [:],
                 startup: state.startup, silentParent: !state.acknowledged,
-                idle: usesActivations && !state.active, startWaiters: state.startWaiters)
+                idle: usesActivations && !state.active, startWaiters: state.rare?.startWaiters ?? [])
         }
         guard let leftovers else { return }
 
@@ -300,8 +323,8 @@ class ProcessCore: @unchecked Sendable {
             state.exitReason = reason
             statusWord.store(ProcessStatus.dead.rawValue, ordering: .releasing)
             ProcessTable.shared.remove(serial)
-            defer { state.monitors = [:] }
-            return (state.links.removeAll(), state.monitors)
+            defer { state.rare?.monitors = [:] }
+            return (state.links.removeAll(), state.rare?.monitors ?? [:])
         }
         runtime.counters.live.subtract(1, ordering: .relaxed)
         runtime.events.publish(.exited(me, reason: reason, parent: parent))
@@ -342,7 +365,7 @@ class ProcessCore: @unchecked Sendable {
         let action = state.withLock { state -> Action in
             guard state.status == .alive, state.links.remove(sender) else { return .nothing }
             if state.trapExit {
-                if let handler = state.linkExitHandler { return .intercept(handler) }
+                if let handler = state.rare?.linkExitHandler { return .intercept(handler) }
                 return .wake(enqueueLocked(&state, .exit(from: sender, reason: reason)))
             }
             return reason.isNormal ? .nothing : .die
@@ -439,7 +462,7 @@ class ProcessCore: @unchecked Sendable {
         let ref = MonitorRef.make(target: pid)
         let added = state.withLock { state -> Bool in
             guard state.status != .dead else { return false }
-            state.monitors[ref.id] = watcher
+            state.rareState().monitors[ref.id] = watcher
             return true
         }
         if !added { watcher.deliverDown(ref, reason: .noproc) }
@@ -448,7 +471,7 @@ class ProcessCore: @unchecked Sendable {
 
     /// Removes a monitor. Returns `false` if it had already fired or never existed.
     final func removeMonitor(_ ref: MonitorRef) -> Bool {
-        state.withLock { $0.monitors.removeValue(forKey: ref.id) != nil }
+        state.withLock { $0.rare?.monitors.removeValue(forKey: ref.id) != nil }
     }
 
     /// Attaches an exit hook. Returns `false`, attaching nothing, if the process is
@@ -474,7 +497,7 @@ class ProcessCore: @unchecked Sendable {
             let known = state.withLock { state -> Bool? in
                 guard state.status == .alive else { return false }
                 if state.acknowledged { return true }
-                state.startWaiters.append(waiter)
+                state.rareState().startWaiters.append(waiter)
                 return nil
             }
             if let known { waiter.resolve(known) }

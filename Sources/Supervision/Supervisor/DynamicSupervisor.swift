@@ -50,7 +50,7 @@ public struct DynamicSupervisor: Sendable, CustomStringConvertible {
     /// ``Supervisor/whichChildren()``). Returns `nil` if `pid` is not one, or is dead.
     public init?(pid: PID) {
         guard let core = pid.core,
-              let table = core.state.withLock({ $0.attachment }) as? ChildTable
+              let table = core.state.withLock({ $0.rare?.attachment }) as? ChildTable
         else { return nil }
         self.pid = pid
         self.core = core

@@ -42,9 +42,10 @@ struct DynamicSupervisorServer: GenServer {
             post(decision, to: me)
             return true
         }
-        me.state.withLock {
-            $0.attachment = table
-            $0.linkExitHandler = handler
+        me.state.withLock { state in
+            let rare = state.rareState()
+            rare.attachment = table
+            rare.linkExitHandler = handler
         }
         return .ok(DynamicSupervisorServer(table: table, me: me))
     }
