@@ -106,20 +106,26 @@ public enum HandleResult: Sendable {
 }
 
 extension GenServer where Request == Never {
+    /// A server without requests is never called (`Never` has no values).
     public mutating func handleCall(_ request: Never, from caller: Caller<Reply>) async throws -> CallResult<Reply> {}
 }
 
 extension GenServer where Message == Never {
+    /// A server without cast messages is never cast to (`Never` has no values).
     public mutating func handleCast(_ message: Never) async throws -> HandleResult {}
 }
 
 extension GenServer where Info == Never {
+    /// A server without plain messages drops any it is sent, with a warning in the log.
     public mutating func handleInfo(_ message: Never) async throws -> HandleResult {}
 }
 
 extension GenServer {
+    /// Ignores the exit signal and goes on (OTP's default `handle_info` for `EXIT`).
     public mutating func handleExit(from pid: PID?, reason: ExitReason) async throws -> HandleResult { .noreply }
+    /// Ignores the `DOWN` and goes on.
     public mutating func handleDown(_ monitor: MonitorRef, reason: ExitReason) async throws -> HandleResult { .noreply }
+    /// Does nothing: a server with nothing to clean up need not write one.
     public mutating func terminate(_ reason: ExitReason) async {}
 }
 

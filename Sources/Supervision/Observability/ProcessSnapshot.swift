@@ -13,6 +13,7 @@ public struct ProcessSnapshot: Sendable, CustomStringConvertible {
         /// Exited with this reason.
         case dead(ExitReason)
 
+        /// `idle`, `running`, `waiting`, `exiting` or `dead(reason)`.
         public var description: String {
             switch self {
             case .idle: return "idle"
@@ -24,6 +25,7 @@ public struct ProcessSnapshot: Sendable, CustomStringConvertible {
         }
     }
 
+    /// The process.
     public var pid: PID
     /// The `GenServer` type it runs, or `spawn`.
     public var behaviour: String
@@ -31,11 +33,15 @@ public struct ProcessSnapshot: Sendable, CustomStringConvertible {
     public var parent: PID?
     /// Names it holds, as its registries describe them.
     public var names: [String]
+    /// Where it is in its life.
     public var status: Status
+    /// Messages waiting in its mailbox.
     public var mailboxLength: Int
+    /// The processes linked to it (in no particular order).
     public var links: [PID]
     /// How many monitors watch it.
     public var monitorCount: Int
+    /// Whether it receives exit signals as messages.
     public var trapsExits: Bool
     /// When it was created, on its runtime's clock.
     public var startedAt: Timestamp
@@ -44,6 +50,7 @@ public struct ProcessSnapshot: Sendable, CustomStringConvertible {
     /// Exit hooks attached to it (one per registry partition it registered in).
     public var exitHookCount: Int
 
+    /// One line for logs: pid, behaviour, status, mailbox, links, monitors, names.
     public var description: String {
         "\(pid) \(behaviour) \(status) mailbox=\(mailboxLength) links=\(links.count) monitors=\(monitorCount)"
             + (names.isEmpty ? "" : " names=\(names)")
