@@ -160,37 +160,33 @@ public final class EtcdRegistry: Sendable {
     /// Stops this node's registration: kills its holders, revokes its lease (their names
     /// are free at once) and stops watching.
     public func stop() async {
-        let (tasks, lease, listener) = state.withLock { state -> ([Task<Void, Never>], Int64?, RegistryListenerID?) in
-            defer {
-                state.phase = .stopped
-                state.tasks = []
-            }
-            if case .running(let lease) = state.phase { return (state.tasks, lease, state.listener) }
-            return (state.tasks, nil, state.listener)
-        }
-        for task in tasks { task.cancel() }
-        killHolders()
-        if let listener { registry.removeListener(listener) }
-        if let lease { try? await client.revoke(lease) }
+        if let lease = endSession(abandoned: false) { try? await client.revoke(lease) }
     }
 
     /// Stops as a crashed node would: renewals and the watch stop, holders are killed,
     /// nothing is released or revoked — etcd frees the names when the lease expires. For
     /// benchmarks and tests of node death inside one OS process.
     package func abandon() {
-        let (tasks, listener) = state.withLock { state -> ([Task<Void, Never>], RegistryListenerID?) in
+        _ = endSession(abandoned: true)
+    }
+
+    /// Ends this node's session: renewals and the watch stop, and the holders die (their
+    /// ends are recorded; a start under way finds the node stopped and undoes itself).
+    /// Returns the lease to revoke, if the session held one unfenced.
+    private func endSession(abandoned: Bool) -> Int64? {
+        let (tasks, lease, listener) = state.withLock { state -> ([Task<Void, Never>], Int64?, RegistryListenerID?) in
             defer {
                 state.phase = .stopped
                 state.tasks = []
-                state.abandoned = true
+                if abandoned { state.abandoned = true }
             }
-            return (state.tasks, state.listener)
+            guard case .running(let lease) = state.phase else { return (state.tasks, nil, state.listener) }
+            return (state.tasks, lease, state.listener)
         }
         for task in tasks { task.cancel() }
-        // The workers die with the node (their ends are recorded; their keys stay), and a
-        // start under way finds the node stopped and undoes itself.
         killHolders()
         if let listener { registry.removeListener(listener) }
+        return lease
     }
 
     // MARK: - Lookups

@@ -41,14 +41,7 @@ public enum RegistrationAdapterConformance {
     ) -> [Check] where Adapter.Name == String {
         func check(_ name: String, _ body: @escaping @Sendable (Fixture<Adapter>) async throws -> Void) -> Check {
             Check(name: name) {
-                let fixture = try await Fixture(adapter: makeAdapter(), label: "conformance")
-                do {
-                    try await body(fixture)
-                } catch {
-                    await fixture.tearDown()
-                    throw error
-                }
-                await fixture.tearDown()
+                try await withFixtures(of: [makeAdapter()]) { try await body($0[0]) }
             }
         }
         return [
@@ -135,18 +128,9 @@ public enum RegistrationAdapterConformance {
     ) -> [Check] where Adapter.Name == String {
         func check(_ name: String, _ body: @escaping @Sendable ([Fixture<Adapter>]) async throws -> Void) -> Check {
             Check(name: name) {
-                var fixtures: [Fixture<Adapter>] = []
-                for (index, adapter) in try await makePeers().enumerated() {
-                    fixtures.append(try await Fixture(adapter: adapter, label: "node \(index)"))
-                }
-                precondition(fixtures.count >= 2, "checks(forPeers:) needs at least two adapters")
-                do {
-                    try await body(fixtures)
-                } catch {
-                    for fixture in fixtures { await fixture.tearDown() }
-                    throw error
-                }
-                for fixture in fixtures { await fixture.tearDown() }
+                let adapters = try await makePeers()
+                precondition(adapters.count >= 2, "checks(forPeers:) needs at least two adapters")
+                try await withFixtures(of: adapters, body)
             }
         }
         return [
@@ -212,6 +196,27 @@ public enum RegistrationAdapterConformance {
                 #expect(try await b.start("y", label: "on b").localPID != nil)
             },
         ]
+    }
+}
+
+extension RegistrationAdapterConformance {
+    /// Builds one tree per adapter (each in a runtime of its own), runs `body` on them,
+    /// and tears every tree built down whether `body` — or building the next tree —
+    /// succeeded or threw.
+    static func withFixtures<Adapter: RegistrationAdapter>(
+        of adapters: [Adapter], _ body: ([Fixture<Adapter>]) async throws -> Void
+    ) async throws where Adapter.Name == String {
+        var fixtures: [Fixture<Adapter>] = []
+        do {
+            for (index, adapter) in adapters.enumerated() {
+                fixtures.append(try await Fixture(adapter: adapter, label: adapters.count == 1 ? "conformance" : "node \(index)"))
+            }
+            try await body(fixtures)
+        } catch {
+            for fixture in fixtures { await fixture.tearDown() }
+            throw error
+        }
+        for fixture in fixtures { await fixture.tearDown() }
     }
 }
 

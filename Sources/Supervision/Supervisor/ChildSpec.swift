@@ -28,6 +28,7 @@ public enum ShutdownPolicy: Sendable, Hashable, CustomStringConvertible {
     /// supervisors).
     case infinity
 
+    /// OTP's spelling: `brutal_kill`, the timeout, or `infinity`.
     public var description: String {
         switch self {
         case .brutalKill: return "brutal_kill"
@@ -39,7 +40,9 @@ public enum ShutdownPolicy: Sendable, Hashable, CustomStringConvertible {
 
 /// Whether a child is a worker or a supervisor.
 public enum ChildType: String, Sendable, Hashable {
+    /// A process that does the work (a server, a spawned process).
     case worker
+    /// A supervisor: it is given as long as it needs to stop its own children.
     case supervisor
 }
 
@@ -55,8 +58,11 @@ public struct ChildSpec: Sendable {
     public var id: String
     /// Starts the child, linked to the calling (supervisor) process.
     public var start: @Sendable () async throws -> PID
+    /// When the child is restarted after it exits (``RestartPolicy``).
     public var restart: RestartPolicy
+    /// How the child is stopped when it is terminated or its supervisor stops.
     public var shutdown: ShutdownPolicy
+    /// Whether the child is a worker or a supervisor (its default shutdown follows).
     public var type: ChildType
 
     /// A child spec.
