@@ -17,18 +17,23 @@ enum ProcessStatus: UInt8 {
 /// The mutable part of a process, guarded by the process's lock.
 @usableFromInline
 struct ProcessState {
-    @usableFromInline var status = ProcessStatus.alive
+    // Stored in this order so the one-byte fields share one word and the state packs
+    // without padding (an idle process is mostly this struct; see the idle benchmark).
     @usableFromInline var exitReason: ExitReason?
-    @usableFromInline var mailbox = Deque<Envelope>()
+    @usableFromInline var status = ProcessStatus.alive
     /// A task is handling the mailbox (server processes only).
     @usableFromInline var active = false
+    @usableFromInline var trapExit = false
+    /// `false` until `initialize` succeeded: a process that dies before that is
+    /// reported to its starter, not to its parent by an exit signal.
+    @usableFromInline var acknowledged = true
+    @usableFromInline var mailbox = Deque<Envelope>()
     /// Counts activations, so a late task handle is never stored for a newer one.
     @usableFromInline var generation: UInt64 = 0
     /// The task running the process's code, cancelled when the process dies.
     @usableFromInline var task: Task<Void, Never>?
     /// A spawned process suspended in `receive`.
     @usableFromInline var receiver: UnsafeContinuation<Void, Never>?
-    @usableFromInline var trapExit = false
     @usableFromInline var links = PIDSet()
     @usableFromInline var hooks = ExitHooks()
     /// The call being handled right now.
@@ -37,9 +42,6 @@ struct ProcessState {
     @usableFromInline var awaiting: CallSlot?
     /// The starter waiting for `initialize` to finish.
     @usableFromInline var startup: StartSlot?
-    /// `false` until `initialize` succeeded: a process that dies before that is
-    /// reported to its starter, not to its parent by an exit signal.
-    @usableFromInline var acknowledged = true
     /// Messages handled so far.
     @usableFromInline var handled: UInt64 = 0
     /// What few processes use (monitors on them, deferred calls, start waiters, a
@@ -101,10 +103,11 @@ class ProcessCore: @unchecked Sendable {
     let serial: UInt64
     @usableFromInline
     let runtime: Runtime
+    let startedAt: Timestamp
+    // `parent` and the two one-byte fields after it share a word (see ProcessState).
     /// The process that started this one (a supervisor for children), if any.
     @usableFromInline
     let parent: PID?
-    let startedAt: Timestamp
     /// Server processes start a task when a message arrives at an idle mailbox.
     let usesActivations: Bool
     /// Mirrors `ProcessState.status` for lock-free reads.

@@ -58,10 +58,12 @@ public struct ChildSpec: Sendable {
     public var id: String
     /// Starts the child, linked to the calling (supervisor) process.
     public var start: @Sendable () async throws -> PID
-    /// When the child is restarted after it exits (``RestartPolicy``).
-    public var restart: RestartPolicy
+    // `shutdown` (17 bytes) comes before the one-byte fields so they fill its last word:
+    // a dynamic supervisor keeps one spec per child.
     /// How the child is stopped when it is terminated or its supervisor stops.
     public var shutdown: ShutdownPolicy
+    /// When the child is restarted after it exits (``RestartPolicy``).
+    public var restart: RestartPolicy
     /// Whether the child is a worker or a supervisor (its default shutdown follows).
     public var type: ChildType
 
