@@ -71,6 +71,25 @@ struct GenServerTests {
         Process.exit(caller, .kill)
     }
 
+    @Test("a message sent to the name while the server starts waits for initialize, then is handled")
+    func messageBeforeInitialize() async throws {
+        // The name is registered before `initialize` runs, so it can be reached then: a
+        // name that sends the moment it is registered is the earliest such sender.
+        struct EagerName: ProcessName {
+            let inner: NameTable.Name
+            var description: String { inner.description }
+            func whereis() -> PID? { inner.whereis() }
+            func register(_ pid: PID) -> NameRegistration {
+                let outcome = inner.register(pid)
+                if outcome == .registered { Process.send(pid, 5) }
+                return outcome
+            }
+        }
+        let counter = try await Counter.start(10, name: EagerName(inner: NameTable().name("eager")), runtime: runtime)
+        #expect(try await counter.call(.get) == 15)
+        #expect(try await counter.call(.add(1)) == 16)
+    }
+
     @Test("a name that is taken: start throws alreadyStarted(holder)")
     func nameTaken() async throws {
         let names = NameTable()

@@ -44,7 +44,7 @@ extension GenServer {
     ) async throws(StartError) -> ServerRef<Self> {
         let caller = ProcessContext.current
         let runtime = runtime ?? caller?.runtime ?? Runtime.current
-        let core = ServerProcess<Self>(runtime: runtime, parent: caller?.pid, arguments: arguments)
+        let core = ServerProcess<Self>(runtime: runtime, parent: caller?.pid)
 
         if let name {
             switch name.register(core.pid) {
@@ -70,7 +70,7 @@ extension GenServer {
 
         let slot = StartSlot(caller: caller?.pid, timeout: timeout)
         // `initialize` runs on this thread, up to its first suspension, before this returns.
-        if !core.beginStartup(slot) {
+        if !core.beginStartup(slot, initialize: { process in await process.firstActivation(arguments) }) {
             slot.settle(.success(.failed(core.exitReason ?? .killed)))
         }
         let outcome: StartSlot.Outcome

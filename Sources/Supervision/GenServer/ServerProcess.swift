@@ -16,19 +16,22 @@ final class ServerProcess<Server: GenServer>: ProcessCore, @unchecked Sendable {
     /// overlap, and each starts after the previous one released the process lock.
     @usableFromInline @exclusivity(unchecked)
     var server: Server?
-    /// Consumed by the first activation.
-    @usableFromInline @exclusivity(unchecked)
-    var pendingArguments: Server.Arguments?
     /// Runs one activation; specialized for `Server` where the process was created.
     @usableFromInline
     let run: nonisolated(nonsending) @Sendable (ServerProcess<Server>, Bool) async -> Void
 
     @inlinable
-    init(runtime: Runtime, parent: PID?, arguments: Server.Arguments) {
-        self.pendingArguments = arguments
+    init(runtime: Runtime, parent: PID?) {
         self.run = { process, inline in await process.activate(inline: inline) }
         super.init(runtime: runtime, parent: parent, usesActivations: true)
-        state.withLock { $0.acknowledged = false }
+        // Marked active until ``beginStartup(_:initialize:)`` starts the first
+        // activation: a message sent to the name it is registered under before then
+        // waits in the mailbox (as in OTP, it is handled after `initialize`) instead of
+        // starting an activation of a server that has no state yet.
+        state.withLock { state in
+            state.acknowledged = false
+            state.active = true
+        }
     }
 
     @usableFromInline
@@ -56,30 +59,45 @@ final class ServerProcess<Server: GenServer>: ProcessCore, @unchecked Sendable {
     /// Arms the start: the first activation runs `initialize` — on the starter's thread
     /// when possible, since the starter waits for it — and answers `slot`. Returns
     /// `false` if the process died before it could begin.
+    ///
+    /// - Parameter initialize: the first activation, ``firstActivation(_:)`` with the
+    ///   start's arguments, made where the server type is known: the arguments live in
+    ///   this closure rather than in every process for its whole life.
     @usableFromInline
-    func beginStartup(_ slot: StartSlot) -> Bool {
+    func beginStartup(
+        _ slot: StartSlot,
+        initialize: @escaping @Sendable (ServerProcess<Server>) async -> Void
+    ) -> Bool {
         let generation = state.withLock { state -> UInt64? in
             guard state.status == .alive else { return nil }
             state.startup = slot
-            state.active = true
             state.generation &+= 1
             return state.generation
         }
         guard let generation else { return false }
-        startActivation(generation: generation, inline: true)
+        let task = runtime.spawnInlineTask { [self] in
+            await ProcessContext.$current.withValue(self) {
+                await initialize(self)
+            }
+        }
+        adopt(task, generation: generation)
         return true
+    }
+
+    /// The first activation: `initialize`, then the messages that arrived meanwhile.
+    @inlinable
+    nonisolated(nonsending)
+    func firstActivation(_ arguments: Server.Arguments) async {
+        guard await initialize(arguments) else {
+            releaseBehaviourState()
+            return
+        }
+        await activate(inline: true)
     }
 
     @inlinable
     nonisolated(nonsending)
     func activate(inline: Bool) async {
-        if let arguments = pendingArguments {
-            pendingArguments = nil
-            guard await initialize(arguments) else {
-                releaseBehaviourState()
-                return
-            }
-        }
         // Still owning the state of a dead process: nobody needs it any more.
         if await drain(inline: inline) == .processEnded { releaseBehaviourState() }
     }
@@ -87,7 +105,6 @@ final class ServerProcess<Server: GenServer>: ProcessCore, @unchecked Sendable {
     @usableFromInline
     override func releaseBehaviourState() {
         server = nil
-        pendingArguments = nil
     }
 
     // MARK: - Init
