@@ -10,12 +10,12 @@ struct Attach: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Show the dashboard of a running app that embeds PoolInspector.",
         discussion: """
-            TARGET is the app's name, its pid, or its socket's path; with one app running it may be
-            left out (`pooltui ls` lists them). The screens and keys are those of the demo; keys
-            for commands the app does not allow are greyed out. When the app exits the dashboard
+            TARGET is the app's name, its pid, or its socket's path; with one app running it may be \
+            left out (`pooltui ls` lists them). The screens and keys are those of the demo; keys \
+            for commands the app does not allow are greyed out. When the app exits the dashboard \
             says so, keeps its last screen, and attaches again when an app of that name is back.
 
-            --once prints one snapshot and exits: the screen as text, or with --json a
+            --once prints one snapshot and exits: the screen as text, or with --json a \
             machine-readable one (hello, summary, rows of each pool, tree) for scripts.
             """)
 

@@ -15,11 +15,11 @@ struct DemoCommand: AsyncParsableCommand {
         commandName: "demo",
         abstract: "Run the demo app: with --serve, headless with an inspector another terminal can attach to.",
         discussion: """
-            Without --serve, the same as `pooltui run`: the dashboard on the demo in this process.
-            With --cluster --etcd URL --node NAME, one node of a demo cluster whose nodes share
-            ids through etcd; run two or three, and watch them with `pooltui cluster --prefix demo/`.
-            With --serve, the demo runs without a terminal and serves its inspector (commands
-            allowed) on a socket in the per-user folder, until SIGINT or SIGTERM; its log goes to
+            Without --serve, the same as `pooltui run`: the dashboard on the demo in this process. \
+            With --cluster --etcd URL --node NAME, one node of a demo cluster whose nodes share \
+            ids through etcd; run two or three, and watch them with `pooltui cluster --prefix demo/`. \
+            With --serve, the demo runs without a terminal and serves its inspector (commands \
+            allowed) on a socket in the per-user folder, until SIGINT or SIGTERM; its log goes to \
             standard error. Then, in another terminal: `pooltui ls`, `pooltui attach NAME`.
             """)
 
