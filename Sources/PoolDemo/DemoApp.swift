@@ -2,7 +2,7 @@ import PoolInspector
 import Supervision
 import WorkerRegistry
 
-/// The built-in demo, written as any app would be on the public API: a supervision tree
+/// The built-in demo, written as any app would be on the package API: a supervision tree
 /// with two pools and a registry, traffic, and an inspector that serves them.
 ///
 /// ```
@@ -14,21 +14,21 @@ import WorkerRegistry
 /// ├─ registry topics     (duplicate: each line subscribes to its region)
 /// └─ loadgen             (LoadGenerator: lookupOrStart traffic and crashes)
 /// ```
-public final class DemoApp: Sendable {
+package final class DemoApp: Sendable {
     /// The runtime the demo's processes run on.
-    public let runtime: Runtime
+    package let runtime: Runtime
     /// The `phones` pool: `PhoneLine` workers by phone number, each registered with its plan.
-    public let phones: WorkerPool<PhoneLine, String, String>
+    package let phones: WorkerPool<PhoneLine, String, String>
     /// The `rooms` pool: `ConferenceRoom` workers by room number, each registered with its capacity.
-    public let rooms: WorkerPool<ConferenceRoom, Int, String>
+    package let rooms: WorkerPool<ConferenceRoom, Int, String>
     /// The `topics` registry (duplicate keys): each phone line subscribes to its region.
-    public let topics: Registry<String, String>
+    package let topics: Registry<String, String>
     /// The root supervisor (one for one) of the registries, the pools and the load generator.
-    public let root: Supervisor
+    package let root: Supervisor
     /// The inspector that watches `phones`, `rooms` and `topics`.
-    public let inspector: Inspector
+    package let inspector: Inspector
     /// The options the demo was started with.
-    public let options: DemoOptions
+    package let options: DemoOptions
 
     private init(runtime: Runtime, phones: WorkerPool<PhoneLine, String, String>, rooms: WorkerPool<ConferenceRoom, Int, String>,
                  topics: Registry<String, String>, root: Supervisor, inspector: Inspector, options: DemoOptions) {
@@ -43,7 +43,7 @@ public final class DemoApp: Sendable {
 
     /// Starts the demo tree and its inspector (not yet serving a socket: call
     /// `inspector.start()` for that).
-    public static func start(options: DemoOptions, name: String = "demo", runtime: Runtime,
+    package static func start(options: DemoOptions, name: String = "demo", runtime: Runtime,
                              inspector inspectorOptions: Inspector.Options = Inspector.Options(commands: .all)) async throws -> DemoApp {
         let poolOptions = WorkerPool<PhoneLine, String, String>.Options(
             restart: options.restart, shutdown: .timeout(.seconds(2)), maxRestarts: options.maxRestarts, period: options.period)
@@ -71,7 +71,7 @@ public final class DemoApp: Sendable {
     }
 
     /// Stops the inspector, then the tree, and waits for both.
-    public func stop() async {
+    package func stop() async {
         await inspector.stop()
         try? await root.stop(.shutdown)
     }

@@ -1,26 +1,26 @@
 import Supervision
 
 /// How the built-in demo runs: its size, restart policy and load.
-public struct DemoOptions: Sendable {
+package struct DemoOptions: Sendable {
     /// Phone-line workers started at once.
-    public var workers: Int
+    package var workers: Int
     /// The pools' restart policy.
-    public var restart: RestartPolicy
+    package var restart: RestartPolicy
     /// The pool supervisors' restart intensity: `maxRestarts` within `period`.
-    public var maxRestarts: Int
+    package var maxRestarts: Int
     /// The period of the pool supervisors' restart intensity.
-    public var period: Duration
+    package var period: Duration
     /// Worker crashes the load generator causes per second.
-    public var crashRate: Double
+    package var crashRate: Double
     /// `lookupOrStart` calls the load generator makes per second.
-    public var lookupRate: Double
+    package var lookupRate: Double
     /// Seeds the load generator's choices.
-    public var seed: UInt64
+    package var seed: UInt64
     /// Conference rooms (the second pool, keyed by `Int`).
-    public var rooms: Int
+    package var rooms: Int
 
     /// Creates options with the given values; the defaults are the demo's usual run.
-    public init(
+    package init(
         workers: Int = 300, restart: RestartPolicy = .permanent, maxRestarts: Int = 3,
         period: Duration = .seconds(5), crashRate: Double = 0.2, lookupRate: Double = 200, seed: UInt64 = 1,
         rooms: Int = 12
@@ -37,16 +37,16 @@ public struct DemoOptions: Sendable {
 
     /// Ids are drawn from a space a fifth larger than the initial workers, so that
     /// lookups sometimes start new ones.
-    public var idSpace: Int { max(workers + workers / 5, workers + 10) }
+    package var idSpace: Int { max(workers + workers / 5, workers + 10) }
 
     /// The phone number of worker `index`.
-    public static func number(_ index: Int) -> String {
+    package static func number(_ index: Int) -> String {
         let digits = String(index)
         return "+1-555-" + String(repeating: "0", count: max(0, 7 - digits.count)) + digits
     }
 
     /// The registered value of a worker: its plan.
-    public static func plan(_ index: Int) -> String {
+    package static func plan(_ index: Int) -> String {
         ["basic", "pro", "team", "enterprise"][index % 4] + " · region " + ["eu", "us", "ap"][index % 3]
     }
 

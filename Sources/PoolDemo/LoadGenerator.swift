@@ -4,20 +4,20 @@ import WorkerRegistry
 /// The demo's traffic: every tick it calls `lookupOrStart` on random numbers (starting
 /// the ones that are not running), crashes a few lines, and has people join rooms, at
 /// the configured rates. Seeded, so a run can be repeated.
-public struct LoadGenerator: GenServer {
+package struct LoadGenerator: GenServer {
     /// What the generator drives, and how hard.
-    public struct Arguments: Sendable {
+    package struct Arguments: Sendable {
         /// The pool of phone lines it starts (`lookupOrStart`) and crashes.
-        public var phones: WorkerPool<PhoneLine, String, String>
+        package var phones: WorkerPool<PhoneLine, String, String>
         /// The pool of conference rooms people join.
-        public var rooms: WorkerPool<ConferenceRoom, Int, String>
+        package var rooms: WorkerPool<ConferenceRoom, Int, String>
         /// The registry the phone lines it starts subscribe in.
-        public var topics: Registry<String, String>
+        package var topics: Registry<String, String>
         /// The number of workers, the rates and the seed.
-        public var options: DemoOptions
+        package var options: DemoOptions
 
         /// Creates arguments with the given fields.
-        public init(phones: WorkerPool<PhoneLine, String, String>, rooms: WorkerPool<ConferenceRoom, Int, String>,
+        package init(phones: WorkerPool<PhoneLine, String, String>, rooms: WorkerPool<ConferenceRoom, Int, String>,
                     topics: Registry<String, String>, options: DemoOptions) {
             self.phones = phones
             self.rooms = rooms
@@ -27,7 +27,7 @@ public struct LoadGenerator: GenServer {
     }
 
     /// The timer message: `tick` comes every 50 ms, and each one does a tick's share of the work.
-    public enum Info: Sendable { case tick }
+    package enum Info: Sendable { case tick }
 
     static let tickInterval = Duration.milliseconds(50)
 
@@ -38,7 +38,7 @@ public struct LoadGenerator: GenServer {
     var crashCredit = 0.0
 
     /// Starts the generator, seeded from the options; its first tick comes at once.
-    public static func initialize(_ arguments: Arguments) async throws -> InitResult<LoadGenerator> {
+    package static func initialize(_ arguments: Arguments) async throws -> InitResult<LoadGenerator> {
         Process.sendAfter(Process.current!, Info.tick, after: .zero)
         return .ok(LoadGenerator(arguments: arguments, random: SplitMix64(seed: arguments.options.seed)))
     }
@@ -46,7 +46,7 @@ public struct LoadGenerator: GenServer {
     /// One tick: starts up to 5,000 more of the initial workers until all have been started,
     /// makes this tick's share of `lookupOrStart` calls (about one in 20 also has someone join a
     /// room) and of crashes, then schedules the next tick.
-    public mutating func handleInfo(_ message: Info) async throws -> HandleResult {
+    package mutating func handleInfo(_ message: Info) async throws -> HandleResult {
         let options = arguments.options
         // Start the initial workers in batches, so the dashboard is live at once.
         if seeded < options.workers {
@@ -85,14 +85,14 @@ public struct LoadGenerator: GenServer {
 }
 
 /// A small, fast, seedable generator (SplitMix64).
-public struct SplitMix64: RandomNumberGenerator, Sendable {
+package struct SplitMix64: RandomNumberGenerator, Sendable {
     var state: UInt64
 
     /// Creates a generator whose sequence is fixed by `seed`.
-    public init(seed: UInt64) { state = seed }
+    package init(seed: UInt64) { state = seed }
 
     /// The next number of the sequence.
-    public mutating func next() -> UInt64 {
+    package mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9

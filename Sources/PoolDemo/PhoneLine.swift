@@ -5,18 +5,18 @@ import WorkerRegistry
 /// carried, subscribes to its region's announcements (a duplicate registry), crashes
 /// when told to (the load generator tells a few), and describes its state to the
 /// dashboard.
-public struct PhoneLine: GenServer {
+package struct PhoneLine: GenServer {
     /// What a line starts with.
-    public struct Arguments: Sendable {
+    package struct Arguments: Sendable {
         /// The line's phone number (its id).
-        public var number: String
+        package var number: String
         /// The line's plan (`pro · region us`); its last word names the region it subscribes to.
-        public var plan: String
+        package var plan: String
         /// Where it subscribes to its region's topic, if anywhere.
-        public var topics: Registry<String, String>?
+        package var topics: Registry<String, String>?
 
         /// Creates arguments with the given fields; by default the line subscribes nowhere.
-        public init(number: String, plan: String, topics: Registry<String, String>? = nil) {
+        package init(number: String, plan: String, topics: Registry<String, String>? = nil) {
             self.number = number
             self.plan = plan
             self.topics = topics
@@ -24,11 +24,11 @@ public struct PhoneLine: GenServer {
     }
 
     /// What a line answers: `ping` replies 1; `calls`, the number of calls it has carried.
-    public enum Request: Sendable { case ping, calls }
+    package enum Request: Sendable { case ping, calls }
     /// A line's answers are numbers.
-    public typealias Reply = Int
+    package typealias Reply = Int
     /// What a line is told without waiting for an answer.
-    public enum Message: Sendable {
+    package enum Message: Sendable {
         /// Carry one call.
         case call
         /// Crash with an error (to watch a restart).
@@ -36,11 +36,11 @@ public struct PhoneLine: GenServer {
     }
 
     /// The error a line crashes with when told to.
-    public struct Crash: Error, CustomStringConvertible {
+    package struct Crash: Error, CustomStringConvertible {
         /// The number of the line that crashed.
-        public var number: String
+        package var number: String
         /// `line NUMBER failed`.
-        public var description: String { "line \(number) failed" }
+        package var description: String { "line \(number) failed" }
     }
 
     let number: String
@@ -49,7 +49,7 @@ public struct PhoneLine: GenServer {
 
     /// Starts a line with no calls carried; with `topics`, it first registers its number under its
     /// region (a failure to register is ignored).
-    public static func initialize(_ arguments: Arguments) async throws -> InitResult<PhoneLine> {
+    package static func initialize(_ arguments: Arguments) async throws -> InitResult<PhoneLine> {
         if let topics = arguments.topics {
             try? topics.register(DemoOptions.region(of: arguments.plan), value: arguments.number)
         }
@@ -57,7 +57,7 @@ public struct PhoneLine: GenServer {
     }
 
     /// Answers a ``Request``.
-    public mutating func handleCall(_ request: Request, from caller: Caller<Int>) async throws -> CallResult<Int> {
+    package mutating func handleCall(_ request: Request, from caller: Caller<Int>) async throws -> CallResult<Int> {
         switch request {
         case .ping: return .reply(1)
         case .calls: return .reply(calls)
@@ -65,7 +65,7 @@ public struct PhoneLine: GenServer {
     }
 
     /// Counts a call, or throws ``Crash`` for `crash`.
-    public mutating func handleCast(_ message: Message) async throws -> HandleResult {
+    package mutating func handleCast(_ message: Message) async throws -> HandleResult {
         switch message {
         case .call:
             calls += 1
@@ -78,29 +78,29 @@ public struct PhoneLine: GenServer {
 
 extension PhoneLine: StateDescribing {
     /// Three lines: the number, the plan and the calls carried.
-    public func describeState() -> String {
+    package func describeState() -> String {
         "line \(number)\nplan \(plan)\ncalls carried \(calls)"
     }
 }
 
 /// The demo's second kind of worker: a conference room, keyed by its number (an `Int`),
 /// holding who is in it.
-public struct ConferenceRoom: GenServer {
+package struct ConferenceRoom: GenServer {
     /// A room starts with its number.
-    public typealias Arguments = Int
+    package typealias Arguments = Int
     /// `join(who)`: someone comes in (the room keeps the last 8); `leave`: the one in longest leaves.
-    public enum Message: Sendable { case join(String), leave }
+    package enum Message: Sendable { case join(String), leave }
 
     let number: Int
     var people: [String] = []
 
     /// Starts room `number`, empty.
-    public static func initialize(_ number: Int) async throws -> InitResult<ConferenceRoom> {
+    package static func initialize(_ number: Int) async throws -> InitResult<ConferenceRoom> {
         .ok(ConferenceRoom(number: number))
     }
 
     /// Lets someone in or out; never fails.
-    public mutating func handleCast(_ message: Message) async throws -> HandleResult {
+    package mutating func handleCast(_ message: Message) async throws -> HandleResult {
         switch message {
         case .join(let who):
             people.append(who)
@@ -114,7 +114,7 @@ public struct ConferenceRoom: GenServer {
 
 extension ConferenceRoom: StateDescribing {
     /// `room N: ` and who is in it, or `room N: empty`.
-    public func describeState() -> String {
+    package func describeState() -> String {
         people.isEmpty ? "room \(number): empty" : "room \(number): " + people.joined(separator: ", ")
     }
 }

@@ -3,24 +3,24 @@
 ///
 /// Plain Swift: it takes readings (``Snapshot``) and keys, and builds frames; the command
 /// reads etcd and draws. Every id, node name and address is escaped before it is drawn.
-public struct ClusterScreen: Sendable {
+package struct ClusterScreen: Sendable {
     /// One reading of the cluster.
-    public struct Snapshot: Sendable, Equatable {
+    package struct Snapshot: Sendable, Equatable {
         /// A node that holds names.
-        public struct Node: Sendable, Equatable {
+        package struct Node: Sendable, Equatable {
             /// Its name.
-            public var name: String
+            package var name: String
             /// The address it advertises.
-            public var address: String
+            package var address: String
             /// Its lease.
-            public var lease: Int64
+            package var lease: Int64
             /// Seconds its lease has left; `nil` once expired.
-            public var secondsLeft: Int64?
+            package var secondsLeft: Int64?
             /// Names it holds.
-            public var names: Int
+            package var names: Int
 
             /// A node as read.
-            public init(name: String, address: String, lease: Int64, secondsLeft: Int64?, names: Int) {
+            package init(name: String, address: String, lease: Int64, secondsLeft: Int64?, names: Int) {
                 self.name = name
                 self.address = address
                 self.lease = lease
@@ -30,16 +30,16 @@ public struct ClusterScreen: Sendable {
         }
 
         /// A held name.
-        public struct Holder: Sendable, Equatable {
+        package struct Holder: Sendable, Equatable {
             /// The name.
-            public var name: String
+            package var name: String
             /// Its node.
-            public var node: String
+            package var node: String
             /// Its fencing token.
-            public var token: Int64
+            package var token: Int64
 
             /// A holder as read.
-            public init(name: String, node: String, token: Int64) {
+            package init(name: String, node: String, token: Int64) {
                 self.name = name
                 self.node = node
                 self.token = token
@@ -47,14 +47,14 @@ public struct ClusterScreen: Sendable {
         }
 
         /// The nodes.
-        public var nodes: [Node]
+        package var nodes: [Node]
         /// The names, in key order.
-        public var holders: [Holder]
+        package var holders: [Holder]
         /// The etcd revision of the reading.
-        public var revision: Int64
+        package var revision: Int64
 
         /// A reading as given.
-        public init(nodes: [Node], holders: [Holder], revision: Int64) {
+        package init(nodes: [Node], holders: [Holder], revision: Int64) {
             self.nodes = nodes
             self.holders = holders
             self.revision = revision
@@ -62,33 +62,33 @@ public struct ClusterScreen: Sendable {
     }
 
     /// What is shown in the title: the endpoints and the prefix.
-    public let endpoints: String
+    package let endpoints: String
     /// The prefix of the registry's keys.
-    public let prefix: String
+    package let prefix: String
     /// The last reading, if any.
-    public private(set) var snapshot: Snapshot?
+    package private(set) var snapshot: Snapshot?
     /// When it was read.
-    public private(set) var readAt: Duration?
+    package private(set) var readAt: Duration?
     /// Why the last read failed, while the reading shown is older.
-    public private(set) var failure: String?
+    package private(set) var failure: String?
     /// The first name row shown.
-    public private(set) var scroll = 0
+    package private(set) var scroll = 0
     /// The names shown contain this (case-insensitive); empty for all.
-    public private(set) var filter = ""
+    package private(set) var filter = ""
     /// Whether `/` is being typed.
-    public private(set) var typingFilter = false
+    package private(set) var typingFilter = false
     /// Whether the person asked to quit.
-    public private(set) var quitting = false
+    package private(set) var quitting = false
     /// The last node seen holding each name (kept while the name is free), and the
     /// names that changed node lately: from which node, and when.
     private var lastHolder: [String: String] = [:]
     private var moves: [String: (from: String, at: Duration)] = [:]
     /// How long a moved name stays marked.
-    public static let movedMarkTime = Duration.seconds(10)
+    package static let movedMarkTime = Duration.seconds(10)
     private var pageSize = 10
 
     /// A screen over the registry at `prefix` of the etcd members `endpoints`.
-    public init(endpoints: String, prefix: String) {
+    package init(endpoints: String, prefix: String) {
         self.endpoints = endpoints
         self.prefix = prefix
     }
@@ -96,7 +96,7 @@ public struct ClusterScreen: Sendable {
     /// A new reading: a name now held by another node than the last one seen holding it
     /// (even with readings in between where it was free) is marked as moved for
     /// ``movedMarkTime``.
-    public mutating func read(_ snapshot: Snapshot, at now: Duration) {
+    package mutating func read(_ snapshot: Snapshot, at now: Duration) {
         for holder in snapshot.holders {
             if let last = lastHolder[holder.name], last != holder.node { moves[holder.name] = (last, now) }
             lastHolder[holder.name] = holder.node
@@ -109,12 +109,12 @@ public struct ClusterScreen: Sendable {
     }
 
     /// A read that failed: the last reading stays on screen, marked as old.
-    public mutating func readFailed(_ reason: String) {
+    package mutating func readFailed(_ reason: String) {
         failure = reason
     }
 
     /// The names the filter keeps, in key order.
-    public var shownHolders: [Snapshot.Holder] {
+    package var shownHolders: [Snapshot.Holder] {
         guard let snapshot else { return [] }
         guard !filter.isEmpty else { return snapshot.holders }
         return snapshot.holders.filter { $0.name.localizedLowercase.contains(filter.localizedLowercase) }
@@ -122,7 +122,7 @@ public struct ClusterScreen: Sendable {
 
     /// Applies a key: moving (j k ↑ ↓ PgUp PgDn g G Home End), `/` to filter (Enter keeps,
     /// Esc clears), `q` to quit.
-    public mutating func handle(_ key: Key) {
+    package mutating func handle(_ key: Key) {
         if typingFilter {
             switch key {
             case .enter: typingFilter = false
@@ -158,7 +158,7 @@ public struct ClusterScreen: Sendable {
     }
 
     /// The frame for a terminal of `layout`'s size, at `now`.
-    public mutating func frame(_ layout: Layout, at now: Duration) -> Frame {
+    package mutating func frame(_ layout: Layout, at now: Duration) -> Frame {
         let columns = layout.columns
         func line(_ text: String, _ style: Frame.Style = .plain) -> Frame.Line {
             Frame.Line(text: TerminalText.fit(text, to: columns), style: style)

@@ -4,7 +4,7 @@ import InspectorProtocol
 extension DashboardState {
     /// The app answered the hello: everything shown is asked for afresh (a new app, or
     /// the same app started again, has new pids and refs), then kept up to date.
-    public mutating func connected(_ hello: ServerHello, at time: Duration) -> [RequestEnvelope] {
+    package mutating func connected(_ hello: ServerHello, at time: Duration) -> [RequestEnvelope] {
         let again = app != nil
         let previousPool = pool?.name
         app = hello
@@ -34,7 +34,7 @@ extension DashboardState {
     }
 
     /// The app went away: the last screen stays, marked, until ``connected(_:at:)``.
-    public mutating func disconnected(_ reason: String, at time: Duration) {
+    package mutating func disconnected(_ reason: String, at time: Duration) {
         if case .disconnected = connection { return }
         connection = .disconnected(reason: reason, since: time)
         pending = [:]
@@ -46,7 +46,7 @@ extension DashboardState {
 
     /// What is due at `time`: the refresh of the counts, the rows, and the tree or the
     /// detail pane when shown. Nothing while paused or disconnected.
-    public mutating func tick(at time: Duration) -> [RequestEnvelope] {
+    package mutating func tick(at time: Duration) -> [RequestEnvelope] {
         guard connection == .connected, !paused, time >= nextRefresh else { return [] }
         nextRefresh = time + refreshInterval
         return refresh()
@@ -96,7 +96,7 @@ extension DashboardState {
     }
 
     /// Tells the state how many table rows the screen has.
-    public mutating func setPageSize(_ rows: Int) {
+    package mutating func setPageSize(_ rows: Int) {
         pageSize = max(1, rows)
         keepSelectionVisible()
     }

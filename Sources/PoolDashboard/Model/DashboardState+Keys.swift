@@ -2,7 +2,7 @@ import InspectorProtocol
 
 extension DashboardState {
     /// Applies a key press; returns the requests it makes.
-    public mutating func handle(_ key: Key, at time: Duration) -> [RequestEnvelope] {
+    package mutating func handle(_ key: Key, at time: Duration) -> [RequestEnvelope] {
         status = nil
         switch key {
         case .interrupt:

@@ -4,7 +4,7 @@ import InspectorProtocol
 extension DashboardState {
     /// Applies one line from the app; returns the requests it makes necessary (the
     /// rows wanted meanwhile, a refresh after a command or a resync).
-    public mutating func receive(_ message: ServerMessage, at time: Duration) -> [RequestEnvelope] {
+    package mutating func receive(_ message: ServerMessage, at time: Duration) -> [RequestEnvelope] {
         switch message {
         case .reply(let id, let reply):
             guard let purpose = pending.removeValue(forKey: id) else { return [] }

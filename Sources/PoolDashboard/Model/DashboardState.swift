@@ -17,9 +17,9 @@ import InspectorProtocol
 ///
 /// Times: `at` is the dashboard's own clock (a duration since it started, from the
 /// loop, so tests run without a wall clock); the app's clock is read from its replies.
-public struct DashboardState: Sendable {
+package struct DashboardState: Sendable {
     /// What the keyboard is doing.
-    public enum Mode: Sendable, Equatable {
+    package enum Mode: Sendable, Equatable {
         /// Browsing the table.
         case normal
         /// Typing a filter (`/`).
@@ -39,7 +39,7 @@ public struct DashboardState: Sendable {
     }
 
     /// Whether the app is there.
-    public enum Connection: Sendable, Equatable {
+    package enum Connection: Sendable, Equatable {
         /// Connecting to the named target.
         case connecting(String)
         /// The app answered the hello; requests go out.
@@ -50,17 +50,17 @@ public struct DashboardState: Sendable {
 
     /// The selected row as last seen: its ref (`nil` while a move waits for its row), its
     /// id and pid as shown, and its position in the view.
-    public struct Selection: Sendable, Equatable {
+    package struct Selection: Sendable, Equatable {
         /// The row's ``WireRow/ref``, or `nil` while a move waits for its row.
-        public var ref: UInt64?
+        package var ref: UInt64?
         /// The row's id as shown (empty while a move waits).
-        public var id: String
+        package var id: String
         /// The row's pid as shown (empty while a move waits).
-        public var pid: String
+        package var pid: String
         /// The row's position in the view.
-        public var position: Int
+        package var position: Int
         /// Whether the row was a tombstone when last seen.
-        public var isDead: Bool
+        package var isDead: Bool
 
         init(_ row: WireRow, position: Int) {
             ref = row.ref
@@ -80,7 +80,7 @@ public struct DashboardState: Sendable {
     }
 
     /// A worker's answer to "describe your state".
-    public enum DescribedState: Sendable, Equatable {
+    package enum DescribedState: Sendable, Equatable {
         /// Asked the worker with `ref`; no answer yet.
         case asking(ref: UInt64)
         /// The worker with `ref` answered.
@@ -92,59 +92,59 @@ public struct DashboardState: Sendable {
     // MARK: - The app
 
     /// Whether the app is there.
-    public var connection: Connection
+    package var connection: Connection
     /// The app's hello, once connected.
-    public internal(set) var app: ServerHello?
+    package internal(set) var app: ServerHello?
     /// The pool shown: an index into the hello's pools.
-    public internal(set) var poolIndex = 0
+    package internal(set) var poolIndex = 0
 
     // MARK: - What the person does
 
     /// What the keyboard is doing.
-    public var mode: Mode = .normal
+    package var mode: Mode = .normal
     /// The order of the table (`o` walks it).
-    public internal(set) var sort: SortKey = .key
+    package internal(set) var sort: SortKey = .key
     /// The filter (applied while typing, kept by `Enter`).
-    public internal(set) var filter = ""
+    package internal(set) var filter = ""
     /// Text being typed in a prompt.
-    public internal(set) var input = ""
+    package internal(set) var input = ""
     /// Whether refreshes are paused (`Space`).
-    public internal(set) var paused = false
+    package internal(set) var paused = false
     /// How often what is shown is asked for again (`+` halves it, down to 100 ms; `-` doubles it, up to 10 s).
-    public internal(set) var refreshInterval: Duration
+    package internal(set) var refreshInterval: Duration
     /// The selected row, or `nil` when there is none (no rows yet, or the view is empty).
-    public internal(set) var selection: Selection?
+    package internal(set) var selection: Selection?
     /// The first table row shown.
-    public internal(set) var scrollOffset = 0
+    package internal(set) var scrollOffset = 0
     /// Table rows on screen (from the layout).
-    public internal(set) var pageSize: Int
+    package internal(set) var pageSize: Int
     /// How long a worker has to describe its state (the detail pane) before it is shown
     /// as busy or hung.
-    public var stateTimeout: Duration = .milliseconds(500)
+    package var stateTimeout: Duration = .milliseconds(500)
     /// A message in the key bar until the next key.
-    public var status: String?
+    package var status: String?
     /// Whether the person asked to quit (`q`, `F10`, Ctrl-C); the loop then stops.
-    public internal(set) var quitting = false
+    package internal(set) var quitting = false
 
     // MARK: - What the app said
 
     /// Every pool's counts, from the last summary.
-    public internal(set) var summary: SummaryReply?
+    package internal(set) var summary: SummaryReply?
     /// The rows around the selection, for the pool, sort and filter shown.
-    public internal(set) var window: RowsReply?
+    package internal(set) var window: RowsReply?
     /// The event log, newest first, at most ``logLimit``.
-    public internal(set) var log = Deque<WireEvent>()
+    package internal(set) var log = Deque<WireEvent>()
     /// The last event sequence number seen.
-    public internal(set) var lastEvent: UInt64 = 0
+    package internal(set) var lastEvent: UInt64 = 0
     /// The supervision tree, as last sampled (asked for while the tree is shown).
-    public internal(set) var tree: TreeReply?
+    package internal(set) var tree: TreeReply?
     /// The worker shown in the detail pane, as last told; `nil` until it comes.
-    public internal(set) var detail: WorkerReply?
+    package internal(set) var detail: WorkerReply?
     /// The detail pane's worker's answer to "describe your state", if asked.
-    public internal(set) var described: DescribedState?
+    package internal(set) var described: DescribedState?
 
     /// The largest number of log entries kept.
-    public static let logLimit = 500
+    package static let logLimit = 500
 
     // MARK: - Bookkeeping
 
@@ -167,7 +167,7 @@ public struct DashboardState: Sendable {
     }
 
     /// A dashboard about to connect to `target` (a name shown until the hello).
-    public init(target: String, refreshInterval: Duration = .seconds(1), pageSize: Int = 20) {
+    package init(target: String, refreshInterval: Duration = .seconds(1), pageSize: Int = 20) {
         connection = .connecting(target)
         self.refreshInterval = refreshInterval
         self.pageSize = max(1, pageSize)
@@ -176,58 +176,58 @@ public struct DashboardState: Sendable {
     // MARK: - Derived
 
     /// The pool or registry shown.
-    public var pool: PoolDescription? {
+    package var pool: PoolDescription? {
         guard let pools = app?.pools, poolIndex < pools.count else { return nil }
         return pools[poolIndex]
     }
 
     /// Its counts, from the last summary.
-    public var poolSummary: PoolSummary? {
+    package var poolSummary: PoolSummary? {
         guard let name = pool?.name else { return nil }
         return summary?.pools.first { $0.name == name }
     }
 
     /// The app's clock at `at`, estimated from the last reply.
-    public func appNow(at time: Duration) -> Int64 {
+    package func appNow(at time: Duration) -> Int64 {
         guard let clock = appClock else { return 0 }
         return clock.now + Int64(clamping: (time - clock.at).nanoseconds)
     }
 
     /// When the next refresh is due (``tick(at:)``), or `nil` when none is (paused,
     /// disconnected).
-    public var nextDue: Duration? {
+    package var nextDue: Duration? {
         connection == .connected && !paused ? nextRefresh : nil
     }
 
     /// Whether requests are in flight (a driver without a terminal waits for them to
     /// settle before it prints a frame).
-    public var isWaiting: Bool { !pending.isEmpty }
+    package var isWaiting: Bool { !pending.isEmpty }
 
     /// Rows in the view (after the filter), as last told.
-    public var tableCount: Int { window?.total ?? 0 }
+    package var tableCount: Int { window?.total ?? 0 }
 
     /// The row at `position` of the view, if the window holds it.
-    public func row(at position: Int) -> WireRow? {
+    package func row(at position: Int) -> WireRow? {
         guard let window, position >= window.start, position < window.start + window.rows.count else { return nil }
         return window.rows[position - window.start]
     }
 
     /// The rows the table shows now, from ``scrollOffset`` (`nil` where the window does
     /// not reach yet).
-    public var visibleRows: [WireRow?] {
+    package var visibleRows: [WireRow?] {
         let count = max(0, min(pageSize, tableCount - scrollOffset))
         return (0..<count).map { row(at: scrollOffset + $0) }
     }
 
     /// The selected row as the window has it now.
-    public var selectedRow: WireRow? {
+    package var selectedRow: WireRow? {
         guard let selection else { return nil }
         if let row = row(at: selection.position), row.ref == selection.ref { return row }
         return window?.rows.first { $0.ref == selection.ref }
     }
 
     /// The log entries of the pool shown (and of no pool), newest first.
-    public var poolLog: [WireEvent] {
+    package var poolLog: [WireEvent] {
         let name = pool?.name
         return log.filter { $0.pool == nil || $0.pool == name }
     }

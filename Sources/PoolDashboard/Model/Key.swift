@@ -1,5 +1,5 @@
 /// A key press as the dashboard understands it, independent of the terminal library.
-public enum Key: Sendable, Hashable, CustomStringConvertible {
+package enum Key: Sendable, Hashable, CustomStringConvertible {
     /// A printable character (typed text and single-letter commands).
     case character(Character)
     /// The arrow, page and `Home`/`End` keys.
@@ -14,7 +14,7 @@ public enum Key: Sendable, Hashable, CustomStringConvertible {
     case resize(columns: Int, rows: Int)
 
     /// A short name for the key: `'q'`, `PgUp`, `F9`, `^C` …
-    public var description: String {
+    package var description: String {
         switch self {
         case .character(let character): return "'\(character)'"
         case .up: return "↑"

@@ -1,9 +1,9 @@
 /// One screenful: lines of exactly `columns` columns, each with a style and optional
 /// spans styled differently (greyed-out keys). The terminal layer draws it (only the
 /// lines that changed); tests and `pooltui snapshot` read it as text.
-public struct Frame: Sendable, Equatable {
+package struct Frame: Sendable, Equatable {
     /// How a line (or a span of one) is drawn.
-    public enum Style: Sendable, Equatable {
+    package enum Style: Sendable, Equatable {
         /// The terminal's default look.
         case plain
         /// The title bar.
@@ -29,40 +29,40 @@ public struct Frame: Sendable, Equatable {
     }
 
     /// The kinds of log lines, for their colours.
-    public enum Kind: Sendable, Equatable {
+    package enum Kind: Sendable, Equatable {
         /// One for each ``WireEvent/Kind`` of the same name.
         case info, stop, kill, crash, unregister, down, restart, escalation, error, command
     }
 
     /// Columns `start ..< start + count` of a line drawn in `style`.
-    public struct Span: Sendable, Equatable {
+    package struct Span: Sendable, Equatable {
         /// The first column, from 0.
-        public var start: Int
+        package var start: Int
         /// How many columns.
-        public var count: Int
+        package var count: Int
         /// How they are drawn.
-        public var style: Style
+        package var style: Style
     }
 
     /// One row of the screen.
-    public struct Line: Sendable, Equatable {
+    package struct Line: Sendable, Equatable {
         /// Escaped text, exactly ``Frame/columns`` columns wide.
-        public var text: String
+        package var text: String
         /// How the line is drawn, outside its spans.
-        public var style: Style
+        package var style: Style
         /// Parts of the line drawn in another style; none by default.
-        public var spans: [Span] = []
+        package var spans: [Span] = []
     }
 
     /// The terminal's width, in columns.
-    public var columns: Int
+    package var columns: Int
     /// The terminal's height, in rows.
-    public var rows: Int
+    package var rows: Int
     /// The lines, top to bottom: one per row.
-    public var lines: [Line]
+    package var lines: [Line]
 
     /// The frame as plain text, one line per row, trailing spaces removed.
-    public var text: String {
+    package var text: String {
         lines.map { line in
             var text = line.text
             while text.last == " " { text.removeLast() }

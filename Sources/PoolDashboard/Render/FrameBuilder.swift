@@ -6,13 +6,13 @@ import InspectorProtocol
 ///
 /// - Complexity: O(rows on screen + log lines on screen); independent of the number of
 ///   workers in the app.
-public struct FrameBuilder: Sendable {
+package struct FrameBuilder: Sendable {
     /// Creates a builder; it holds nothing.
-    public init() {}
+    package init() {}
 
     /// The frame for `state` on a terminal of `layout`'s size at dashboard time `time` (a message
     /// when the terminal is too small).
-    public func build(_ state: DashboardState, layout: Layout, at time: Duration) -> Frame {
+    package func build(_ state: DashboardState, layout: Layout, at time: Duration) -> Frame {
         if layout.isTooSmall { return tooSmall(layout) }
         let now = state.appNow(at: time)
         var lines: [Frame.Line] = []

@@ -1,23 +1,23 @@
 /// Where each part of the screen goes at a given terminal size.
-public struct Layout: Sendable, Equatable {
+package struct Layout: Sendable, Equatable {
     /// The smallest terminal the dashboard draws in; smaller ones get a message.
-    public static let minimumColumns = 64
+    package static let minimumColumns = 64
     /// The fewest rows the dashboard draws in; fewer get a message.
-    public static let minimumRows = 15
+    package static let minimumRows = 15
 
     /// The terminal's width, in columns.
-    public var columns: Int
+    package var columns: Int
     /// The terminal's height, in rows.
-    public var rows: Int
+    package var rows: Int
 
     /// Creates the layout for a terminal of this size.
-    public init(columns: Int, rows: Int) {
+    package init(columns: Int, rows: Int) {
         self.columns = columns
         self.rows = rows
     }
 
     /// Whether the terminal is smaller than ``minimumColumns`` by ``minimumRows``: then only a message is drawn.
-    public var isTooSmall: Bool { columns < Self.minimumColumns || rows < Self.minimumRows }
+    package var isTooSmall: Bool { columns < Self.minimumColumns || rows < Self.minimumRows }
 
     /// Title, two lines of counts, registry, table header.
     static let topLines = 5
@@ -25,10 +25,10 @@ public struct Layout: Sendable, Equatable {
     static let bottomLines = 1
 
     /// Event log lines (below its header line).
-    public var logRows: Int { max(3, (rows - Self.topLines - Self.bottomLines) / 4) }
+    package var logRows: Int { max(3, (rows - Self.topLines - Self.bottomLines) / 4) }
 
     /// Table rows: what `PgUp`/`PgDn` move by.
-    public var tableRows: Int { max(1, rows - Self.topLines - Self.bottomLines - 1 - logRows) }
+    package var tableRows: Int { max(1, rows - Self.topLines - Self.bottomLines - 1 - logRows) }
 
     /// The first line of the table body.
     var tableTop: Int { Self.topLines }

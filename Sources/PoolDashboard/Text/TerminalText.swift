@@ -4,11 +4,11 @@
 /// goes through ``escaped(_:)`` first: a control character or an escape sequence in it
 /// is shown as visible text (`\x1B[31m`), never written raw to the terminal. Widths
 /// count columns, not characters: CJK and emoji take two, combining marks none.
-public enum TerminalText {
+package enum TerminalText {
     /// `text` with every control character, and every invisible character that can
     /// reorder or hide text (bidirectional overrides, zero-width joiners outside emoji),
     /// replaced by a visible escape: `\t`, `\n`, `\x1B`, `\u{202E}`.
-    public static func escaped(_ text: String) -> String {
+    package static func escaped(_ text: String) -> String {
         var needsWork = false
         for scalar in text.unicodeScalars where needsEscape(scalar) {
             needsWork = true
@@ -51,7 +51,7 @@ public enum TerminalText {
     }
 
     /// The number of terminal columns `character` takes: 0, 1 or 2.
-    public static func width(of character: Character) -> Int {
+    package static func width(of character: Character) -> Int {
         var width = 0
         var emoji = false
         for scalar in character.unicodeScalars {
@@ -96,7 +96,7 @@ public enum TerminalText {
     }
 
     /// The number of terminal columns `text` takes.
-    public static func width(_ text: String) -> Int {
+    package static func width(_ text: String) -> Int {
         var total = 0
         for character in text {
             if character.isASCII { total += 1 } else { total += width(of: character) }
@@ -106,7 +106,7 @@ public enum TerminalText {
 
     /// `text` cut to at most `columns` columns (never splitting a wide character; a cut
     /// text ends with `…`), then padded with spaces to exactly `columns` if `pad`.
-    public static func fit(_ text: String, to columns: Int, pad: Bool = true) -> String {
+    package static func fit(_ text: String, to columns: Int, pad: Bool = true) -> String {
         guard columns > 0 else { return "" }
         var result = ""
         var used = 0
@@ -133,7 +133,7 @@ public enum TerminalText {
     }
 
     /// `text` right-aligned in `columns` columns (cut like ``fit(_:to:pad:)``).
-    public static func rightAligned(_ text: String, in columns: Int) -> String {
+    package static func rightAligned(_ text: String, in columns: Int) -> String {
         let width = Self.width(text)
         if width >= columns { return fit(text, to: columns) }
         return String(repeating: " ", count: columns - width) + text
