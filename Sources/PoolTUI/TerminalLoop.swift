@@ -1,5 +1,6 @@
 import InspectorProtocol
 import PoolDashboard
+import Supervision
 import Synchronization
 
 #if canImport(Glibc)
@@ -36,7 +37,7 @@ func waitForTerminationSignal() async {
     let wake = WakePipe()
     handleTermination([SIGINT, SIGTERM, SIGHUP], wake: wake)
     await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-        OSThread.start {
+        OSThread.detach("the termination signal thread") {
             var descriptor = pollfd(fd: wake.readEnd, events: Int16(POLLIN), revents: 0)
             while !terminationRequested.load(ordering: .relaxed) { _ = poll(&descriptor, 1, 1_000) }
             continuation.resume()
@@ -65,7 +66,7 @@ enum TerminalLoop {
     /// full-screen command of pooltui shares.
     static func withTerminal(wake: WakePipe, _ body: @escaping @Sendable (Terminal) -> Outcome) async -> Outcome {
         await withCheckedContinuation { (continuation: CheckedContinuation<Outcome, Never>) in
-            OSThread.start {
+            OSThread.detach("the terminal thread") {
                 handleTermination([SIGTERM, SIGHUP], wake: wake)
                 let terminal: Terminal
                 do {
@@ -140,22 +141,4 @@ extension Duration {
     }
 }
 
-/// A plain OS thread, for work that must never hold a Swift concurrency thread (the
-/// terminal: ncurses blocks and is not thread-safe).
-enum OSThread {
-    static func start(_ body: @escaping @Sendable () -> Void) {
-        final class Box: Sendable {
-            let body: @Sendable () -> Void
-            init(_ body: @escaping @Sendable () -> Void) { self.body = body }
-        }
-        let context = Unmanaged.passRetained(Box(body)).toOpaque()
-        var thread = pthread_t()
-        let result = pthread_create(&thread, nil, { context in
-            let box = Unmanaged<Box>.fromOpaque(context!).takeRetainedValue()
-            box.body()
-            return nil
-        }, context)
-        precondition(result == 0, "cannot start a thread: \(String(cString: strerror(result)))")
-        pthread_detach(thread)
-    }
-}
+

@@ -98,28 +98,13 @@ import Glibc
 /// of work on Swift's cooperative pool delays it. It ends when the registry stops.
 enum DeadlineGuard {
     static func start(_ registry: EtcdRegistry, generation: Int) {
-        final class Box: Sendable {
-            let registry: EtcdRegistry
-            let generation: Int
-            init(_ registry: EtcdRegistry, _ generation: Int) {
-                self.registry = registry
-                self.generation = generation
-            }
-        }
-        let context = Unmanaged.passRetained(Box(registry, generation)).toOpaque()
-        var thread = pthread_t()
-        let result = pthread_create(&thread, nil, { context in
-            let box = Unmanaged<Box>.fromOpaque(context!).takeRetainedValue()
-            while let (fenceNow, sleep) = box.registry.deadlineCheck(generation: box.generation) {
-                let registry = box.registry
+        OSThread.detach("the fence deadline thread") {
+            while let (fenceNow, sleep) = registry.deadlineCheck(generation: generation) {
                 if fenceNow { registry.fence() }
                 let (seconds, attoseconds) = sleep.components
                 var interval = timespec(tv_sec: Int(seconds), tv_nsec: Int(attoseconds / 1_000_000_000))
                 nanosleep(&interval, nil)
             }
-            return nil
-        }, context)
-        precondition(result == 0, "cannot start the fence deadline thread: errno \(result)")
-        pthread_detach(thread)
+        }
     }
 }

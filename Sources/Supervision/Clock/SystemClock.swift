@@ -79,18 +79,8 @@ public final class SystemClock: SupervisionClock, @unchecked Sendable {
     }
 
     private func startThread() {
-        let context = Unmanaged.passRetained(self).toOpaque()
-        var thread = pthread_t()
-        let result = pthread_create(&thread, nil, { context in
-            #if canImport(Darwin)
-            let clock = Unmanaged<SystemClock>.fromOpaque(context).takeRetainedValue()
-            #else
-            let clock = Unmanaged<SystemClock>.fromOpaque(context!).takeRetainedValue()
-            #endif
-            clock.run()
-        }, context)
-        precondition(result == 0, "SystemClock: cannot start the timer thread (error \(result))")
-        pthread_detach(thread)
+        // The thread holds the clock for ever (see `deinit`).
+        OSThread.detach("the system clock's timer thread") { [self] in run() }
     }
 
     private func run() -> Never {
