@@ -7,9 +7,7 @@ import Glibc
 
 /// etcd members started by a test (or a benchmark) from `etcd` on PATH, on free loopback ports, in a
 /// temporary folder of their own; ``stop()`` kills them and removes the folder.
-public final class EtcdCluster: @unchecked Sendable {
-    // Unchecked: `processes` is set once in `start` and only read after; Foundation's
-    // `Process` is used from the test's task alone.
+public final class EtcdCluster: Sendable {
     /// The members' client endpoints.
     public let endpoints: [EtcdEndpoint]
     private let processes: [Foundation.Process]

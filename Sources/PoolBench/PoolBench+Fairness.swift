@@ -122,8 +122,7 @@ func fairnessSection(_ reporter: Reporter, _ sizes: Sizes, _ logger: Logger) asy
 
 /// Answers a ping by signalling the sender's semaphore.
 struct BenchEcho: GenServer {
-    enum Message: @unchecked Sendable {
-        // Unchecked: a `DispatchSemaphore` is thread-safe; it is only signalled here.
+    enum Message: Sendable {
         case ping(DispatchSemaphore)
     }
     static func initialize(_: Void) async throws -> InitResult<BenchEcho> { .ok(BenchEcho()) }

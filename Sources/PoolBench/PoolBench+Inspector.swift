@@ -224,6 +224,8 @@ private func startInspector(_ pool: BenchPool, runtime: Runtime, folder: String)
 
 /// A dashboard without a terminal, over a real socket: the model, its requests and the
 /// frames, as `pooltui attach` runs them.
+// @unchecked: `state`, `iterator` and `ownCPU` are used by one task at a time — the
+// bench awaits the task running `run()` before it reads them.
 final class BenchDashboard: @unchecked Sendable {
     // Unchecked: `state` is touched only by the one task that drives the bench
     // (sequentially), never concurrently; the messages arrive through `messages`.

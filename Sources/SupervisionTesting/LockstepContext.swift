@@ -100,7 +100,7 @@ public final class LockstepContext: Sendable {
 }
 
 /// A timer that resumes a waiting task once.
-private final class ResumeTimer: ScheduledTimer, @unchecked Sendable {
+private final class ResumeTimer: ScheduledTimer {
     private let continuation: Mutex<CheckedContinuation<Void, Never>?>
 
     init(_ continuation: CheckedContinuation<Void, Never>) {

@@ -14,6 +14,8 @@ import Darwin
 /// Work that reaches the runtime from any other thread — a plain `Task {}` inside the
 /// tree, a real `Task.sleep`, a thread of one's own — is recorded as an escape: the run
 /// fails with a clear message instead of silently becoming nondeterministic.
+// @unchecked: all mutable state is in `state` (a Mutex); `driver` (a pthread_t, a pointer
+// on Darwin) is set once in init and only compared.
 final class LockstepExecutor: ConfiningExecutor, @unchecked Sendable {
     private struct State {
         var jobs: [UnownedJob] = []

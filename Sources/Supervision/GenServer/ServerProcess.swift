@@ -10,6 +10,9 @@ import Synchronization
 /// The handling code is `@inlinable` and entered through ``run``, a closure made where
 /// the server is started: it is compiled for the concrete server type in the module that
 /// starts it, so handling a message costs no generic-metadata lookups.
+// @unchecked: a subclass of ProcessCore (which cannot be checked, being non-final);
+// `server` is touched only by the one running activation, or by exit when no activation
+// runs, handed over through the process lock.
 @usableFromInline
 final class ServerProcess<Server: GenServer>: ProcessCore, @unchecked Sendable {
     /// The server's state. Only the running activation touches it; activations never
@@ -252,6 +255,9 @@ final class ServerProcess<Server: GenServer>: ProcessCore, @unchecked Sendable {
         do {
             switch envelope {
             case .call(let untyped):
+                // Safe: a `.call` envelope is made only by `ServerRef.call`, after its
+                // `resolve()` checked (`as?`) that this process is a ServerProcess<Server>,
+                // and `Envelope` is internal, so its slot is this server's RequestSlot.
                 let slot = unsafeDowncast(untyped, to: RequestSlot<Server.Request, Server.Reply>.self)
                 switch try await server!.handleCall(slot.request, from: Caller(slot: slot, server: self)) {
                 case .reply(let reply):

@@ -2,6 +2,8 @@ import Synchronization
 
 /// A one-time rendezvous that several parties race to resolve — a value, or the deadline
 /// passing (the one-shot is its own timer). Exactly one of them wins.
+// @unchecked: `continuation` is written once before the one-shot is published (to the
+// clock or a waiter), then read only by the single winner of `claimed` (an Atomic).
 @usableFromInline
 final class OneShot<Value: Sendable>: ScheduledTimer, @unchecked Sendable {
     private let claimed = Atomic<Bool>(false)

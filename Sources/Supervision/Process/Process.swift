@@ -213,7 +213,7 @@ public struct TimerRef: Sendable {
 }
 
 
-private final class MessageTimer: ScheduledTimer, @unchecked Sendable {
+private final class MessageTimer: ScheduledTimer {
     private let target: PID
     private let message: any Sendable
     private let done = Atomic<Bool>(false)

@@ -64,6 +64,7 @@ struct ProcessState {
 
 /// The fields of ``ProcessState`` that few processes use. A reference, touched only
 /// under the process's lock like the rest of the state.
+// @unchecked: every var is touched only under the owning process's `state` Mutex.
 @usableFromInline
 final class RareProcessState: @unchecked Sendable {
     // Unchecked: every field is read and written only under the owning process's lock.
@@ -97,6 +98,9 @@ final class RareProcessState: @unchecked Sendable {
 /// Locking: each process has one lock. Linking takes two, always in serial order. The
 /// exit procedure never holds a lock while it calls out (hooks, other processes,
 /// continuations), so no lock order can be inverted.
+// @unchecked: non-final (servers and spawned processes subclass it), so it cannot be
+// checked; every stored property is a Sendable `let`, and the mutable state is in `state`
+// (a Mutex).
 @usableFromInline
 class ProcessCore: @unchecked Sendable {
     @usableFromInline

@@ -15,6 +15,7 @@ final class ProcessTable: Sendable {
     @usableFromInline
     static let shared = ProcessTable()
 
+    // @unchecked: `cores` is touched only under `lock` (a ReadMostlyLock).
     private final class Shard: @unchecked Sendable {
         let lock = ReadMostlyLock()
         // Guarded by `lock`.
@@ -24,6 +25,8 @@ final class ProcessTable: Sendable {
 
     private static let shardCount: UInt64 = 64
     private let owned: [Shard]
+    // Unretained references, to reach a shard without reference counting: safe because
+    // `owned` keeps every shard alive for the life of the table (a process-wide singleton).
     private let shards: [Unmanaged<Shard>]
 
     private init() {

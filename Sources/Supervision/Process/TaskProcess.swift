@@ -6,6 +6,8 @@ import Synchronization
 /// exits with ``ExitReason/normal``; when it throws, with ``ExitReason/error(_:)``.
 // Unchecked: the state shared between threads is behind `ProcessCore`'s lock; `slice` is
 // touched only by the process's own task (the one caller of `receive`).
+// @unchecked: a subclass of ProcessCore (non-final, so unchecked); `slice` is touched only
+// by the process's own task.
 final class TaskProcess: ProcessCore, @unchecked Sendable {
     /// The run of messages `receive` found waiting without suspending. Only the process's
     /// own task calls `receive`, one call at a time.
@@ -126,7 +128,7 @@ final class TaskProcess: ProcessCore, @unchecked Sendable {
 }
 
 /// The deadline of one `receive`.
-private final class ReceiveTimer: ScheduledTimer, @unchecked Sendable {
+private final class ReceiveTimer: ScheduledTimer {
     private let core: TaskProcess
     private let fired = Atomic<Bool>(false)
 
