@@ -16,13 +16,13 @@ import Darwin
 /// delivery returns. The caller then takes it without suspending (``ReplySlot/take()``).
 ///
 /// The slot is also the call's timeout timer, so a call allocates one object in all.
+// @unchecked: non-final (the reply and request slots subclass it), so it cannot be
+// checked; its stored properties are Sendable `let`s.
 @usableFromInline
 class CallSlot: ScheduledTimer, @unchecked Sendable {
-    /// 0 open, 1 armed (the caller waits), 2 done, 3 claimed while open (the outcome is
-    /// being stored), 4 outcome stored (the caller has not waited yet), 5 claimed while
-    /// armed (the caller is about to be resumed).
+    /// Where the call stands (``CallSlotState``).
     @usableFromInline
-    final let state = Atomic<UInt8>(0)
+    final let state = Atomic<CallSlotState>(.open)
     /// The calling process, if the caller is one.
     @usableFromInline
     final let caller: PID?
@@ -36,7 +36,7 @@ class CallSlot: ScheduledTimer, @unchecked Sendable {
     }
 
     @usableFromInline
-    final var isSettled: Bool { state.load(ordering: .acquiring) >= 2 }
+    final var isSettled: Bool { state.load(ordering: .acquiring).isSettled }
 
     /// Settles the call with an error (no effect if already settled).
     @usableFromInline
@@ -49,6 +49,9 @@ class CallSlot: ScheduledTimer, @unchecked Sendable {
 }
 
 /// A call slot that knows its outcome type.
+// @unchecked: `continuation` and `outcome` pass between the caller and the settler
+// through the `state` atomic: each is written by the side that won the transition that
+// owns it, and read only after the other side's release-ordered store.
 @usableFromInline
 class ReplySlot<Reply: Sendable>: CallSlot, @unchecked Sendable {
     @usableFromInline
@@ -59,7 +62,7 @@ class ReplySlot<Reply: Sendable>: CallSlot, @unchecked Sendable {
     // through a generic accessor that instantiates `Outcome?`'s metadata on every call.
     @usableFromInline
     final var continuation: UnsafeContinuation<Outcome, Never>?
-    // Written by the settler before publishing state 4; read by the caller after.
+    // Written by the settler before publishing `.stored`; read by the caller after.
     @usableFromInline
     final var outcome: Outcome?
 
@@ -74,11 +77,15 @@ class ReplySlot<Reply: Sendable>: CallSlot, @unchecked Sendable {
     final func claim() -> Bool {
         while true {
             switch state.load(ordering: .acquiring) {
-            case 0:
-                if state.compareExchange(expected: 0, desired: 3, ordering: .acquiringAndReleasing).exchanged { return true }
-            case 1:
-                if state.compareExchange(expected: 1, desired: 5, ordering: .acquiringAndReleasing).exchanged { return true }
-            default:
+            case .open:
+                if state.compareExchange(expected: .open, desired: .claimedWhileOpen, ordering: .acquiringAndReleasing).exchanged {
+                    return true
+                }
+            case .armed:
+                if state.compareExchange(expected: .armed, desired: .claimedWhileArmed, ordering: .acquiringAndReleasing).exchanged {
+                    return true
+                }
+            case .done, .claimedWhileOpen, .stored, .claimedWhileArmed:
                 return false
             }
         }
@@ -88,13 +95,14 @@ class ReplySlot<Reply: Sendable>: CallSlot, @unchecked Sendable {
     /// or stores the outcome for a caller that has not waited yet.
     @inlinable
     final func complete(_ outcome: Outcome) {
-        if state.load(ordering: .acquiring) == 5 {
+        if state.load(ordering: .acquiring) == .claimedWhileArmed {
+            // Armed before the claim: the caller stored its continuation first.
             let continuation = self.continuation.unsafelyUnwrapped
-            state.store(2, ordering: .releasing)
+            state.store(.done, ordering: .releasing)
             continuation.resume(returning: outcome)
         } else {
             self.outcome = outcome
-            state.store(4, ordering: .releasing)
+            state.store(.stored, ordering: .releasing)
         }
     }
 
@@ -112,8 +120,8 @@ class ReplySlot<Reply: Sendable>: CallSlot, @unchecked Sendable {
     /// The outcome if it is already there; the caller then does not wait.
     @inlinable
     final func take() -> Outcome? {
-        guard state.load(ordering: .acquiring) == 4 else { return nil }
-        state.store(2, ordering: .relaxed)
+        guard state.load(ordering: .acquiring) == .stored else { return nil }
+        state.store(.done, ordering: .relaxed)
         defer { outcome = nil }
         return outcome
     }
@@ -128,19 +136,20 @@ class ReplySlot<Reply: Sendable>: CallSlot, @unchecked Sendable {
             var spins = 0
             while true {
                 switch state.load(ordering: .acquiring) {
-                case 0:
-                    if state.compareExchange(expected: 0, desired: 1, ordering: .acquiringAndReleasing).exchanged { return }
-                case 3:
+                case .open:
+                    if state.compareExchange(expected: .open, desired: .armed, ordering: .acquiringAndReleasing).exchanged { return }
+                case .claimedWhileOpen:
                     // A settler is storing the outcome: a few instructions away.
                     spins += 1
                     if spins < 64 { cplatform_spin_pause() } else { sched_yield() }
-                case 4:
-                    state.store(2, ordering: .relaxed)
+                case .stored:
+                    state.store(.done, ordering: .relaxed)
+                    // Stored before `.stored` was published (acquired above).
                     let ready = outcome.unsafelyUnwrapped
                     outcome = nil
                     continuation.resume(returning: ready)
                     return
-                default:
+                case .armed, .done, .claimedWhileArmed:
                     preconditionFailure("a call slot was waited on twice")
                 }
             }
@@ -149,6 +158,7 @@ class ReplySlot<Reply: Sendable>: CallSlot, @unchecked Sendable {
 }
 
 /// A call slot carrying its request.
+// @unchecked: restates ReplySlot's (a subclass must); it adds only a Sendable `let`.
 @usableFromInline
 final class RequestSlot<Request: Sendable, Reply: Sendable>: ReplySlot<Reply>, @unchecked Sendable {
     @usableFromInline
