@@ -2,9 +2,12 @@
 import PackageDescription
 
 /// Every target builds in Swift 6 language mode (strict concurrency) and treats
-/// warnings as errors, so "no warnings" is enforced by the build itself.
+/// warnings as errors, so "no warnings" is enforced by the build itself. `FAULTS` (the
+/// deliberate bugs the lockstep tests switch on to show they are found) is defined in
+/// debug builds only, so release code carries neither the switches nor their branches.
 let strict: [SwiftSetting] = [
     .treatAllWarnings(as: .error),
+    .define("FAULTS", .when(configuration: .debug)),
 ]
 
 let package = Package(
@@ -185,6 +188,11 @@ let package = Package(
         .testTarget(
             name: "SupervisionTests",
             dependencies: ["Supervision"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "ScalableLocksTests",
+            dependencies: ["ScalableLocks"],
             swiftSettings: strict
         ),
         .testTarget(

@@ -7,9 +7,9 @@ struct Simulate: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run a built-in scenario under the seeded, replayable lockstep scheduler.",
         discussion: """
-            Every job of the simulated tree runs on one scheduler that picks the next job from
-            the seed; time is virtual. The same seed prints the same digest on every machine.
-            Scenarios: \(LockstepScenario.allCases.map(\.rawValue).joined(separator: ", ")).
+            Every job of the simulated tree runs on one scheduler that picks the next job from \
+            the seed; time is virtual. The same seed prints the same digest on every machine. \
+            Scenarios: \(LockstepScenario.allCases.map(\.rawValue).joined(separator: ", ")). \
             Exit status 1 when an invariant breaks; the report says how to replay it.
             """)
 
@@ -41,6 +41,9 @@ struct Simulate: ParsableCommand {
         guard SchedulingStrategy(strategy) != nil else { throw ValidationError("strategy must be random, pct:N or replay:STEP:INDEX,…") }
         for name in fault where LockstepScenario.Fault(rawValue: name) == nil {
             throw ValidationError("unknown fault \(name)")
+        }
+        guard fault.isEmpty || LockstepScenario.Fault.areAvailable else {
+            throw ValidationError("--fault needs a debug build (faults are not compiled into release builds): swift run pooltui simulate …")
         }
         guard steps > 0, seeds > 0 else { throw ValidationError("steps and seeds must be positive") }
     }

@@ -42,7 +42,7 @@ struct LockstepTests {
     /// `swift run pooltui simulate --seed 42 --steps 10000 --scenario churn`.
     static let churn42 = "7af794315eaeaa01"
 
-    @Test("it has teeth: with the pool's started re-check dropped, exploration finds a violating seed, and that seed replays it")
+    @Test("it has teeth: with the pool's started re-check dropped, exploration finds a violating seed, and that seed replays it", .enabled(if: LockstepScenario.Fault.areAvailable, "faults are compiled into debug builds only"))
     func teeth() async throws {
         let scenario = LockstepScenario.lookupOrStartRace
         let exploration = await scenario.explore(seeds: 0..<Self.seedsPerScenario, steps: 600, faults: [.skipStartedRecheck])
@@ -55,7 +55,7 @@ struct LockstepTests {
         #expect(await scenario.run(seed: failure.seed, steps: 600).violation == nil)
     }
 
-    @Test("it has teeth for interleavings: the DynamicSupervisor bug exploration found, switched back on, is found again, replays, and only some schedules expose it")
+    @Test("it has teeth for interleavings: the DynamicSupervisor bug exploration found, switched back on, is found again, replays, and only some schedules expose it", .enabled(if: LockstepScenario.Fault.areAvailable, "faults are compiled into debug builds only"))
     func teethForInterleavings() async throws {
         let scenario = LockstepScenario.churn
         let strategy = SchedulingStrategy.pct(changePoints: 3)
@@ -77,7 +77,7 @@ struct LockstepTests {
         #expect(passing > 0 && passing < 20)
     }
 
-    @Test("a violation shrinks to a few preemptions that break the same invariant, and the shrunk schedule replays it")
+    @Test("a violation shrinks to a few preemptions that break the same invariant, and the shrunk schedule replays it", .enabled(if: LockstepScenario.Fault.areAvailable, "faults are compiled into debug builds only"))
     func shrinks() async throws {
         let scenario = LockstepScenario.lookupOrStartRace
         let found = try #require(await scenario.explore(seeds: 0..<Self.seedsPerScenario, steps: 600, faults: [.skipStartedRecheck]).failure)

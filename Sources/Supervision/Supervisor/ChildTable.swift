@@ -9,6 +9,9 @@ import Synchronization
 final class ChildTable: Sendable {
     /// One child. A reference, so that the table's dictionaries hold one word per
     /// child and stay cheap to grow at a million children. Guarded by the table's lock.
+    // @unchecked: the vars are touched under the table's `state` Mutex; a restarting
+    // child's `lastPID` is read outside it only while nothing can write it (it is written
+    // by `decide`, which sees only running children).
     final class Child: @unchecked Sendable {
         let spec: ChildSpec
         var restarts = 0
@@ -74,13 +77,19 @@ final class ChildTable: Sendable {
 
     let maxChildren: Int?
     let state: Mutex<State>
+    #if FAULTS
     /// The `listEarlyExits` fault (tests of the lockstep explorer only).
     let listsEarlyExits: Bool
+    #endif
 
-    init(intensity: RestartIntensity, maxChildren: Int?, listsEarlyExits: Bool) {
+    init(intensity: RestartIntensity, maxChildren: Int?, listsEarlyExits: Bool = false) {
         self.maxChildren = maxChildren
         self.state = Mutex(State(intensity: intensity))
+        #if FAULTS
         self.listsEarlyExits = listsEarlyExits
+        #else
+        precondition(!listsEarlyExits, "faults are compiled into debug builds only")
+        #endif
     }
 
     /// Reserves room for one more child.
@@ -102,9 +111,11 @@ final class ChildTable: Sendable {
         /// The child exited before it could be registered: it never appears in the
         /// table, and `decision` says what its exit calls for (a restart, or nothing).
         case exitedEarly(ExitDecision)
+        #if FAULTS
         /// The `listEarlyExits` fault: registered although it already exited; the
         /// caller hands the exit to the supervisor process.
         case listedDead(ExitReason)
+        #endif
         case supervisorStopping
     }
 
@@ -124,11 +135,13 @@ final class ChildTable: Sendable {
             let child = Child(spec: spec.restart == .temporary ? spec.withoutStart : spec, startedAt: now)
             if spec.type == .supervisor { state.supervisorSpecs += 1 }
             if let reason = state.earlyExits.removeValue(forKey: pid) {
-                guard listsEarlyExits else {
-                    return .exitedEarly(Self.decide(child, pid: pid, reason: reason, now: now, &state))
+                #if FAULTS
+                if listsEarlyExits {
+                    state.children[pid] = child
+                    return .listedDead(reason)
                 }
-                state.children[pid] = child
-                return .listedDead(reason)
+                #endif
+                return .exitedEarly(Self.decide(child, pid: pid, reason: reason, now: now, &state))
             }
             state.children[pid] = child
             return .registered

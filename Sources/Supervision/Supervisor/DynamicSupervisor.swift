@@ -9,36 +9,39 @@
 public struct DynamicSupervisor: Sendable, CustomStringConvertible {
     /// A dynamic supervisor's flags.
     public struct Options: Sendable {
-        /// OTP's `max_restarts` (3) within `max_seconds` (5 s).
+        /// At most `maxRestarts` restarts within `period`: Elixir's `max_restarts` (3)
+        /// within `max_seconds` (5 s) by default.
         public var intensity: RestartIntensity
         /// The most children it runs at once (starting and restarting ones included);
         /// `nil` for no limit.
         public var maxChildren: Int?
+        #if FAULTS
         /// Deliberate bugs, for showing that lockstep exploration finds them. Never set
-        /// outside such tests.
-        @_spi(Faults) public var faults: Faults = []
+        /// outside such tests; compiled into debug builds only.
+        package var faults: Faults = []
+        #endif
 
-        /// OTP's defaults: 3 restarts in 5 seconds, no child limit. Checked when the supervisor starts (``StartError/invalidOption(field:problem:)``).
+        /// Elixir's defaults: 3 restarts in 5 seconds, no child limit. Checked when the supervisor starts (``StartError/invalidOption(field:problem:)``).
         public init(maxRestarts: Int = 3, period: Duration = .seconds(5), maxChildren: Int? = nil) {
             self.intensity = RestartIntensity(maxRestarts: maxRestarts, period: period)
             self.maxChildren = maxChildren
         }
     }
 
-    /// Deliberate bugs a test can switch on (`@_spi(Faults) import Supervision`).
-    @_spi(Faults)
-    public struct Faults: OptionSet, Sendable {
-        /// The fault bits.
-        public let rawValue: Int
-        /// Faults from their bits.
-        public init(rawValue: Int) { self.rawValue = rawValue }
+    #if FAULTS
+    /// Deliberate bugs a test can switch on. The `FAULTS` condition is defined in debug
+    /// builds only: a release build has neither the switches nor their branches.
+    package struct Faults: OptionSet, Sendable {
+        package let rawValue: Int
+        package init(rawValue: Int) { self.rawValue = rawValue }
 
         /// The bug Lockstep found, back: a child whose exit arrives while its
         /// `startChild` is still registering it is listed anyway, and its exit is left to
         /// the supervisor process — until that catches up, the supervisor lists and
         /// counts a dead child. Only some interleavings expose it.
-        public static var listEarlyExits: Faults { Faults(rawValue: 1) }
+        package static var listEarlyExits: Faults { Faults(rawValue: 1) }
     }
+    #endif
 
     /// The supervisor process.
     public let pid: PID
@@ -115,9 +118,11 @@ public struct DynamicSupervisor: Sendable, CustomStringConvertible {
         case .exitedEarly(let decision):
             // Dead before it could be listed: its restart (if any) is the supervisor's.
             DynamicSupervisorServer.post(decision, to: supervisor)
+        #if FAULTS
         case .listedDead(let reason):
             // The fault: its exit goes the ordinary way, through the mailbox.
             if let started { supervisor.deliver(.exit(from: started, reason: reason)) }
+        #endif
         case .supervisorStopping:
             if let started { await ChildShutdown.run(started, supervisor: supervisor, policy: spec.shutdown) }
             throw .supervisorNotRunning

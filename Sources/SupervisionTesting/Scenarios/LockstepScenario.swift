@@ -1,5 +1,5 @@
-@_spi(Faults) import WorkerRegistry
-@_spi(Faults) import Supervision
+import WorkerRegistry
+import Supervision
 
 /// The built-in scenarios of `pooltui simulate` and of the lockstep tests: a
 /// GenRegistry-style pool under a supervision tree, driven by concurrent callers, with
@@ -25,6 +25,16 @@ public enum LockstepScenario: String, Sendable, CaseIterable {
         /// (the bug exploration found, switched back on): only interleavings where a
         /// kill lands between the worker's start and its registration expose it.
         case listEarlyExits = "list-early-exits"
+
+        /// Whether this build has the faults: debug builds only (the `FAULTS` condition),
+        /// so that release code carries neither the switches nor their branches.
+        public static var areAvailable: Bool {
+            #if FAULTS
+            true
+            #else
+            false
+            #endif
+        }
     }
 
     /// Runs the scenario in a lockstep run.
@@ -66,8 +76,12 @@ public enum LockstepScenario: String, Sendable, CaseIterable {
         var options = WorkerPool<SimWorker, Int, Int>.Options(
             restart: self == .crashStorm ? .permanent : .temporary,
             shutdown: .brutalKill, maxRestarts: 3, period: .seconds(5))
+        #if FAULTS
         if faults.contains(.skipStartedRecheck) { options.faults.insert(.skipStartedRecheck) }
         if faults.contains(.listEarlyExits) { options.supervisorFaults.insert(.listEarlyExits) }
+        #else
+        precondition(faults.isEmpty, "faults are compiled into debug builds only (Fault.areAvailable)")
+        #endif
         let pool = WorkerPool(SimWorker.self, id: Int.self, name: "sim", options: options) { id, _ in id }
         let ledger = StartLedger()
         let monitors = MonitorLedger()
