@@ -1,4 +1,4 @@
-@_spi(Faults) import Supervision
+import Supervision
 import Synchronization
 
 /// A pool of workers of one ``GenServer`` type, one per id, started on demand under a
@@ -31,49 +31,49 @@ public final class WorkerPool<Worker: GenServer, ID: Hashable & Sendable, Value:
         public var restart: RestartPolicy
         /// How a worker is stopped by ``WorkerPool/stop(_:)`` and when the pool stops.
         public var shutdown: ShutdownPolicy
-        /// The pool supervisor's restart intensity.
-        public var maxRestarts: Int
-        /// The window of the supervisor's restart intensity.
-        public var period: Duration
+        /// The pool supervisor's restart intensity (the same type as every supervisor's
+        /// options: ``Supervisor/Options``, ``DynamicSupervisor/Options``).
+        public var intensity: RestartIntensity
         /// The most workers at once; `nil` for no limit.
         public var maxChildren: Int?
         /// Partitions of the pool's registry.
         public var partitions: Int
+        #if FAULTS
         /// Deliberate bugs, for showing that lockstep exploration finds them. Never set
-        /// outside such tests.
-        @_spi(Faults) public var faults: Faults = []
+        /// outside such tests; compiled into debug builds only.
+        package var faults: Faults = []
         /// Deliberate bugs of the pool's supervisor (same rule).
-        @_spi(Faults) public var supervisorFaults: DynamicSupervisor.Faults = []
+        package var supervisorFaults: DynamicSupervisor.Faults = []
+        #endif
 
-        /// gen_registry's defaults: temporary workers with a 5 s shutdown, OTP's intensity
-        /// (3 in 5 s), no worker limit, one registry partition.
+        /// gen_registry's defaults: temporary workers with a 5 s shutdown, Elixir's
+        /// intensity (3 restarts in 5 s), no worker limit, one registry partition.
         public init(
             restart: RestartPolicy = .temporary, shutdown: ShutdownPolicy = .timeout(.seconds(5)),
             maxRestarts: Int = 3, period: Duration = .seconds(5), maxChildren: Int? = nil, partitions: Int = 1
         ) {
             self.restart = restart
             self.shutdown = shutdown
-            self.maxRestarts = maxRestarts
-            self.period = period
+            self.intensity = RestartIntensity(maxRestarts: maxRestarts, period: period)
             self.maxChildren = maxChildren
             self.partitions = partitions
         }
     }
 
-    /// Deliberate bugs a test can switch on (`@_spi(Faults) import WorkerRegistry`).
-    @_spi(Faults)
-    public struct Faults: OptionSet, Sendable {
-        /// The fault bits.
-        public let rawValue: Int
-        /// Faults from their bits.
-        public init(rawValue: Int) { self.rawValue = rawValue }
+    #if FAULTS
+    /// Deliberate bugs a test can switch on. The `FAULTS` condition is defined in debug
+    /// builds only: a release build has neither the switches nor their branches.
+    package struct Faults: OptionSet, Sendable {
+        package let rawValue: Int
+        package init(rawValue: Int) { self.rawValue = rawValue }
 
         /// `lookupOrStart` returns the worker holding the id without waiting for its
         /// start to complete: the re-check that the holder did start is dropped, so a
         /// racing caller can get a worker that is still initializing, or one whose start
         /// then fails.
-        public static var skipStartedRecheck: Faults { Faults(rawValue: 1) }
+        package static var skipStartedRecheck: Faults { Faults(rawValue: 1) }
     }
+    #endif
 
     /// The outcome of ``stop(_:)``.
     public enum StopResult: Sendable, Equatable {
@@ -91,13 +91,19 @@ public final class WorkerPool<Worker: GenServer, ID: Hashable & Sendable, Value:
     public let options: Options
     @usableFromInline
     let registeredValue: @Sendable (ID, Worker.Arguments) -> Value
-    private let current = Mutex<DynamicSupervisor?>(nil)
+    @usableFromInline
+    let current = Mutex<DynamicSupervisor?>(nil)
 
     /// Creates a pool (not yet running: start it with ``start(runtime:)`` or put
     /// ``childSpec(id:)`` in a supervisor).
     ///
     /// - Parameters:
     ///   - value: the value each worker registers with its id (shown by dashboards).
+    ///
+    /// Inlinable so that the pool's registry is made where `ID` and `Value` are known:
+    /// its exit hook — which runs in every worker's exit — is then specialized code, not
+    /// generic code that instantiates metadata at run time.
+    @inlinable
     public init(
         _ worker: Worker.Type, id: ID.Type, name: String, options: Options = Options(),
         listeners: [RegistryListener<ID, Value>] = [],
@@ -112,9 +118,11 @@ public final class WorkerPool<Worker: GenServer, ID: Hashable & Sendable, Value:
     // MARK: - Lifetime
 
     private var supervisorOptions: DynamicSupervisor.Options {
-        var supervisor = DynamicSupervisor.Options(maxRestarts: options.maxRestarts, period: options.period,
-                                                   maxChildren: options.maxChildren)
+        var supervisor = DynamicSupervisor.Options(maxChildren: options.maxChildren)
+        supervisor.intensity = options.intensity
+        #if FAULTS
         supervisor.faults = options.supervisorFaults
+        #endif
         return supervisor
     }
 
@@ -201,6 +209,15 @@ public final class WorkerPool<Worker: GenServer, ID: Hashable & Sendable, Value:
         return try await startWorker(id, spec: spec, reuseExisting: reuseExisting)
     }
 
+    /// The `skipStartedRecheck` fault; a constant `false` in a release build.
+    private var skipsStartedRecheck: Bool {
+        #if FAULTS
+        options.faults.contains(.skipStartedRecheck)
+        #else
+        false
+        #endif
+    }
+
     @usableFromInline
     nonisolated(nonsending)
     func startWorker(_ id: ID, spec: ChildSpec, reuseExisting: Bool) async throws(StartError) -> PID {
@@ -210,8 +227,7 @@ public final class WorkerPool<Worker: GenServer, ID: Hashable & Sendable, Value:
         for _ in 0..<8 {
             // A running holder answers at once: no process built and thrown away, no
             // supervisor slot reserved (a full pool still says "already started").
-            if let holder = registry.whereis(id),
-               options.faults.contains(.skipStartedRecheck) ? true : await Process.awaitStarted(holder) {
+            if let holder = registry.whereis(id), skipsStartedRecheck ? true : await Process.awaitStarted(holder) {
                 if reuseExisting { return holder }
                 throw .alreadyStarted(holder)
             }
@@ -221,7 +237,7 @@ public final class WorkerPool<Worker: GenServer, ID: Hashable & Sendable, Value:
                 case .ignored: throw StartError.ignored
                 }
             } catch .alreadyStarted(let holder) {
-                let started = options.faults.contains(.skipStartedRecheck) ? true : await Process.awaitStarted(holder)
+                let started = skipsStartedRecheck ? true : await Process.awaitStarted(holder)
                 if started {
                     if reuseExisting { return holder }
                     throw .alreadyStarted(holder)

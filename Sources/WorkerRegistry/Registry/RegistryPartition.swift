@@ -151,6 +151,8 @@ final class PartitionExitHook: ProcessExitHook, Sendable {
 
 /// One partition of a registry: entries by key, keys by owner, under one read-mostly
 /// lock, and the exit hook that removes a process's entries when it exits.
+// @unchecked: `entries` and `owners` are touched only under `lock` (a ReadMostlyLock);
+// `exitHook` is written once, in init, before the partition is shared.
 @usableFromInline
 final class RegistryPartition<Key: Hashable & Sendable, Value: Sendable>: @unchecked Sendable {
     @usableFromInline
@@ -310,35 +312,59 @@ final class RegistryPartition<Key: Hashable & Sendable, Value: Sendable>: @unche
         }
     }
 
-    /// Removes every entry of `pid`; returns them with their keys.
+    /// Removes every entry of `pid`; returns them with their keys if `collect` (for
+    /// listeners), else an empty array.
+    ///
+    /// - Complexity: O(keys of `pid`); a process with one key (the usual case) hashes
+    ///   its pid once and its key once, and allocates nothing unless `collect`.
     @inlinable
-    func removeAll(of pid: PID) -> [(Key, Entry)] {
+    func removeAll(of pid: PID, collect: Bool = true) -> [(Key, Entry)] {
         lock.withWriteLock { () -> [(Key, Entry)] in
             guard let owned = owners.removeValue(forKey: pid) else { return [] }
             var removed: [(Key, Entry)] = []
-            for key in Set(owned.all) {
-                guard let storage = entries[key] else { continue }
-                switch storage {
-                case .none: break
-                case .one(let entry):
-                    if entry.pid == pid {
-                        entries[key] = nil
-                        removed.append((key, entry))
-                    }
-                case .many(let list):
-                    var kept: ContiguousArray<Entry> = []
-                    for entry in list {
-                        if entry.pid == pid { removed.append((key, entry)) } else { kept.append(entry) }
-                    }
-                    switch kept.count {
-                    case 0: entries[key] = nil
-                    case 1: entries[key] = .one(kept[0])
-                    default: entries[key] = .many(kept)
-                    }
+            var count = 0
+            switch owned {
+            case .none:
+                break
+            case .one(let key):
+                removeEntries(of: pid, under: key, collect: collect, into: &removed, count: &count)
+            case .many(let keys):
+                for key in Set(keys) { removeEntries(of: pid, under: key, collect: collect, into: &removed, count: &count) }
+            }
+            shared.count.subtract(count, ordering: .relaxed)
+            return removed
+        }
+    }
+
+    /// Removes `pid`'s entries under `key`. Caller holds the write lock.
+    @inlinable
+    func removeEntries(
+        of pid: PID, under key: Key, collect: Bool, into removed: inout [(Key, Entry)], count: inout Int
+    ) {
+        guard let index = entries.index(forKey: key) else { return }
+        switch entries.values[index] {
+        case .none:
+            break
+        case .one(let entry):
+            guard entry.pid == pid else { return }
+            entries.remove(at: index)
+            count += 1
+            if collect { removed.append((key, entry)) }
+        case .many(let list):
+            var kept: ContiguousArray<Entry> = []
+            for entry in list {
+                if entry.pid == pid {
+                    count += 1
+                    if collect { removed.append((key, entry)) }
+                } else {
+                    kept.append(entry)
                 }
             }
-            shared.count.subtract(removed.count, ordering: .relaxed)
-            return removed
+            switch kept.count {
+            case 0: entries.remove(at: index)
+            case 1: entries.values[index] = .one(kept[0])
+            default: entries.values[index] = .many(kept)
+            }
         }
     }
 
@@ -374,8 +400,11 @@ final class RegistryPartition<Key: Hashable & Sendable, Value: Sendable>: @unche
 
     @inlinable
     func processExiting(_ pid: PID, reason: ExitReason) {
+        guard shared.hasListeners else {
+            _ = removeAll(of: pid, collect: false)
+            return
+        }
         let removed = removeAll(of: pid)
-        guard shared.hasListeners else { return }
         shared.notify(removed.map { .unregistered(key: $0.0, pid: pid, cause: .processExited(reason)) })
     }
 
