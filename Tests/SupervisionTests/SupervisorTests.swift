@@ -22,6 +22,46 @@ struct SupervisorTests {
         #expect(runtime.liveProcessCount == 0)
     }
 
+    @Test("a child supervisor is reached by its id, typed; a wrong id, kind or state is named")
+    func childSupervisorByID() async throws {
+        let log = Recorder<String>()
+        let root = try await Supervisor.start(children: [
+            Tracked.spec("worker", log: log),
+            DynamicSupervisor.childSpec(id: "pool"),
+            Supervisor.childSpec(id: "inner", children: [Tracked.spec("leaf", log: log)]),
+        ], runtime: runtime)
+        let children = try await root.whichChildren()
+        let pool = try await root.dynamicSupervisor(id: "pool")
+        #expect(pool.pid == children[1].pid)
+        #expect(pool.countChildren().active == 0)
+        let inner = try await root.supervisor(id: "inner")
+        #expect(inner.pid == children[2].pid)
+        #expect(try await inner.whichChildren().map(\.id) == ["leaf"])
+
+        await #expect(throws: SupervisorError.notFound("nope")) { try await root.dynamicSupervisor(id: "nope") }
+        await #expect(throws: SupervisorError.notASupervisor(id: "worker")) { try await root.dynamicSupervisor(id: "worker") }
+        await #expect(throws: SupervisorError.notASupervisor(id: "pool")) { try await root.supervisor(id: "pool") }
+        await #expect(throws: SupervisorError.notASupervisor(id: "inner")) { try await root.dynamicSupervisor(id: "inner") }
+        try await root.terminateChild(id: "pool")
+        await #expect(throws: SupervisorError.childNotRunning("pool")) { try await root.dynamicSupervisor(id: "pool") }
+        try await root.stop()
+    }
+
+    @Test("a call that fails for the caller's reason is reported as such, not as a stopped supervisor")
+    func callFailures() async throws {
+        let counter = try await Counter.start(0, runtime: runtime)
+        let notASupervisor = Supervisor(pid: counter.pid!)
+        let error = await #expect(throws: SupervisorError.self) { try await notASupervisor.whichChildren() }
+        guard case .callFailed(.wrongServerType) = error else {
+            Issue.record("expected callFailed(wrongServerType), got \(String(describing: error))")
+            return
+        }
+        let supervisor = try await start(["a"], log: Recorder<String>())
+        try await supervisor.stop()
+        await #expect(throws: SupervisorError.notRunning) { try await supervisor.whichChildren() }
+        try await counter.stop()
+    }
+
     @Test("one_for_one restarts only the child that exited")
     func oneForOne() async throws {
         let log = Recorder<String>()

@@ -98,6 +98,14 @@ public enum SupervisorError: Error, Sendable, Equatable, CustomStringConvertible
     case failedToStartChild(id: String, reason: ExitReason)
     /// The supervisor is not running.
     case notRunning
+    /// The child exists but has no running process (it is restarting or terminated).
+    case childNotRunning(String)
+    /// The child is not a supervisor of the kind asked for.
+    case notASupervisor(id: String)
+    /// The call to the supervisor failed for a reason of the caller's: it was cancelled
+    /// (``CallError/cancelled``), the pid runs another kind of process
+    /// (``CallError/wrongServerType(target:expected:)``), or the supervisor called itself.
+    case callFailed(CallError)
 
     /// A one-line summary for logs and tools.
     public var description: String {
@@ -111,6 +119,9 @@ public enum SupervisorError: Error, Sendable, Equatable, CustomStringConvertible
         case .startFailed(let id, let error): return "child \(id) failed to start: \(error)"
         case .failedToStartChild(let id, let reason): return "failed to start child \(id): \(reason)"
         case .notRunning: return "supervisor is not running"
+        case .childNotRunning(let id): return "child \(id) is not running"
+        case .notASupervisor(let id): return "child \(id) is not a supervisor of that kind"
+        case .callFailed(let error): return "the call to the supervisor failed: \(error)"
         }
     }
 }

@@ -7,9 +7,11 @@ import DequeModule
 /// refused: the supervisor then stops its children and exits with
 /// ``ExitReason/shutdown``, leaving the decision to its own parent.
 public struct RestartIntensity: Sendable, Hashable {
-    /// Restarts allowed within ``period``; OTP's default is 3.
+    /// Restarts allowed within ``period``. The default, 3, is Elixir's `max_restarts`
+    /// (Erlang's `supervisor` defaults its `intensity` to 1).
     public var maxRestarts: Int
-    /// The sliding window; OTP's default is 5 seconds.
+    /// The sliding window; 5 seconds by default (Elixir's `max_seconds`, Erlang's
+    /// `period`).
     public var period: Duration
 
     /// Restart times still inside the window, oldest first.
@@ -46,12 +48,12 @@ public struct RestartIntensity: Sendable, Hashable {
         }
     }
 
-    /// Equal limits (the restarts recorded are not compared).
+    /// Equal limits and the same restarts recorded.
     public static func == (lhs: RestartIntensity, rhs: RestartIntensity) -> Bool {
         lhs.maxRestarts == rhs.maxRestarts && lhs.period == rhs.period && Array(lhs.recent) == Array(rhs.recent)
     }
 
-    /// Hashes the limits, as `==` compares them.
+    /// Hashes the limits (values that are `==` have equal limits, so equal hashes).
     public func hash(into hasher: inout Hasher) {
         hasher.combine(maxRestarts)
         hasher.combine(period)

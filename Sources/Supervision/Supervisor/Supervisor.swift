@@ -27,7 +27,8 @@ public struct Supervisor: Sendable, CustomStringConvertible {
     public struct Options: Sendable {
         /// Which children restart when one must: OTP's `strategy` (`one_for_one` by default).
         public var strategy: Strategy
-        /// OTP's `max_restarts` (3) within `max_seconds` (5 s).
+        /// At most `maxRestarts` restarts within `period`: Elixir's `max_restarts` (3)
+        /// within `max_seconds` (5 s) by default.
         public var intensity: RestartIntensity
 
         /// Flags with `strategy` and an intensity of `maxRestarts` within `period`.
@@ -137,6 +138,35 @@ public struct Supervisor: Sendable, CustomStringConvertible {
         return snapshot.counts
     }
 
+    /// The child with this id, as a ``DynamicSupervisor``: the typed way down a tree.
+    ///
+    /// - Throws: ``SupervisorError/notFound(_:)`` if there is no such child,
+    ///   ``SupervisorError/childNotRunning(_:)`` if it is restarting or terminated,
+    ///   ``SupervisorError/notASupervisor(id:)`` if it runs something else.
+    /// - Complexity: one call to the supervisor, O(children).
+    nonisolated(nonsending) public func dynamicSupervisor(id: String) async throws(SupervisorError) -> DynamicSupervisor {
+        let pid = try await runningChild(id: id)
+        guard let supervisor = DynamicSupervisor(pid: pid) else { throw .notASupervisor(id: id) }
+        return supervisor
+    }
+
+    /// The child with this id, as a ``Supervisor``: the typed way down a tree.
+    ///
+    /// - Throws: as ``dynamicSupervisor(id:)``.
+    /// - Complexity: one call to the supervisor, O(children).
+    nonisolated(nonsending) public func supervisor(id: String) async throws(SupervisorError) -> Supervisor {
+        let pid = try await runningChild(id: id)
+        guard let supervisor = Supervisor(running: pid) else { throw .notASupervisor(id: id) }
+        return supervisor
+    }
+
+    nonisolated(nonsending)
+    private func runningChild(id: String) async throws(SupervisorError) -> PID {
+        guard let child = try await whichChildren().first(where: { $0.id == id }) else { throw .notFound(id) }
+        guard child.state == .running, let pid = child.pid else { throw .childNotRunning(id) }
+        return pid
+    }
+
     /// Children, counts and restart-intensity use in one consistent snapshot.
     nonisolated(nonsending) public func snapshot() async throws(SupervisorError) -> SupervisorSnapshot {
         guard case .snapshot(let snapshot) = try await request(.snapshot) else { preconditionFailure() }
@@ -165,8 +195,12 @@ public struct Supervisor: Sendable, CustomStringConvertible {
         let reply: SupervisorServer.Reply
         do {
             reply = try await server.call(request, timeout: .infinity)
-        } catch {
+        } catch .noProcess, .exited {
             throw .notRunning
+        } catch {
+            // Not the supervisor's state but the call's: a cancelled caller, a pid that
+            // runs another kind of process, a supervisor calling itself.
+            throw .callFailed(error)
         }
         if case .failed(let error) = reply { throw error }
         return reply
