@@ -71,7 +71,7 @@ public struct ServerRef<Server: GenServer>: Sendable, CustomStringConvertible {
     /// ``CallError/cancelled`` if the calling task is cancelled.
     ///
     /// - Complexity: O(1); one allocation.
-    @inlinable
+    @inlinable @discardableResult
     nonisolated(nonsending) public func call(_ request: Server.Request, timeout: Timeout = .default) async throws(CallError) -> Server.Reply {
         let server = try resolve()
         let caller = ProcessContext.current
