@@ -56,7 +56,8 @@ extension RegistryWatch {
         note(kind, "\(verb.uppercased()) \(text) \(last) (restarting: its restarts keep failing) — by \(client)")
         do {
             try await supervisor.terminateChild(last)
-        } catch .alreadyStarted(_, let started) {
+        } catch let error where error.code == .alreadyStarted {
+            let started = error.pid.map { "\($0)" } ?? "another process"
             throw ProtocolError(.pidMismatch, "\(text) was restarted meanwhile as \(started), not shown yet. Nothing was done; look again and confirm.")
         } catch {
             throw ProtocolError(.notRunning, "\(text) \(last) is no longer restarting under \(name) (it was ended meanwhile)")
@@ -144,7 +145,7 @@ extension RegistryWatch {
             let elapsed = ContinuousClock.now - started
             return StateReply(state: text, behaviour: behaviour,
                               micros: Int(elapsed.components.seconds * 1_000_000 + elapsed.components.attoseconds / 1_000_000_000_000))
-        } catch .timeout {
+        } catch where error.code == .timeout {
             throw ProtocolError(.timeout, "\(row.text) \(row.pid) did not answer within \(milliseconds) ms (busy or hung); it runs on")
         } catch {
             throw ProtocolError(.notRunning, "\(row.text) \(row.pid) exited before it answered (\(error))")

@@ -124,10 +124,8 @@ extension ServerRef {
 
 /// Converts a start failure into the exit reason OTP would report for it.
 func exitReason(ofStartFailure error: any Error) -> ExitReason {
-    switch error {
-    case StartError.initFailed(let reason): return reason
-    default: return .error(error)
-    }
+    if let error = error as? StartError, let reason = error.reason { return reason }
+    return .error(error)
 }
 
 extension ChildSpec {

@@ -130,7 +130,7 @@ public struct DynamicSupervisor: Sendable, CustomStringConvertible {
         switch result {
         case .success(let pid):
             return .started(pid)
-        case .failure(StartError.ignored):
+        case .failure(let error as StartError) where error.code == .ignored:
             return .ignored
         case .failure(let error as StartError):
             throw error

@@ -109,7 +109,7 @@ struct DynamicSupervisorServer: GenServer {
                 if let earlyExit { Self.post(earlyExit, to: me) }
             case .notStarted:
                 if case .failure(let error) = result {
-                    if case StartError.ignored = error {
+                    if (error as? StartError)?.code == .ignored {
                         table.restartIgnored(ticket: ticket)
                     } else {
                         let reason = exitReason(ofStartFailure: error)

@@ -78,7 +78,7 @@ public struct Supervisor: Sendable, CustomStringConvertible {
     ) async throws(StartError) -> Supervisor {
         if let problem = options.problem() { throw problem }
         for child in children {
-            if case .invalidOption(let field, let problem) = child.problem() {
+            if let invalid = child.problem(), let field = invalid.field, let problem = invalid.problem {
                 throw .invalidOption(field: "\(field) of child \"\(child.id)\"", problem: problem)
             }
         }
@@ -195,7 +195,7 @@ public struct Supervisor: Sendable, CustomStringConvertible {
         let reply: SupervisorServer.Reply
         do {
             reply = try await server.call(request, timeout: .infinity)
-        } catch .noProcess, .exited {
+        } catch where error.code == .noProcess || error.code == .exited {
             throw .notRunning
         } catch {
             // Not the supervisor's state but the call's: a cancelled caller, a pid that

@@ -70,7 +70,7 @@ struct SupervisorServer: GenServer {
     private static func launch(_ spec: ChildSpec) async -> Result<ChildStart, any Error> {
         do {
             return .success(.started(try await spec.start()))
-        } catch StartError.ignored {
+        } catch let error as StartError where error.code == .ignored {
             return .success(.ignored)
         } catch {
             return .failure(error)

@@ -186,8 +186,8 @@ public enum LockstepScenario: String, Sendable, CaseIterable {
                             let pid: PID?
                             do {
                                 pid = try await pool.start(id, arguments: arguments(context, ledger, failing: 0.25))
-                            } catch StartError.alreadyStarted(let holder) {
-                                pid = holder
+                            } catch let error as StartError where error.code == .alreadyStarted {
+                                pid = error.holder
                             } catch {
                                 pid = nil
                             }

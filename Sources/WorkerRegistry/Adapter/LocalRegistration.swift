@@ -28,19 +28,20 @@ public struct LocalRegistration<Name: Hashable & Sendable>: RegistrationAdapter 
         spec: @escaping @Sendable (any ProcessName) -> ChildSpec
     ) async throws(StartError) -> PID {
         let child = spec(meta.registry.via(name))
-        for _ in 0..<8 {
+        let attempts = 8
+        for _ in 0..<attempts {
             do throws(StartError) {
                 switch try await supervisor.startChild(child) {
                 case .started(let pid): return pid
                 case .ignored: throw StartError.ignored
                 }
-            } catch .alreadyStarted(let holder) {
+            } catch let error where error.code == .alreadyStarted {
                 // Only a holder that finished starting counts; one that failed frees the
                 // name, and this start is tried again.
-                if await Process.awaitStarted(holder) { return holder }
+                if let holder = error.holder, await Process.awaitStarted(holder) { return holder }
             }
         }
-        throw .initFailed(.noproc)
+        throw .contended(attempts: attempts)
     }
 
     /// The registry's via name for `name`.

@@ -224,7 +224,8 @@ public final class WorkerPool<Worker: GenServer, ID: Hashable & Sendable, Value:
         guard let supervisor else { throw .supervisorNotRunning }
         // A holder found here may still be initializing and may yet fail; then the id
         // is free again and this caller tries its own start.
-        for _ in 0..<8 {
+        let attempts = 8
+        for _ in 0..<attempts {
             // A running holder answers at once: no process built and thrown away, no
             // supervisor slot reserved (a full pool still says "already started").
             if let holder = registry.whereis(id), skipsStartedRecheck ? true : await Process.awaitStarted(holder) {
@@ -236,7 +237,8 @@ public final class WorkerPool<Worker: GenServer, ID: Hashable & Sendable, Value:
                 case .started(let pid): return pid
                 case .ignored: throw StartError.ignored
                 }
-            } catch .alreadyStarted(let holder) {
+            } catch let error where error.code == .alreadyStarted {
+                guard let holder = error.holder else { continue }
                 let started = skipsStartedRecheck ? true : await Process.awaitStarted(holder)
                 if started {
                     if reuseExisting { return holder }
@@ -244,7 +246,7 @@ public final class WorkerPool<Worker: GenServer, ID: Hashable & Sendable, Value:
                 }
             }
         }
-        throw .initFailed(.noproc)
+        throw .contended(attempts: attempts)
     }
 
     /// Stops the worker under `id` — its shutdown policy runs — and returns once it is
@@ -269,8 +271,8 @@ public final class WorkerPool<Worker: GenServer, ID: Hashable & Sendable, Value:
             do {
                 try await supervisor.terminateChild(last)
                 stopped = true
-            } catch .alreadyStarted(_, let started) {
-                if (try? await supervisor.terminateChild(started)) != nil { stopped = true }
+            } catch let error where error.code == .alreadyStarted {
+                if let started = error.pid, (try? await supervisor.terminateChild(started)) != nil { stopped = true }
             } catch {
                 continue  // ended meanwhile
             }
