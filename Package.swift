@@ -18,6 +18,7 @@ let package = Package(
         .library(name: "WorkerRegistry", targets: ["WorkerRegistry"]),
         .library(name: "WorkerRegistryTesting", targets: ["WorkerRegistryTesting"]),
         .library(name: "SupervisionTesting", targets: ["SupervisionTesting"]),
+        .library(name: "WorkerRegistryLockstep", targets: ["WorkerRegistryLockstep"]),
         .library(name: "PoolInspector", targets: ["PoolInspector"]),
         .library(name: "EtcdClient", targets: ["EtcdClient"]),
         .library(name: "WorkerRegistryEtcd", targets: ["WorkerRegistryEtcd"]),
@@ -56,9 +57,14 @@ let package = Package(
         .target(
             name: "SupervisionTesting",
             dependencies: [
-                "Supervision", "WorkerRegistry",
+                "Supervision",
                 .product(name: "Logging", package: "swift-log"),
             ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "WorkerRegistryLockstep",
+            dependencies: ["SupervisionTesting", "WorkerRegistry", "Supervision"],
             swiftSettings: strict
         ),
         .target(
@@ -148,16 +154,17 @@ let package = Package(
             name: "PoolTUI",
             dependencies: [
                 "PoolDashboard", "PoolDemo", "PoolInspector", "InspectorProtocol", "Supervision", "SupervisionTesting",
-                "WorkerRegistry", "CNCursesW", "EtcdClient", "WorkerRegistryEtcd",
+                "WorkerRegistryLockstep", "WorkerRegistry", "CNCursesW", "EtcdClient", "WorkerRegistryEtcd",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
         ),
+        .target(name: "CBenchProbes"),
         .executableTarget(
             name: "PoolBench",
             dependencies: [
-                "Supervision", "WorkerRegistry", "PoolDashboard", "PoolDemo", "PoolInspector", "InspectorProtocol", "CPlatform",
+                "Supervision", "WorkerRegistry", "PoolDashboard", "PoolDemo", "PoolInspector", "InspectorProtocol", "CBenchProbes",
                 "EtcdClient", "EtcdTesting", "WorkerRegistryEtcd",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -197,7 +204,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SupervisionTestingTests",
-            dependencies: ["SupervisionTesting", "Supervision", "WorkerRegistry"],
+            dependencies: ["SupervisionTesting", "WorkerRegistryLockstep", "Supervision", "WorkerRegistry"],
             swiftSettings: strict
         ),
     ],

@@ -1,4 +1,4 @@
-import CPlatform
+import CBenchProbes
 import PoolDemo
 import Supervision
 import Synchronization

@@ -1,4 +1,4 @@
-import CPlatform
+import CBenchProbes
 import InspectorProtocol
 import PoolDashboard
 import PoolInspector

@@ -1,4 +1,4 @@
-import CPlatform
+import CBenchProbes
 import Supervision
 import WorkerRegistry
 

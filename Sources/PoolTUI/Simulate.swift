@@ -1,5 +1,6 @@
 import ArgumentParser
 import SupervisionTesting
+import WorkerRegistryLockstep
 
 /// `pooltui simulate`: runs a built-in scenario under the lockstep scheduler and prints
 /// its summary and trace digest — the same seed, the same digest.

@@ -10,7 +10,7 @@ public struct Exploration: Sendable {
     public var failure: LockstepViolation?
 
     /// Makes one run per seed, in order, until one breaks a property.
-    init(seeds: some Sequence<UInt64>, run: (UInt64) -> LockstepRun) {
+    package init(seeds: some Sequence<UInt64>, run: (UInt64) -> LockstepRun) {
         for seed in seeds {
             let outcome = run(seed)
             runs += 1

@@ -1,33 +1,7 @@
 import Supervision
 import Synchronization
-import WorkerRegistry
 
 extension Invariant {
-    /// No registry entry refers to a dead process — PoolTUI's promise: a process's names
-    /// go as part of its exit, not later.
-    public static func registryEntriesAreAlive<Key, Value>(_ registry: Registry<Key, Value>) -> Invariant {
-        Invariant("no registry entry refers to a dead process") {
-            for (key, entry) in registry.entries() where !entry.pid.isAlive {
-                return "\(registry.name): key \(key) still maps to dead \(entry.pid)"
-            }
-            return nil
-        }
-    }
-
-    /// A unique registry maps each key to at most one live process.
-    public static func uniqueKeysHaveOneProcess<Key, Value>(_ registry: Registry<Key, Value>) -> Invariant {
-        Invariant("a unique key maps to at most one live process") {
-            var seen: [Key: PID] = [:]
-            for (key, entry) in registry.entries() where entry.pid.isAlive {
-                if let other = seen[key], other != entry.pid {
-                    return "\(registry.name): key \(key) maps to \(other) and \(entry.pid)"
-                }
-                seen[key] = entry.pid
-            }
-            return nil
-        }
-    }
-
     /// A dynamic supervisor's active count equals its children that are alive: a dead
     /// child is never counted, and every counted child is listed.
     ///

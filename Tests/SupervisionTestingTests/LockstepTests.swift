@@ -1,5 +1,6 @@
 import Supervision
 import SupervisionTesting
+import WorkerRegistryLockstep
 import Synchronization
 import Testing
 import WorkerRegistry

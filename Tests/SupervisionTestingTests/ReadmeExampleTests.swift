@@ -2,6 +2,7 @@ import Supervision
 import SupervisionTesting
 import Testing
 import WorkerRegistry
+import WorkerRegistryLockstep
 
 /// The README's "Writing a Lockstep test for your own workers", verbatim but for the
 /// worker, so that the example stays true.

@@ -1,3 +1,4 @@
+import SupervisionTesting
 import WorkerRegistry
 import Supervision
 

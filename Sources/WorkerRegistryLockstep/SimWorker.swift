@@ -1,4 +1,5 @@
 import Supervision
+import SupervisionTesting
 import Synchronization
 
 /// The worker of the built-in scenarios: its start yields to the scheduler a chosen
