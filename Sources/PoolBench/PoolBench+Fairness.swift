@@ -122,11 +122,11 @@ func fairnessSection(_ reporter: Reporter, _ sizes: Sizes, _ logger: Logger) asy
 
 /// Answers a ping by signalling the sender's semaphore.
 struct BenchEcho: GenServer {
-    enum Message: Sendable {
+    enum Cast: Sendable {
         case ping(DispatchSemaphore)
     }
     static func initialize(_: Void) async throws -> InitResult<BenchEcho> { .ok(BenchEcho()) }
-    mutating func handleCast(_ message: Message) async throws -> HandleResult {
+    mutating func handleCast(_ message: Cast) async throws -> HandleResult {
         guard case .ping(let answered) = message else { return .noreply }
         answered.signal()
         return .noreply
@@ -143,7 +143,7 @@ final class Count: Sendable {
 
 /// Counts casts; a call answers the count once every cast before it was handled.
 struct BenchFlood: GenServer {
-    enum Message: Sendable {
+    enum Cast: Sendable {
         case one
         /// Waits (suspended) until the stream ends.
         case hold(AsyncStream<Void>)
@@ -155,7 +155,7 @@ struct BenchFlood: GenServer {
 
     static func initialize(_ tally: Count) async throws -> InitResult<BenchFlood> { .ok(BenchFlood(tally: tally)) }
 
-    mutating func handleCast(_ message: Message) async throws -> HandleResult {
+    mutating func handleCast(_ message: Cast) async throws -> HandleResult {
         switch message {
         case .one: tally.value.add(1, ordering: .relaxed)
         case .hold(let gate): for await _ in gate {}

@@ -145,14 +145,14 @@ actor BaselineCounter {
 
 /// Counts casts; answers the count.
 struct CastCounter: GenServer {
-    enum Message: Sendable { case hit }
+    enum Cast: Sendable { case hit }
     enum Request: Sendable { case count }
     typealias Reply = Int
     var seen = 0
 
     static func initialize(_ arguments: Void) async throws -> InitResult<CastCounter> { .ok(CastCounter()) }
 
-    mutating func handleCast(_ message: Message) async throws -> HandleResult {
+    mutating func handleCast(_ message: Cast) async throws -> HandleResult {
         seen &+= 1
         return .noreply
     }

@@ -28,7 +28,7 @@ package struct PhoneLine: GenServer {
     /// A line's answers are numbers.
     package typealias Reply = Int
     /// What a line is told without waiting for an answer.
-    package enum Message: Sendable {
+    package enum Cast: Sendable {
         /// Carry one call.
         case call
         /// Crash with an error (to watch a restart).
@@ -65,7 +65,7 @@ package struct PhoneLine: GenServer {
     }
 
     /// Counts a call, or throws ``Crash`` for `crash`.
-    package mutating func handleCast(_ message: Message) async throws -> HandleResult {
+    package mutating func handleCast(_ message: Cast) async throws -> HandleResult {
         switch message {
         case .call:
             calls += 1
@@ -89,7 +89,7 @@ package struct ConferenceRoom: GenServer {
     /// A room starts with its number.
     package typealias Arguments = Int
     /// `join(who)`: someone comes in (the room keeps the last 8); `leave`: the one in longest leaves.
-    package enum Message: Sendable { case join(String), leave }
+    package enum Cast: Sendable { case join(String), leave }
 
     let number: Int
     var people: [String] = []
@@ -100,7 +100,7 @@ package struct ConferenceRoom: GenServer {
     }
 
     /// Lets someone in or out; never fails.
-    package mutating func handleCast(_ message: Message) async throws -> HandleResult {
+    package mutating func handleCast(_ message: Cast) async throws -> HandleResult {
         switch message {
         case .join(let who):
             people.append(who)

@@ -22,7 +22,7 @@ public struct SimWorker: GenServer {
 
     public enum Request: Sendable { case ping }
     public typealias Reply = Int
-    public enum Message: Sendable { case crash }
+    public enum Cast: Sendable { case crash }
 
     struct StartFailed: Error {}
     struct Crashed: Error {}
@@ -38,7 +38,7 @@ public struct SimWorker: GenServer {
         .reply(1)
     }
 
-    public mutating func handleCast(_ message: Message) async throws -> HandleResult {
+    public mutating func handleCast(_ message: Cast) async throws -> HandleResult {
         throw Crashed()
     }
 }

@@ -241,7 +241,7 @@ public struct ConformanceWorker: GenServer {
     /// The label.
     public typealias Reply = String
     /// Appends to the label.
-    public enum Message: Sendable {
+    public enum Cast: Sendable {
         /// Appends the text.
         case append(String)
     }
@@ -262,7 +262,7 @@ public struct ConformanceWorker: GenServer {
     }
 
     /// Appends the cast's text.
-    public mutating func handleCast(_ message: Message) async throws -> HandleResult {
+    public mutating func handleCast(_ message: Cast) async throws -> HandleResult {
         if case .append(let suffix) = message { label += suffix }
         return .noreply
     }

@@ -52,10 +52,10 @@ final class Tally: Sendable {
 
 /// Counts every cast.
 struct Flood: GenServer {
-    enum Message: Sendable { case one }
+    enum Cast: Sendable { case one }
     let tally: Tally
     static func initialize(_ tally: Tally) async throws -> InitResult<Flood> { .ok(Flood(tally: tally)) }
-    mutating func handleCast(_ message: Message) async throws -> HandleResult {
+    mutating func handleCast(_ message: Cast) async throws -> HandleResult {
         tally.add()
         return .noreply
     }
@@ -208,10 +208,10 @@ struct Slow: GenServer {
         var clock: ManualClock
         var cost: Duration
     }
-    enum Message: Sendable { case one }
+    enum Cast: Sendable { case one }
     let arguments: Arguments
     static func initialize(_ arguments: Arguments) async throws -> InitResult<Slow> { .ok(Slow(arguments: arguments)) }
-    mutating func handleCast(_ message: Message) async throws -> HandleResult {
+    mutating func handleCast(_ message: Cast) async throws -> HandleResult {
         arguments.clock.advance(by: arguments.cost)
         arguments.tally.add()
         return .noreply

@@ -4,10 +4,10 @@ import Testing
 
 /// A server that describes its state: how many messages it has counted.
 struct Described: GenServer, StateDescribing {
-    enum Message: Sendable { case bump }
+    enum Cast: Sendable { case bump }
     var count = 0
     static func initialize(_ arguments: Void) async throws -> InitResult<Described> { .ok(Described()) }
-    mutating func handleCast(_ message: Message) async throws -> HandleResult {
+    mutating func handleCast(_ message: Cast) async throws -> HandleResult {
         count += 1
         return .noreply
     }

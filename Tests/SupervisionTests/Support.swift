@@ -141,7 +141,7 @@ struct Counter: GenServer {
         case deferred
         case parent
     }
-    enum Message: Sendable { case add(Int), crash, stop(ExitReason) }
+    enum Cast: Sendable { case add(Int), crash, stop(ExitReason) }
     typealias Reply = Int
     typealias Info = Int
 
@@ -166,7 +166,7 @@ struct Counter: GenServer {
         }
     }
 
-    mutating func handleCast(_ message: Message) async throws -> HandleResult {
+    mutating func handleCast(_ message: Cast) async throws -> HandleResult {
         switch message {
         case .add(let n): value += n; return .noreply
         case .crash: throw TestFailure("cast boom")
@@ -273,7 +273,7 @@ struct Tracked: GenServer {
     }
     enum Request: Sendable { case id }
     typealias Reply = String
-    enum Message: Sendable { case exit(ExitReason), crash }
+    enum Cast: Sendable { case exit(ExitReason), crash }
 
     let arguments: Arguments
 
@@ -291,7 +291,7 @@ struct Tracked: GenServer {
         .reply(arguments.id)
     }
 
-    mutating func handleCast(_ message: Message) async throws -> HandleResult {
+    mutating func handleCast(_ message: Cast) async throws -> HandleResult {
         switch message {
         case .exit(let reason): return .stop(reason)
         case .crash: throw TestFailure("crash of \(arguments.id)")

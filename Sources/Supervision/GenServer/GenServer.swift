@@ -37,9 +37,11 @@ public protocol GenServer: SendableMetatype {
     associatedtype Request: Sendable = Never
     /// Replies to those requests.
     associatedtype Reply: Sendable = Void
-    /// Messages accepted by ``handleCast(_:)``.
-    associatedtype Message: Sendable = Never
-    /// Plain messages (``Process/send(_:_:)``) accepted by ``handleInfo(_:)``.
+    /// Casts — one-way requests, ``ServerRef/cast(_:)`` — accepted by
+    /// ``handleCast(_:)``: what OTP's `handle_cast/2` receives.
+    associatedtype Cast: Sendable = Never
+    /// Plain messages (``Process/send(_:_:)``, timers, anything not a call or a cast)
+    /// accepted by ``handleInfo(_:)``: OTP's `Info` in `handle_info/2`.
     associatedtype Info: Sendable = Never
 
     /// Creates the state inside the new process: OTP's `init/1`.
@@ -54,7 +56,7 @@ public protocol GenServer: SendableMetatype {
     mutating func handleCall(_ request: Request, from caller: Caller<Reply>) async throws -> CallResult<Reply>
 
     /// Handles a cast: OTP's `handle_cast/2`.
-    mutating func handleCast(_ message: Message) async throws -> HandleResult
+    mutating func handleCast(_ message: Cast) async throws -> HandleResult
 
     /// Handles a plain message: OTP's `handle_info/2`.
     mutating func handleInfo(_ message: Info) async throws -> HandleResult
@@ -110,7 +112,7 @@ extension GenServer where Request == Never {
     public mutating func handleCall(_ request: Never, from caller: Caller<Reply>) async throws -> CallResult<Reply> {}
 }
 
-extension GenServer where Message == Never {
+extension GenServer where Cast == Never {
     /// A server without cast messages is never cast to (`Never` has no values).
     public mutating func handleCast(_ message: Never) async throws -> HandleResult {}
 }

@@ -270,7 +270,7 @@ final class ServerProcess<Server: GenServer>: ProcessCore, @unchecked Sendable {
                 }
                 return .proceed
             case .cast(let payload):
-                guard let message = payload as? Server.Message else {
+                guard let message = payload as? Server.Cast else {
                     return unexpected(payload, kind: "cast")
                 }
                 return outcome(try await server!.handleCast(message))

@@ -1,7 +1,7 @@
 /// A typed address of a ``GenServer``: a pid, or a name resolved on each use.
 ///
 /// Calls and casts through a `ServerRef<Server>` are typed by `Server`'s `Request`,
-/// `Reply` and `Message`; the runtime checks once per call that the process at the
+/// `Reply` and `Cast`; the runtime checks once per call that the process at the
 /// address runs `Server` (``CallError/wrongServerType(target:expected:)`` otherwise), so
 /// user code never casts.
 public struct ServerRef<Server: GenServer>: Sendable, CustomStringConvertible {
@@ -109,7 +109,7 @@ public struct ServerRef<Server: GenServer>: Sendable, CustomStringConvertible {
     /// Sends `message` without waiting: OTP's `GenServer.cast`. Never blocks; a message
     /// to a dead or missing server is dropped, as in OTP.
     @inlinable
-    public func cast(_ message: Server.Message) {
+    public func cast(_ message: Server.Cast) {
         guard let server = try? resolve() else { return }
         if let caller = ProcessContext.current, !caller.acceptsMessages { return }
         server.deliver(.cast(message))

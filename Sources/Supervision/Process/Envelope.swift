@@ -3,7 +3,7 @@
 enum Envelope: Sendable {
     /// A `call`; the slot holds the typed request and the caller's continuation.
     case call(CallSlot)
-    /// A `cast` to a server (typed by the server's `Message`).
+    /// A `cast` to a server (typed by the server's `Cast`).
     case cast(any Sendable)
     /// A plain message from `send` (typed by the server's `Info` when it has one).
     case info(any Sendable)
