@@ -104,6 +104,12 @@ let package = Package(
             dependencies: ["EtcdClient", "WorkerRegistry", "Supervision"],
             swiftSettings: strict
         ),
+        .target(
+            name: "TestSupport",
+            dependencies: ["Supervision", .product(name: "Logging", package: "swift-log")],
+            path: "Tests/TestSupport",
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "WorkerRegistryEtcdTests",
             dependencies: [
@@ -138,7 +144,7 @@ let package = Package(
         ),
         .testTarget(
             name: "PoolDashboardTests",
-            dependencies: [
+            dependencies: ["TestSupport", 
                 "PoolDashboard", "PoolInspector", "InspectorProtocol", "Supervision", "WorkerRegistry",
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -173,7 +179,7 @@ let package = Package(
         ),
         .testTarget(
             name: "WorkerRegistryTests",
-            dependencies: [
+            dependencies: ["TestSupport", 
                 "WorkerRegistry", "WorkerRegistryTesting", "Supervision",
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -186,7 +192,7 @@ let package = Package(
         ),
         .testTarget(
             name: "PoolInspectorTests",
-            dependencies: [
+            dependencies: ["TestSupport", 
                 "PoolInspector", "InspectorProtocol", "Supervision", "WorkerRegistry",
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -194,7 +200,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SupervisionTests",
-            dependencies: ["Supervision"],
+            dependencies: ["TestSupport", "Supervision"],
             swiftSettings: strict
         ),
         .testTarget(

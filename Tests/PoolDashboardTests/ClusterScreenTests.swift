@@ -1,5 +1,6 @@
 import PoolDashboard
 import Testing
+import TestSupport
 
 @Suite("The cluster screen: nodes, leases, and every name with its holder and token")
 struct ClusterScreenTests {

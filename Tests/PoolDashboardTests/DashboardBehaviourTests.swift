@@ -2,6 +2,7 @@ import InspectorProtocol
 @testable import PoolDashboard
 import Supervision
 import Testing
+import TestSupport
 
 @Suite("Dashboard behaviour people rely on", .timeLimit(.minutes(2)))
 struct DashboardBehaviourTests {

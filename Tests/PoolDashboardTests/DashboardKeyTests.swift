@@ -2,6 +2,7 @@ import InspectorProtocol
 @testable import PoolDashboard
 import Supervision
 import Testing
+import TestSupport
 
 @Suite("Dashboard keys: what each key does, over a real app", .timeLimit(.minutes(2)))
 struct DashboardKeyTests {

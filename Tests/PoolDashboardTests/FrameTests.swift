@@ -2,6 +2,7 @@ import InspectorProtocol
 @testable import PoolDashboard
 import Supervision
 import Testing
+import TestSupport
 
 @Suite("Frames: what reaches the terminal", .timeLimit(.minutes(2)))
 struct FrameTests {

@@ -6,6 +6,7 @@ import Supervision
 import Synchronization
 import Testing
 import WorkerRegistry
+import TestSupport
 
 /// A worker for dashboard tests: it describes its state (with a hostile escape in it).
 struct Line: GenServer, StateDescribing {
@@ -26,10 +27,6 @@ struct Seat: Hashable, Sendable, CustomStringConvertible {
     var row: Int
     var letter: String
     var description: String { "\(row)\(letter)" }
-}
-
-func quietRuntime(clock: any SupervisionClock = SystemClock.shared) -> Runtime {
-    Runtime(clock: clock, logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }), label: "test")
 }
 
 /// An app for the dashboard to watch: pools under a root, an inspector over them.
@@ -160,19 +157,3 @@ final class Dashboard: @unchecked Sendable {
     }
 }
 
-/// Waits for the restart of `pid` among `runtime`'s events and returns the new pid.
-/// Make it *before* the action that causes the restart.
-struct RestartWatch {
-    private var iterator: AsyncStream<SupervisionEvent>.Iterator
-
-    init(_ runtime: Runtime) {
-        iterator = runtime.events.subscribe().makeAsyncIterator()
-    }
-
-    mutating func restart(of pid: PID) async -> PID? {
-        while let event = await iterator.next() {
-            if case .restarted(_, _, let old, let new, _) = event.kind, old == pid { return new }
-        }
-        return nil
-    }
-}

@@ -1,5 +1,6 @@
 @testable import PoolDashboard
 import Testing
+import TestSupport
 
 @Suite("Terminal text: escaping, widths, fitting", .timeLimit(.minutes(2)))
 struct TerminalTextTests {

@@ -3,6 +3,7 @@ import InspectorProtocol
 import Supervision
 import Testing
 import WorkerRegistry
+import TestSupport
 
 @Suite("Commands: only what the app allows, only on the process the person saw", .timeLimit(.minutes(2)))
 struct CommandTests {

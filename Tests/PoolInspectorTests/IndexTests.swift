@@ -2,6 +2,7 @@ import InspectorProtocol
 @testable import PoolInspector
 import Supervision
 import Testing
+import TestSupport
 
 @Suite("The inspector's index: natural order, windows around a focus, filtered views", .timeLimit(.minutes(2)))
 struct IndexTests {

@@ -4,6 +4,7 @@ import PoolInspector
 import Supervision
 import Testing
 import WorkerRegistry
+import TestSupport
 
 /// The README's "Watch your own app" example, compiled and run: every line of the
 /// README's code block appears here, in order (checked by the second test), with the

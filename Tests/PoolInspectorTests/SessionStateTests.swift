@@ -1,5 +1,6 @@
 @testable import PoolInspector
 import Testing
+import TestSupport
 
 @Suite("A session's states: hello first, then served, until it closes", .timeLimit(.minutes(1)))
 struct SessionStateTests {

@@ -3,6 +3,7 @@ import InspectorProtocol
 @testable import PoolInspector
 import Supervision
 import Testing
+import TestSupport
 
 @Suite("A client session: hello first, clear errors, bounded queues", .timeLimit(.minutes(3)))
 struct SessionTests {

@@ -1,5 +1,6 @@
 @testable import PoolInspector
 import Testing
+import TestSupport
 
 @Suite("SortedBlocks: an ordered multiset with positional access", .timeLimit(.minutes(2)))
 struct SortedBlocksTests {

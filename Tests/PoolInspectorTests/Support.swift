@@ -6,39 +6,10 @@ import Synchronization
 import Testing
 import WorkerRegistry
 import Logging
-
-/// A runtime whose crash reports are silenced (tests crash workers on purpose).
-func quietRuntime(clock: any SupervisionClock = SystemClock.shared, label: String = "test") -> Runtime {
-    Runtime(clock: clock, logger: Logger(label: label, factory: { _ in SwiftLogNoOpLogHandler() }), label: label)
-}
+import TestSupport
 
 /// A silent logger for inspectors under test.
 let quiet = Logger(label: "inspector-test", factory: { _ in SwiftLogNoOpLogHandler() })
-
-/// A one-shot event a test can wait on.
-final class Latch: Sendable {
-    private let state = Mutex<(fired: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
-    init() {}
-    func fire() {
-        let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
-            guard !state.fired else { return [] }
-            state.fired = true
-            defer { state.waiters = [] }
-            return state.waiters
-        }
-        for waiter in waiters { waiter.resume() }
-    }
-    func wait() async {
-        await withCheckedContinuation { continuation in
-            let fired = state.withLock { state -> Bool in
-                if state.fired { return true }
-                state.waiters.append(continuation)
-                return false
-            }
-            if fired { continuation.resume() }
-        }
-    }
-}
 
 /// A worker that describes its state, counts pings and can be made to block.
 struct Talker: GenServer, StateDescribing {
@@ -277,19 +248,3 @@ struct SplitMix64: RandomNumberGenerator {
     }
 }
 
-/// Waits for the restart of `pid` among `runtime`'s events and returns the new pid.
-/// Subscribe (make it) *before* the action that causes the restart.
-struct RestartWatch {
-    private var iterator: AsyncStream<SupervisionEvent>.Iterator
-
-    init(_ runtime: Runtime) {
-        iterator = runtime.events.subscribe().makeAsyncIterator()
-    }
-
-    mutating func restart(of pid: PID) async -> PID? {
-        while let event = await iterator.next() {
-            if case .restarted(_, _, let old, let new, _) = event.kind, old == pid { return new }
-        }
-        return nil
-    }
-}

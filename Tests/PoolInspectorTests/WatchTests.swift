@@ -3,6 +3,7 @@ import InspectorProtocol
 import Supervision
 import Testing
 import WorkerRegistry
+import TestSupport
 
 @Suite("Watching a pool: rows, counts and the event log follow what the runtime does", .timeLimit(.minutes(2)))
 struct WatchTests {

@@ -1,6 +1,7 @@
 import Synchronization
 import Testing
 @testable import Supervision
+import TestSupport
 
 /// The call slot's state machine (``CallSlotState``), driven directly: the caller and the
 /// settlers meet in either order, exactly one settle wins, and the outcome reaches the

@@ -1,6 +1,7 @@
 import Supervision
 import Synchronization
 import Testing
+import TestSupport
 
 /// A timer that records when it fired.
 final class ProbeTimer: ScheduledTimer, Sendable {

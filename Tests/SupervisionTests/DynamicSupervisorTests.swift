@@ -1,6 +1,7 @@
 import Supervision
 import Synchronization
 import Testing
+import TestSupport
 
 @Suite("DynamicSupervisor: start, terminate, restart, limits, stop", .timeLimit(.minutes(2)))
 struct DynamicSupervisorTests {

@@ -1,5 +1,6 @@
 import Testing
 @testable import Supervision
+import TestSupport
 
 /// A hook that only has an identity.
 final class NamedHook: ProcessExitHook {

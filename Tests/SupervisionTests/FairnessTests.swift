@@ -3,6 +3,7 @@ import Logging
 import Supervision
 import Synchronization
 import Testing
+import TestSupport
 
 /// Every job of a runtime on one thread, first queued first run: what runs between a busy
 /// process's messages is then exactly what the runtime lets run.

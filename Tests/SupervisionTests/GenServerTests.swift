@@ -1,5 +1,6 @@
 import Supervision
 import Testing
+import TestSupport
 
 @Suite("GenServer: start, calls, casts, stop", .timeLimit(.minutes(2)))
 struct GenServerTests {

@@ -1,6 +1,7 @@
 import Supervision
 import Synchronization
 import Testing
+import TestSupport
 
 /// A server that describes its state: how many messages it has counted.
 struct Described: GenServer, StateDescribing {

@@ -1,5 +1,6 @@
 import Supervision
 import Testing
+import TestSupport
 
 @Suite("Bad supervisor options and child specs are refused where they enter, naming the field")
 struct OptionValidationTests {

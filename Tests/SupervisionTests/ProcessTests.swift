@@ -1,5 +1,6 @@
 import Supervision
 import Testing
+import TestSupport
 
 @Suite("Processes: pids, mailboxes, exit signals, links, monitors", .timeLimit(.minutes(2)))
 struct ProcessTests {

@@ -1,5 +1,6 @@
 import Supervision
 import Testing
+import TestSupport
 
 @Suite("Supervisor: strategies, restart policies, management, intensity", .timeLimit(.minutes(2)))
 struct SupervisorTests {

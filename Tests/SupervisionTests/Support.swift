@@ -2,17 +2,7 @@ import Logging
 import Supervision
 import Synchronization
 import Testing
-
-/// A runtime whose crash reports are silenced (tests crash processes on purpose).
-func quietRuntime(clock: any SupervisionClock = SystemClock.shared, label: String = "test") -> Runtime {
-    Runtime(clock: clock, logger: Logger(label: label, factory: { _ in SwiftLogNoOpLogHandler() }), label: label)
-}
-
-struct TestFailure: Error, Equatable, CustomStringConvertible {
-    var message: String
-    init(_ message: String) { self.message = message }
-    var description: String { message }
-}
+import TestSupport
 
 /// Reads a runtime's lifecycle events in order. Subscribe *before* the action whose
 /// events the test waits for.
@@ -51,43 +41,6 @@ struct EventLog {
         guard case .exited(_, let reason, _) = event else { fatalError() }
         return reason
     }
-}
-
-/// A one-shot event a test can wait on: fired once by the code under test.
-final class Latch: Sendable {
-    private let state = Mutex<(fired: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
-
-    init() {}
-
-    func fire() {
-        let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
-            guard !state.fired else { return [] }
-            state.fired = true
-            defer { state.waiters = [] }
-            return state.waiters
-        }
-        for waiter in waiters { waiter.resume() }
-    }
-
-    var isFired: Bool { state.withLock { $0.fired } }
-
-    func wait() async {
-        await withCheckedContinuation { continuation in
-            let fired = state.withLock { state -> Bool in
-                if state.fired { return true }
-                state.waiters.append(continuation)
-                return false
-            }
-            if fired { continuation.resume() }
-        }
-    }
-}
-
-/// Suspends until the calling task is cancelled (for a process: until it is killed).
-func suspendUntilCancelled() async {
-    let (stream, continuation) = AsyncStream<Never>.makeStream()
-    for await _ in stream {}
-    continuation.finish()
 }
 
 /// A minimal name table for tests, implementing `ProcessName` with an exit hook the way
@@ -253,14 +206,6 @@ struct Scripted: GenServer {
             await suspendUntilCancelled()
         }
     }
-}
-
-/// Collects values from any thread.
-final class Recorder<Value: Sendable>: Sendable {
-    private let values = Mutex<[Value]>([])
-    init() {}
-    func record(_ value: Value) { values.withLock { $0.append(value) } }
-    var all: [Value] { values.withLock { $0 } }
 }
 
 /// A worker that records its start and its terminate in a shared log, traps exits (so

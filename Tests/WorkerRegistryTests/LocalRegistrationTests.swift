@@ -1,6 +1,7 @@
 import Testing
 import WorkerRegistry
 import WorkerRegistryTesting
+import TestSupport
 
 @Suite("LocalRegistration passes the registration adapter conformance suite", .timeLimit(.minutes(2)))
 struct LocalRegistrationTests {

@@ -1,6 +1,7 @@
 import Supervision
 import Testing
 import WorkerRegistry
+import TestSupport
 
 @Suite("Registry: OTP's Registry, with cleanup as part of death", .timeLimit(.minutes(2)))
 struct RegistryTests {

@@ -3,55 +3,7 @@ import Supervision
 import Synchronization
 import Testing
 import WorkerRegistry
-
-func quietRuntime(clock: any SupervisionClock = SystemClock.shared) -> Runtime {
-    Runtime(clock: clock, logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }), label: "test")
-}
-
-struct TestFailure: Error, Equatable, CustomStringConvertible {
-    var message: String
-    init(_ message: String) { self.message = message }
-    var description: String { message }
-}
-
-/// Collects values from any thread.
-final class Recorder<Value: Sendable>: Sendable {
-    private let values = Mutex<[Value]>([])
-    init() {}
-    func record(_ value: Value) { values.withLock { $0.append(value) } }
-    var all: [Value] { values.withLock { $0 } }
-}
-
-/// A one-shot event a test can wait on.
-final class Latch: Sendable {
-    private let state = Mutex<(fired: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
-    init() {}
-    func fire() {
-        let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
-            guard !state.fired else { return [] }
-            state.fired = true
-            defer { state.waiters = [] }
-            return state.waiters
-        }
-        for waiter in waiters { waiter.resume() }
-    }
-    func wait() async {
-        await withCheckedContinuation { continuation in
-            let fired = state.withLock { state -> Bool in
-                if state.fired { return true }
-                state.waiters.append(continuation)
-                return false
-            }
-            if fired { continuation.resume() }
-        }
-    }
-}
-
-func suspendUntilCancelled() async {
-    let (stream, continuation) = AsyncStream<Never>.makeStream()
-    for await _ in stream {}
-    continuation.finish()
-}
+import TestSupport
 
 /// Runs `body` as a process and returns what it returns: for APIs that act on "the
 /// calling process".

@@ -1,6 +1,7 @@
 import Supervision
 import Testing
 import WorkerRegistry
+import TestSupport
 
 /// gen_registry's own suite, case by case, plus what this pool promises beyond it.
 @Suite("WorkerPool: gen_registry in Swift", .timeLimit(.minutes(2)))

@@ -1,0 +1,82 @@
+import Logging
+import Supervision
+import Synchronization
+
+/// What the test targets share (as swift-collections' test kit is shared): a quiet
+/// runtime, a one-shot latch, a recorder, a test error, and waits on events. Package
+/// access: for this package's tests only.
+
+/// A runtime whose crash reports are silenced (tests crash processes on purpose).
+package func quietRuntime(clock: any SupervisionClock = SystemClock.shared, label: String = "test") -> Runtime {
+    Runtime(clock: clock, logger: Logger(label: label, factory: { _ in SwiftLogNoOpLogHandler() }), label: label)
+}
+
+/// An error a test throws on purpose, equal by its message.
+package struct TestFailure: Error, Equatable, CustomStringConvertible {
+    package var message: String
+    package init(_ message: String) { self.message = message }
+    package var description: String { message }
+}
+
+/// Collects values from any thread, in the order they were recorded.
+package final class Recorder<Value: Sendable>: Sendable {
+    private let values = Mutex<[Value]>([])
+    package init() {}
+    package func record(_ value: Value) { values.withLock { $0.append(value) } }
+    package var all: [Value] { values.withLock { $0 } }
+}
+
+/// A one-shot event a test can wait on: fired once by the code under test.
+package final class Latch: Sendable {
+    private let state = Mutex<(fired: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
+
+    package init() {}
+
+    package func fire() {
+        let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
+            guard !state.fired else { return [] }
+            state.fired = true
+            defer { state.waiters = [] }
+            return state.waiters
+        }
+        for waiter in waiters { waiter.resume() }
+    }
+
+    package var isFired: Bool { state.withLock { $0.fired } }
+
+    package func wait() async {
+        await withCheckedContinuation { continuation in
+            let fired = state.withLock { state -> Bool in
+                if state.fired { return true }
+                state.waiters.append(continuation)
+                return false
+            }
+            if fired { continuation.resume() }
+        }
+    }
+}
+
+/// Suspends until the calling task is cancelled (for a process: until it is killed).
+package func suspendUntilCancelled() async {
+    let (stream, continuation) = AsyncStream<Never>.makeStream()
+    for await _ in stream {}
+    continuation.finish()
+}
+
+/// Waits for restarts in a runtime's lifecycle events. Make it *before* the action whose
+/// restart the test waits for.
+package struct RestartWatch {
+    private var iterator: AsyncStream<SupervisionEvent>.Iterator
+
+    package init(_ runtime: Runtime) {
+        iterator = runtime.events.subscribe().makeAsyncIterator()
+    }
+
+    /// The pid `pid` was restarted as, or `nil` if the events end first.
+    package mutating func restart(of pid: PID) async -> PID? {
+        while let event = await iterator.next() {
+            if case .restarted(_, _, let old, let new, _) = event.kind, old == pid { return new }
+        }
+        return nil
+    }
+}
