@@ -13,6 +13,7 @@ public struct Invariant: Sendable {
     /// Checked once at the end of a run that finished.
     public var final: (@Sendable () -> String?)?
 
+    /// An invariant called `name`: `check` runs after every step and returns a violation message or `nil`; `final`, if given, runs once when the run ends.
     public init(_ name: String, final: (@Sendable () -> String?)? = nil, check: @escaping @Sendable () -> String?) {
         self.name = name
         self.check = check

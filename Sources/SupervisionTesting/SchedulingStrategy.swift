@@ -13,6 +13,7 @@ public enum SchedulingStrategy: Sendable, Hashable, CustomStringConvertible {
     /// failing run to, and how it is replayed.
     case replay(Schedule)
 
+    /// The strategy as `--strategy` spells it: `random`, `pct:N`, `replay:…`.
     public var description: String {
         switch self {
         case .random: return "random"

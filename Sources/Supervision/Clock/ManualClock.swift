@@ -21,10 +21,12 @@ public final class ManualClock: SupervisionClock {
         state = Mutex(State(now: start))
     }
 
+    /// The current virtual time: only ``advance(by:)`` moves it.
     public func now() -> Timestamp {
         state.withLock { $0.now }
     }
 
+    /// Fires `timer` when ``advance(by:)`` reaches `deadline` (at once on the next advance if it has passed).
     public func schedule(_ timer: any ScheduledTimer, at deadline: Timestamp) {
         let ready = state.withLock { state -> [CheckedContinuation<Void, Never>] in
             state.queue.insert(timer, deadline: deadline)

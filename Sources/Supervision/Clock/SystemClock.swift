@@ -59,6 +59,7 @@ public final class SystemClock: SupervisionClock, @unchecked Sendable {
         return Timestamp(nanoseconds: UInt64(spec.tv_sec) &* 1_000_000_000 &+ UInt64(spec.tv_nsec))
     }
 
+    /// Fires `timer` on the clock's timer thread at `deadline` (rounded up to the clock's granularity). O(log timers).
     public func schedule(_ timer: any ScheduledTimer, at deadline: Timestamp) {
         let target = Self.roundUp(deadline.nanoseconds)
         pthread_mutex_lock(mutex)

@@ -20,6 +20,7 @@ public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible
     /// A timestamp later than any a clock will reach; used for "never".
     public static let distantFuture = Timestamp(nanoseconds: .max)
 
+    /// Earlier timestamps sort first.
     @inlinable
     public static func < (lhs: Timestamp, rhs: Timestamp) -> Bool {
         lhs.nanoseconds < rhs.nanoseconds
@@ -53,6 +54,7 @@ public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible
         return .zero - .nanoseconds(Int64(clamping: rhs.nanoseconds - lhs.nanoseconds))
     }
 
+    /// The time in seconds since the clock's origin.
     public var description: String {
         let seconds = nanoseconds / 1_000_000_000
         let fraction = nanoseconds % 1_000_000_000

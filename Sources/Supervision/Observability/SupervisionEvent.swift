@@ -29,6 +29,7 @@ public struct SupervisionEvent: Sendable, CustomStringConvertible {
         case supervisorShutdown(PID, reason: ExitReason)
     }
 
+    /// A one-line summary for logs and the dashboard.
     public var description: String {
         switch kind {
         case let .started(pid, parent, behaviour):

@@ -56,6 +56,7 @@ public enum ExitReason: Sendable, CustomStringConvertible {
         return self
     }
 
+    /// `normal`, `shutdown`, `shutdown(detail)`, `kill`, `killed`, `noproc` or `error(…)`: OTP's atoms, and a call-like form for the tuples.
     public var description: String {
         switch self {
         case .normal: return "normal"

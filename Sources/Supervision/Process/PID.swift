@@ -19,9 +19,11 @@ public struct PID: Sendable, Hashable, Comparable, CustomStringConvertible {
         self.serial = serial
     }
 
+    /// Orders pids by creation: an older process sorts first.
     @inlinable
     public static func < (lhs: PID, rhs: PID) -> Bool { lhs.serial < rhs.serial }
 
+    /// OTP's spelling: `<0.serial.0>`.
     public var description: String { "<0.\(serial).0>" }
 
     /// The process, if it has not fully exited.

@@ -19,5 +19,6 @@ public protocol ProcessExitHook: AnyObject, Sendable {
 }
 
 extension ProcessExitHook {
+    /// No names by default.
     public func names(of pid: PID) -> [String] { [] }
 }

@@ -13,6 +13,7 @@ public enum Timeout: Sendable, Hashable, CustomStringConvertible {
     /// OTP's default for `GenServer.call`: five seconds.
     public static let `default` = Timeout.seconds(5)
 
+    /// `infinity`, or the duration.
     public var description: String {
         switch self {
         case .after(let duration): return "\(duration)"

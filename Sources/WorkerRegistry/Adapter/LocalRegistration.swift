@@ -23,6 +23,7 @@ public struct LocalRegistration<Name: Hashable & Sendable>: RegistrationAdapter 
         return (registry.childSpec(id: label), Meta(registry: registry))
     }
 
+    /// Starts the child under the registry's via name; a name already held by a started process answers that process. Throws ``StartError/contended(attempts:)`` when every try found a holder that then failed.
     nonisolated(nonsending) public func startChild(
         meta: Meta, name: Name, supervisor: DynamicSupervisor,
         spec: @escaping @Sendable (any ProcessName) -> ChildSpec

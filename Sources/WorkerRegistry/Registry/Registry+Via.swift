@@ -6,7 +6,9 @@ import Supervision
 /// Starting under a taken name gives ``StartError/alreadyStarted(_:)``; the name is
 /// released as part of its holder's exit, so ``whereis()`` never returns a dead process.
 public struct RegistryName<Key: Hashable & Sendable, Value: Sendable>: ProcessName {
+    /// The registry the name lives in.
     public let registry: Registry<Key, Value>
+    /// The key the process is registered under.
     public let key: Key
     /// The value registered with the key when a process is started under the name.
     public let value: Value
@@ -35,10 +37,13 @@ public struct RegistryName<Key: Hashable & Sendable, Value: Sendable>: ProcessNa
         }
     }
 
+    /// The live process registered under the key, if any. O(1), a memory read.
     public func whereis() -> PID? { find() }
 
+    /// Registers `pid` under the key (with the value given to ``Registry/via(_:value:)``, if any), atomically.
     public func register(_ pid: PID) -> NameRegistration { claim(pid) }
 
+    /// `via(registry, key)`, as OTP writes `{:via, Registry, {registry, key}}`.
     public var description: String { "via(\(registry.name), \(key))" }
 }
 

@@ -240,5 +240,6 @@ public final class Registry<Key: Hashable & Sendable, Value: Sendable>: Sendable
 }
 
 extension Registry: CustomStringConvertible {
+    /// The name, key kind and entry count, for logs.
     public var description: String { "Registry(\(name), \(keys.rawValue), \(count()) entries)" }
 }

@@ -7,6 +7,7 @@ public struct RegistryEntry<Value: Sendable>: Sendable {
     /// The value it registered with the key.
     public let value: Value
 
+    /// An entry of `pid` with `value`.
     @inlinable
     public init(pid: PID, value: Value) {
         self.pid = pid
@@ -18,6 +19,7 @@ extension RegistryEntry: Equatable where Value: Equatable {}
 extension RegistryEntry: Hashable where Value: Hashable {}
 
 extension RegistryEntry: CustomStringConvertible {
+    /// `(pid, value)`, as OTP prints the tuple.
     public var description: String { "(\(pid), \(value))" }
 }
 
@@ -41,9 +43,11 @@ public struct RegistryEntries<Value: Sendable>: RandomAccessCollection, Sendable
         self.storage = storage
     }
 
+    /// Always 0.
     @inlinable
     public var startIndex: Int { 0 }
 
+    /// The number of entries. O(1).
     @inlinable
     public var endIndex: Int {
         switch storage {
@@ -53,6 +57,7 @@ public struct RegistryEntries<Value: Sendable>: RandomAccessCollection, Sendable
         }
     }
 
+    /// The entry at `position`, in registration order. O(1).
     @inlinable
     public subscript(position: Int) -> RegistryEntry<Value> {
         switch storage {
@@ -71,5 +76,6 @@ public struct RegistryEntries<Value: Sendable>: RandomAccessCollection, Sendable
 }
 
 extension RegistryEntries: CustomStringConvertible {
+    /// The entries as OTP prints the list: `[(pid, value), …]`.
     public var description: String { "[" + map(\.description).joined(separator: ", ") + "]" }
 }

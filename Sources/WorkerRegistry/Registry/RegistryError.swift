@@ -16,6 +16,7 @@ public enum RegistryError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The registry is closed: its host process has stopped.
     case closed
 
+    /// A one-line message for logs and tools.
     public var description: String {
         switch self {
         case .alreadyRegistered(let pid): return "already registered by \(pid)"

@@ -9,6 +9,7 @@ public enum UnregisterCause: Sendable, Equatable, CustomStringConvertible {
     /// The registry was closed (its host process stopped).
     case registryClosed
 
+    /// A one-line summary for logs.
     public var description: String {
         switch self {
         case .unregistered: return "unregistered"
