@@ -29,7 +29,8 @@ public struct RegistryName<Key: Hashable & Sendable, Value: Sendable>: ProcessNa
             do throws(RegistryError) {
                 try registry.register(key, value: value, for: pid)
                 return .registered
-            } catch .alreadyRegistered(let holder) {
+            } catch where error.code == .alreadyRegistered {
+                guard let holder = error.pid else { return .notAlive }
                 return .taken(by: holder)
             } catch {
                 return .notAlive
