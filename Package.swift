@@ -16,6 +16,7 @@ let package = Package(
     products: [
         .library(name: "Supervision", targets: ["Supervision"]),
         .library(name: "WorkerRegistry", targets: ["WorkerRegistry"]),
+        .library(name: "SupervisionLifecycle", targets: ["SupervisionLifecycle"]),
         .library(name: "WorkerRegistryTesting", targets: ["WorkerRegistryTesting"]),
         .library(name: "SupervisionTesting", targets: ["SupervisionTesting"]),
         .library(name: "WorkerRegistryLockstep", targets: ["WorkerRegistryLockstep"]),
@@ -31,6 +32,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         .target(name: "CPlatform"),
@@ -52,6 +54,11 @@ let package = Package(
         .target(
             name: "WorkerRegistry",
             dependencies: ["Supervision", "ScalableLocks"],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "SupervisionLifecycle",
+            dependencies: ["Supervision", .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")],
             swiftSettings: strict
         ),
         .target(
@@ -194,6 +201,15 @@ let package = Package(
             name: "PoolInspectorTests",
             dependencies: ["TestSupport", 
                 "PoolInspector", "InspectorProtocol", "Supervision", "WorkerRegistry",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "SupervisionLifecycleTests",
+            dependencies: [
+                "SupervisionLifecycle", "Supervision", "TestSupport",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict

@@ -1,0 +1,58 @@
+import Supervision
+
+/// Why a ``SupervisionTree`` service ended with an error.
+///
+/// A struct with a ``code``, so that new kinds can be added without breaking code that
+/// handles these (as the runtime's own errors and `ServiceGroupError`).
+public struct SupervisionTreeError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The kinds of error. New kinds may be added.
+    public struct Code: Hashable, Sendable, CustomStringConvertible {
+        private enum Base: Hashable, Sendable { case rootExited }
+        private let base: Base
+        private init(_ base: Base) { self.base = base }
+
+        /// The root supervisor exited when no shutdown was asked for.
+        public static let rootExited = Code(.rootExited)
+
+        /// The kind's name.
+        public var description: String {
+            switch base {
+            case .rootExited: return "root_exited"
+            }
+        }
+    }
+
+    private enum Storage: Sendable, Equatable {
+        case rootExited(ExitReason)
+    }
+
+    private let storage: Storage
+
+    private init(_ storage: Storage) { self.storage = storage }
+
+    /// The root supervisor exited with `reason` although no shutdown was asked for: it
+    /// gave up (a restart more than its intensity allows), or something stopped or killed
+    /// it from outside. Its children were stopped first.
+    public static func rootExited(_ reason: ExitReason) -> SupervisionTreeError { SupervisionTreeError(.rootExited(reason)) }
+
+    /// The kind of error.
+    public var code: Code {
+        switch storage {
+        case .rootExited: return .rootExited
+        }
+    }
+
+    /// The root's exit reason, for ``Code/rootExited``.
+    public var reason: ExitReason? {
+        switch storage {
+        case .rootExited(let reason): return reason
+        }
+    }
+
+    /// A one-line message for logs.
+    public var description: String {
+        switch storage {
+        case .rootExited(let reason): return "the supervision tree's root exited (\(reason)) without a shutdown being asked for"
+        }
+    }
+}
