@@ -44,7 +44,14 @@ public final class Runtime: Sendable {
     /// - Parameters:
     ///   - clock: the clock for timeouts and intensity windows (``SystemClock/shared``).
     ///   - executor: where process code runs; `nil` for Swift's global executor.
-    ///   - logger: where crash reports go.
+    ///   - logger: where crash and supervisor reports go, as structured records: a crash
+    ///     (`error`, with `process.pid`, `process.parent`, `process.behaviour`,
+    ///     `error.reason`), a restart (`info`, with `supervisor.pid`,
+    ///     `supervisor.child_id` for a static supervisor, `process.pid`,
+    ///     `process.previous_pid`, `supervisor.restarts`), a failed restart and a
+    ///     supervisor giving up at its intensity (`error`, with `supervisor.max_restarts`,
+    ///     `supervisor.period`), an unexpected message (`warning`). Pass the service's own
+    ///     logger; the default has the label `supervision`.
     ///   - label: a name for diagnostics.
     ///   - fairness: how many messages, or how long, a process handles in a row before it
     ///     gives its thread back (``Fairness/default``).

@@ -324,8 +324,10 @@ final class ServerProcess<Server: GenServer>: ProcessCore, @unchecked Sendable {
 
     @usableFromInline
     func unexpected(_ payload: any Sendable, kind: String) -> Outcome {
-        runtime.logger.warning(
-            "\(behaviourName) \(pid) received an unexpected \(kind): \(String(describing: payload))")
+        runtime.logger.warning("server received an unexpected \(kind)", metadata: [
+            "process.pid": "\(pid)", "process.behaviour": "\(behaviourName)",
+            "message": "\(String(describing: payload))",
+        ])
         return .proceed
     }
 
@@ -349,8 +351,10 @@ final class ServerProcess<Server: GenServer>: ProcessCore, @unchecked Sendable {
 
     @usableFromInline
     func report(crash error: any Error, during phase: String) {
-        runtime.logger.error(
-            "\(behaviourName) \(pid) crashed in \(phase): \(String(describing: error))",
-            metadata: ["pid": "\(pid)", "parent": "\(parent.map(String.init(describing:)) ?? "none")"])
+        runtime.logger.error("process crashed in \(phase)", metadata: [
+            "process.pid": "\(pid)", "process.behaviour": "\(behaviourName)",
+            "process.parent": "\(parent.map(String.init(describing:)) ?? "none")",
+            "error.reason": "\(String(describing: error))",
+        ])
     }
 }

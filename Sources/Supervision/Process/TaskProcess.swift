@@ -28,7 +28,11 @@ final class TaskProcess: ProcessCore, @unchecked Sendable {
                     self.terminate(.normal)
                 } catch {
                     if self.acceptsMessages {
-                        self.runtime.logger.error("process \(self.pid) crashed: \(String(describing: error))")
+                        self.runtime.logger.error("process crashed", metadata: [
+                            "process.pid": "\(self.pid)",
+                            "process.parent": "\(self.parent.map(String.init(describing:)) ?? "none")",
+                            "error.reason": "\(String(describing: error))",
+                        ])
                     }
                     self.terminate(.error(error))
                 }

@@ -84,7 +84,10 @@ struct DynamicSupervisorServer: GenServer {
             let use = table.intensityUse(now: runtime.clock.now())
             runtime.events.publish(.intensityExceeded(
                 supervisor: me.pid, restarts: use.restarts, maxRestarts: use.maxRestarts, period: use.period))
-            runtime.logger.error("dynamic supervisor \(me.pid) reached its maximum restart intensity; shutting down")
+            runtime.logger.error("dynamic supervisor reached its maximum restart intensity; shutting down", metadata: [
+                "supervisor.pid": "\(me.pid)", "supervisor.max_restarts": "\(use.maxRestarts)",
+                "supervisor.period": "\(use.period)",
+            ])
             return .stop(.shutdown)
         case .restart(let ticket, let child):
             let old = child.lastPID
@@ -100,6 +103,10 @@ struct DynamicSupervisorServer: GenServer {
                 }
             case .restarted(let pid, let restarts, let earlyExit):
                 if let old {
+                    runtime.logger.info("child restarted", metadata: [
+                        "supervisor.pid": "\(me.pid)", "process.pid": "\(pid)", "process.previous_pid": "\(old)",
+                        "supervisor.restarts": "\(restarts)",
+                    ])
                     runtime.events.publish(.restarted(
                         supervisor: me.pid, childID: nil, old: old, new: pid, restarts: restarts))
                 }
@@ -114,7 +121,10 @@ struct DynamicSupervisorServer: GenServer {
                     } else {
                         let reason = exitReason(ofStartFailure: error)
                         runtime.events.publish(.restartFailed(supervisor: me.pid, childID: nil, reason: reason))
-                        runtime.logger.error("dynamic supervisor \(me.pid) failed to restart a child: \(reason)")
+                        runtime.logger.error("dynamic supervisor failed to restart a child", metadata: [
+                            "supervisor.pid": "\(me.pid)", "process.pid": "\(old.map { "\($0)" } ?? "none")",
+                            "error.reason": "\(reason)",
+                        ])
                         me.deliver(.info(Info.retryRestart(ticket: ticket)))
                     }
                 }

@@ -114,7 +114,10 @@ struct SupervisorServer: GenServer {
             runtime.events.publish(.intensityExceeded(
                 supervisor: me.pid, restarts: intensity.restarts(at: runtime.clock.now()),
                 maxRestarts: intensity.maxRestarts, period: intensity.period))
-            runtime.logger.error("supervisor \(me.pid) reached its maximum restart intensity; shutting down")
+            runtime.logger.error("supervisor reached its maximum restart intensity; shutting down", metadata: [
+                "supervisor.pid": "\(me.pid)", "supervisor.max_restarts": "\(intensity.maxRestarts)",
+                "supervisor.period": "\(intensity.period)",
+            ])
             return .stop(.shutdown)
         }
         let failedID = children[index].spec.id
@@ -142,6 +145,10 @@ struct SupervisorServer: GenServer {
                 children[position].state = .running
                 children[position].restarts += 1
                 if let old = children[position].lastPID {
+                    runtime.logger.info("child restarted", metadata: [
+                        "supervisor.pid": "\(me.pid)", "supervisor.child_id": "\(spec.id)", "process.pid": "\(pid)",
+                        "process.previous_pid": "\(old)", "supervisor.restarts": "\(children[position].restarts)",
+                    ])
                     runtime.events.publish(.restarted(
                         supervisor: me.pid, childID: spec.id, old: old, new: pid,
                         restarts: children[position].restarts))
@@ -151,7 +158,9 @@ struct SupervisorServer: GenServer {
             case .failure(let error):
                 let reason = exitReason(ofStartFailure: error)
                 runtime.events.publish(.restartFailed(supervisor: me.pid, childID: spec.id, reason: reason))
-                runtime.logger.error("supervisor \(me.pid) failed to restart \(spec.id): \(reason)")
+                runtime.logger.error("supervisor failed to restart a child", metadata: [
+                    "supervisor.pid": "\(me.pid)", "supervisor.child_id": "\(spec.id)", "error.reason": "\(reason)",
+                ])
                 me.deliver(.info(Info.retryRestart(id: spec.id)))
                 return .noreply
             }

@@ -1,0 +1,79 @@
+import Logging
+import Supervision
+import Synchronization
+import Testing
+import TestSupport
+
+/// Supervisor and crash reports through the logger the runtime was given: OTP's reports
+/// at sensible levels, with structured metadata under dotted keys.
+@Suite("Logging: crash and supervisor reports", .timeLimit(.minutes(1)))
+struct LoggingTests {
+    /// One logged record.
+    struct Record: Sendable {
+        var level: Logger.Level
+        var message: String
+        var metadata: [String: String]
+    }
+
+    /// Keeps what is logged, for the test to read.
+    final class Captured: Sendable {
+        private let records = Mutex<[Record]>([])
+        func append(_ record: Record) { records.withLock { $0.append(record) } }
+        var all: [Record] { records.withLock { $0 } }
+    }
+
+    struct CapturingHandler: LogHandler {
+        let captured: Captured
+        var metadata: Logger.Metadata = [:]
+        var logLevel: Logger.Level = .trace
+
+        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+            get { metadata[key] }
+            set { metadata[key] = newValue }
+        }
+
+        func log(event: LogEvent) {
+            let merged = metadata.merging(event.metadata ?? [:]) { $1 }
+            captured.append(Record(level: event.level, message: event.message.description,
+                                   metadata: merged.mapValues { "\($0)" }))
+        }
+    }
+
+    @Test("a crash is an error with the pid; a restart is info with the child's id and both pids; intensity reached is an error with its limits")
+    func supervisorReports() async throws {
+        let captured = Captured()
+        let runtime = Runtime(logger: Logger(label: "test", factory: { _ in CapturingHandler(captured: captured) }), label: "logs")
+        let log = Recorder<String>()
+        let supervisor = try await Supervisor.start(children: [Tracked.spec("w", log: log)],
+                                                    options: .init(maxRestarts: 1), runtime: runtime)
+        let first = try #require(try await supervisor.whichChildren()[0].pid)
+
+        var restarts = RestartWatch(runtime)
+        ServerRef<Tracked>(pid: first).cast(.crash)
+        let second = try #require(await restarts.restart(of: first))
+
+        let crash = try #require(captured.all.first { $0.message.contains("crashed") })
+        #expect(crash.level == .error)
+        #expect(crash.metadata["process.pid"] == "\(first)")
+        #expect(crash.metadata["process.parent"] == "\(supervisor.pid)")
+        #expect(crash.metadata["error.reason"] == "crash of w")
+        let restart = try #require(captured.all.first { $0.message == "child restarted" })
+        #expect(restart.level == .info)
+        #expect(restart.metadata["supervisor.pid"] == "\(supervisor.pid)")
+        #expect(restart.metadata["supervisor.child_id"] == "w")
+        #expect(restart.metadata["process.previous_pid"] == "\(first)")
+        #expect(restart.metadata["process.pid"] == "\(second)")
+
+        // A second crash within the period is one restart more than maxRestarts 1.
+        let down = Process.watch(supervisor.pid)
+        ServerRef<Tracked>(pid: second).cast(.crash)
+        #expect(await down.reason == .shutdown)
+        let gaveUp = try #require(captured.all.first { $0.message.contains("maximum restart intensity") })
+        #expect(gaveUp.level == .error)
+        #expect(gaveUp.metadata["supervisor.pid"] == "\(supervisor.pid)")
+        #expect(gaveUp.metadata["supervisor.max_restarts"] == "1")
+        // Nothing above info for the orderly parts: only the two crashes, the intensity.
+        let loud = captured.all.filter { $0.level > .info }
+        #expect(loud.count == 3, "\(loud.map(\.message))")
+    }
+}
