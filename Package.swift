@@ -12,7 +12,9 @@ let strict: [SwiftSetting] = [
 
 let package = Package(
     name: "PoolTUI",
-    platforms: [.macOS(.v15)],
+    // Linux first. On Apple platforms the runtime needs what Swift 6.2 brought: Task.immediate
+    // (SE-0472) and InlineArray (SE-0453), both from macOS 26.
+    platforms: [.macOS(.v26)],
     products: [
         .library(name: "Supervision", targets: ["Supervision"]),
         .library(name: "WorkerRegistry", targets: ["WorkerRegistry"]),
