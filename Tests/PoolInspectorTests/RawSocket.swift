@@ -3,7 +3,6 @@ import InspectorProtocol
 
 #if canImport(Glibc)
 import Glibc
-import TestSupport
 #endif
 
 /// A Unix socket driven by hand, to be the kind of client (or server) a well-behaved one

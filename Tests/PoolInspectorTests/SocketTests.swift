@@ -5,31 +5,11 @@ import Logging
 import Supervision
 import Synchronization
 import Testing
+import TestSupport
 
 #if canImport(Glibc)
 import Glibc
-import TestSupport
 #endif
-
-/// Log lines an inspector writes, for tests that check what the app logs.
-final class LogCapture: LogHandler, @unchecked Sendable {
-    // Unchecked: `lines` is behind its own lock; the other fields are swift-log's
-    // required settings, written once when the logger is made.
-    private let captured = Mutex<[String]>([])
-    var metadata: Logger.Metadata = [:]
-    var logLevel: Logger.Level = .trace
-
-    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-        get { metadata[key] }
-        set { metadata[key] = newValue }
-    }
-
-    func log(event: LogEvent) {
-        captured.withLock { $0.append("\(event.level) \(event.message)") }
-    }
-
-    var lines: [String] { captured.withLock { $0 } }
-}
 
 @Suite("The Unix socket: a private folder, stale sockets, other users, hostile clients", .timeLimit(.minutes(3)))
 struct SocketTests {
@@ -134,7 +114,7 @@ struct SocketTests {
         let capture = LogCapture()
         let app = try await TestApp.start(Talker.self, ids: [1], directory: folder.path + "/sockets")
         let inspector = Inspector(name: "guarded", runtime: app.runtime,
-                                  options: .init(directory: folder.path + "/sockets", logger: Logger(label: "t") { _ in capture }))
+                                  options: .init(directory: folder.path + "/sockets", logger: capture.logger(label: "t")))
         let path = try await inspector.start()
         // Opened on purpose, so that the kernel lets the other user reach the server's own check.
         chmod(folder.path + "/sockets", 0o755)

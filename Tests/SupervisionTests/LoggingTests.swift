@@ -8,41 +8,10 @@ import TestSupport
 /// at sensible levels, with structured metadata under dotted keys.
 @Suite("Logging: crash and supervisor reports", .timeLimit(.minutes(1)))
 struct LoggingTests {
-    /// One logged record.
-    struct Record: Sendable {
-        var level: Logger.Level
-        var message: String
-        var metadata: [String: String]
-    }
-
-    /// Keeps what is logged, for the test to read.
-    final class Captured: Sendable {
-        private let records = Mutex<[Record]>([])
-        func append(_ record: Record) { records.withLock { $0.append(record) } }
-        var all: [Record] { records.withLock { $0 } }
-    }
-
-    struct CapturingHandler: LogHandler {
-        let captured: Captured
-        var metadata: Logger.Metadata = [:]
-        var logLevel: Logger.Level = .trace
-
-        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-            get { metadata[key] }
-            set { metadata[key] = newValue }
-        }
-
-        func log(event: LogEvent) {
-            let merged = metadata.merging(event.metadata ?? [:]) { $1 }
-            captured.append(Record(level: event.level, message: event.message.description,
-                                   metadata: merged.mapValues { "\($0)" }))
-        }
-    }
-
     @Test("a crash is an error with the pid; a restart is info with the child's id and both pids; intensity reached is an error with its limits")
     func supervisorReports() async throws {
-        let captured = Captured()
-        let runtime = Runtime(logger: Logger(label: "test", factory: { _ in CapturingHandler(captured: captured) }), label: "logs")
+        let captured = LogCapture()
+        let runtime = Runtime(logger: captured.logger(), label: "logs")
         let log = Recorder<String>()
         let supervisor = try await Supervisor.start(children: [Tracked.spec("w", log: log)],
                                                     options: .init(maxRestarts: 1), runtime: runtime)
@@ -52,12 +21,12 @@ struct LoggingTests {
         ServerRef<Tracked>(pid: first).cast(.crash)
         let second = try #require(await restarts.restart(of: first))
 
-        let crash = try #require(captured.all.first { $0.message.contains("crashed") })
+        let crash = try #require(captured.records.first { $0.message.contains("crashed") })
         #expect(crash.level == .error)
         #expect(crash.metadata["process.pid"] == "\(first)")
         #expect(crash.metadata["process.parent"] == "\(supervisor.pid)")
         #expect(crash.metadata["error.reason"] == "crash of w")
-        let restart = try #require(captured.all.first { $0.message == "child restarted" })
+        let restart = try #require(captured.records.first { $0.message == "child restarted" })
         #expect(restart.level == .info)
         #expect(restart.metadata["supervisor.pid"] == "\(supervisor.pid)")
         #expect(restart.metadata["supervisor.child_id"] == "w")
@@ -68,12 +37,12 @@ struct LoggingTests {
         let down = Process.watch(supervisor.pid)
         ServerRef<Tracked>(pid: second).cast(.crash)
         #expect(await down.reason == .shutdown)
-        let gaveUp = try #require(captured.all.first { $0.message.contains("maximum restart intensity") })
+        let gaveUp = try #require(captured.records.first { $0.message.contains("maximum restart intensity") })
         #expect(gaveUp.level == .error)
         #expect(gaveUp.metadata["supervisor.pid"] == "\(supervisor.pid)")
         #expect(gaveUp.metadata["supervisor.max_restarts"] == "1")
         // Nothing above info for the orderly parts: only the two crashes, the intensity.
-        let loud = captured.all.filter { $0.level > .info }
+        let loud = captured.records.filter { $0.level > .info }
         #expect(loud.count == 3, "\(loud.map(\.message))")
     }
 }

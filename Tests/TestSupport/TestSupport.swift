@@ -80,3 +80,48 @@ package struct RestartWatch {
         return nil
     }
 }
+
+/// Keeps what a logger logs, for tests that check what the code reports: make a logger
+/// with ``logger(label:)`` and read ``records`` (or ``lines``, `"level message"`).
+package final class LogCapture: Sendable {
+    /// One logged record, its metadata rendered as strings.
+    package struct Record: Sendable {
+        package var level: Logger.Level
+        package var message: String
+        package var metadata: [String: String]
+    }
+
+    private let captured = Mutex<[Record]>([])
+
+    package init() {}
+
+    /// A logger whose every record (all levels) lands here.
+    package func logger(label: String = "test") -> Logger {
+        Logger(label: label) { _ in Handler(capture: self) }
+    }
+
+    /// The records, in the order they were logged.
+    package var records: [Record] { captured.withLock { $0 } }
+
+    /// The records as `"level message"` lines.
+    package var lines: [String] { records.map { "\($0.level) \($0.message)" } }
+
+    fileprivate func append(_ record: Record) { captured.withLock { $0.append(record) } }
+
+    private struct Handler: LogHandler {
+        let capture: LogCapture
+        var metadata: Logger.Metadata = [:]
+        var logLevel: Logger.Level = .trace
+
+        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+            get { metadata[key] }
+            set { metadata[key] = newValue }
+        }
+
+        func log(event: LogEvent) {
+            let merged = metadata.merging(event.metadata ?? [:]) { $1 }
+            capture.append(Record(level: event.level, message: event.message.description,
+                                  metadata: merged.mapValues { "\($0)" }))
+        }
+    }
+}
