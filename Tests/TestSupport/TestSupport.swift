@@ -2,9 +2,9 @@ import Logging
 import Supervision
 import Synchronization
 
-/// What the test targets share (as swift-collections' test kit is shared): a quiet
-/// runtime, a one-shot latch, a recorder, a test error, and waits on events. Package
-/// access: for this package's tests only.
+// What the test targets share (as swift-collections' test kit is shared): a quiet
+// runtime, a one-shot latch, a recorder, a test error, a log capture, and waits on
+// events. Package access: for this package's tests only.
 
 /// A runtime whose crash reports are silenced (tests crash processes on purpose).
 package func quietRuntime(clock: any SupervisionClock = SystemClock.shared, label: String = "test") -> Runtime {

@@ -82,7 +82,7 @@ final class ChildTable: Sendable {
     let listsEarlyExits: Bool
     #endif
 
-    init(intensity: RestartIntensity, maxChildren: Int?, listsEarlyExits: Bool = false) {
+    init(intensity: RestartIntensity, maxChildren: Int?, listsEarlyExits: Bool) {
         self.maxChildren = maxChildren
         self.state = Mutex(State(intensity: intensity))
         #if FAULTS

@@ -21,6 +21,15 @@ public struct DynamicSupervisor: Sendable, CustomStringConvertible {
         package var faults: Faults = []
         #endif
 
+        /// The `listEarlyExits` fault; a constant `false` in a release build.
+        var listsEarlyExits: Bool {
+            #if FAULTS
+            faults.contains(.listEarlyExits)
+            #else
+            false
+            #endif
+        }
+
         /// Elixir's defaults: 3 restarts in 5 seconds, no child limit. Checked when the supervisor starts (``StartError/invalidOption(field:problem:)``).
         public init(maxRestarts: Int = 3, period: Duration = .seconds(5), maxChildren: Int? = nil) {
             self.intensity = RestartIntensity(maxRestarts: maxRestarts, period: period)

@@ -27,12 +27,8 @@ struct DynamicSupervisorServer: GenServer {
         try Process.flag(trapExit: true)
         let me = ProcessContext.current!
         me.runtime.roster.add(me.pid)
-        #if FAULTS
         let table = ChildTable(intensity: arguments.options.intensity, maxChildren: arguments.options.maxChildren,
-                               listsEarlyExits: arguments.options.faults.contains(.listEarlyExits))
-        #else
-        let table = ChildTable(intensity: arguments.options.intensity, maxChildren: arguments.options.maxChildren)
-        #endif
+                               listsEarlyExits: arguments.options.listsEarlyExits)
         let clock = me.runtime.clock
         // A child's exit is decided inside the child's exit, under the table's lock: a
         // child that is not restarted is forgotten without waking the supervisor.

@@ -127,7 +127,7 @@ public final class Registry<Key: Hashable & Sendable, Value: Sendable>: Sendable
             let attached = firstKey ? Process.addExitHook(partition.exitHook, to: pid) : pid.acceptsMessages
             guard attached else {
                 if firstKey {
-                    _ = partition.removeAll(of: pid)
+                    _ = partition.removeAll(of: pid, collect: false)
                 } else {
                     partition.remove(key, of: pid)
                 }
