@@ -35,6 +35,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.5.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.0.0"),
     ],
     targets: [
         .target(name: "CPlatform"),
@@ -50,12 +52,13 @@ let package = Package(
                 .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "HeapModule", package: "swift-collections"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
             ],
             swiftSettings: strict
         ),
         .target(
             name: "WorkerRegistry",
-            dependencies: ["Supervision", "ScalableLocks"],
+            dependencies: ["Supervision", "ScalableLocks", .product(name: "CoreMetrics", package: "swift-metrics")],
             swiftSettings: strict
         ),
         .target(
@@ -146,6 +149,28 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // The demo's Prometheus scrape endpoint: swift-nio and swift-prometheus, kept out
+        // of every library.
+        .target(
+            name: "MetricsEndpoint",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "MetricsEndpointTests",
+            dependencies: [
+                "MetricsEndpoint", "PoolDemo", "Supervision", "WorkerRegistry", "TestSupport",
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
         .target(
             name: "PoolDemo",
             dependencies: ["Supervision", "WorkerRegistry", "PoolInspector"],
@@ -170,6 +195,9 @@ let package = Package(
             dependencies: [
                 "PoolDashboard", "PoolDemo", "PoolInspector", "InspectorProtocol", "Supervision", "SupervisionTesting",
                 "WorkerRegistryLockstep", "WorkerRegistry", "CNCursesW", "EtcdClient", "WorkerRegistryEtcd",
+                "MetricsEndpoint",
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -181,6 +209,8 @@ let package = Package(
             dependencies: [
                 "Supervision", "WorkerRegistry", "PoolDashboard", "PoolDemo", "PoolInspector", "InspectorProtocol", "CBenchProbes",
                 "EtcdClient", "EtcdTesting", "WorkerRegistryEtcd",
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -188,9 +218,10 @@ let package = Package(
         ),
         .testTarget(
             name: "WorkerRegistryTests",
-            dependencies: ["TestSupport", 
+            dependencies: ["TestSupport",
                 "WorkerRegistry", "WorkerRegistryTesting", "Supervision",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
             ],
             swiftSettings: strict
         ),
@@ -218,7 +249,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SupervisionTests",
-            dependencies: ["TestSupport", "Supervision"],
+            dependencies: ["TestSupport", "Supervision", .product(name: "MetricsTestKit", package: "swift-metrics")],
             swiftSettings: strict
         ),
         .testTarget(

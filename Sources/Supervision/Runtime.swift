@@ -1,3 +1,4 @@
+import CoreMetrics
 import CPlatform
 import Logging
 import Synchronization
@@ -33,6 +34,10 @@ public final class Runtime: Sendable {
     let confinement: (any ConfiningExecutor)?
 
     let counters = Counters()
+    /// The runtime's metrics; `nil` when its factory records nothing.
+    let instruments: RuntimeInstruments?
+    /// Where the runtime's and its supervisors' metrics go (see ``SupervisionMetrics``).
+    public let metricsFactory: any MetricsFactory
     /// The supervisors of this runtime, for tools that draw its tree.
     let roster = SupervisorRoster()
 
@@ -55,13 +60,20 @@ public final class Runtime: Sendable {
     ///   - label: a name for diagnostics.
     ///   - fairness: how many messages, or how long, a process handles in a row before it
     ///     gives its thread back (``Fairness/default``).
+    ///   - metrics: where the metrics of ``SupervisionMetrics`` go. The default is the
+    ///     factory `MetricsSystem.bootstrap` installed (or the task-local one of
+    ///     `withMetricsFactory`) when this runtime is created; with none, nothing is
+    ///     recorded. The runtime never bootstraps a backend itself.
     public init(
         clock: any SupervisionClock = SystemClock.shared,
         executor: (any TaskExecutor)? = nil,
         logger: Logger = Logger(label: "supervision"),
         label: String = "runtime",
-        fairness: Fairness = .default
+        fairness: Fairness = .default,
+        metrics: any MetricsFactory = MetricsSystem.factory
     ) {
+        self.metricsFactory = metrics
+        self.instruments = metrics.recordsNothing ? nil : RuntimeInstruments(factory: metrics)
         self.fairness = fairness
         self.clock = clock
         self.events = EventBus(clock: clock)

@@ -130,6 +130,7 @@ class ProcessCore: @unchecked Sendable {
         self.state = Mutex(ProcessState())
         runtime.counters.live.add(1, ordering: .relaxed)
         runtime.counters.spawned.add(1, ordering: .relaxed)
+        runtime.instruments?.started.increment()
         ProcessTable.shared.insert(self)
     }
 
@@ -255,6 +256,7 @@ class ProcessCore: @unchecked Sendable {
         }
         if wasAlive {
             runtime.counters.live.subtract(1, ordering: .relaxed)
+            runtime.instruments?.exited(.normal)
         }
     }
 
@@ -334,6 +336,7 @@ class ProcessCore: @unchecked Sendable {
             return (state.links.removeAll(), state.rare?.monitors ?? [:])
         }
         runtime.counters.live.subtract(1, ordering: .relaxed)
+        runtime.instruments?.exited(reason)
         runtime.events.publish(.exited(me, reason: reason, parent: parent))
 
         // 5. Signal links, then monitors. Everything that wakes another task goes out in

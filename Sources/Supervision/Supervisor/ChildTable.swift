@@ -77,13 +77,17 @@ final class ChildTable: Sendable {
 
     let maxChildren: Int?
     let state: Mutex<State>
+    /// The supervisor's metrics: the running-children meter moves, under the lock, as
+    /// `children` gains and loses entries.
+    let instruments: SupervisorInstruments?
     #if FAULTS
     /// The `listEarlyExits` fault (tests of the lockstep explorer only).
     let listsEarlyExits: Bool
     #endif
 
-    init(intensity: RestartIntensity, maxChildren: Int?, listsEarlyExits: Bool) {
+    init(intensity: RestartIntensity, maxChildren: Int?, listsEarlyExits: Bool, instruments: SupervisorInstruments? = nil) {
         self.maxChildren = maxChildren
+        self.instruments = instruments
         self.state = Mutex(State(intensity: intensity))
         #if FAULTS
         self.listsEarlyExits = listsEarlyExits
@@ -138,12 +142,14 @@ final class ChildTable: Sendable {
                 #if FAULTS
                 if listsEarlyExits {
                     state.children[pid] = child
+                    instruments?.childrenChanged(by: 1)
                     return .listedDead(reason)
                 }
                 #endif
                 return .exitedEarly(Self.decide(child, pid: pid, reason: reason, now: now, &state))
             }
             state.children[pid] = child
+            instruments?.childrenChanged(by: 1)
             return .registered
         }
     }
@@ -157,6 +163,7 @@ final class ChildTable: Sendable {
                 state.earlyExits[pid] = reason
                 return .ignore
             }
+            instruments?.childrenChanged(by: -1)
             return Self.decide(child, pid: pid, reason: reason, now: now, &state)
         }
     }
@@ -268,6 +275,7 @@ final class ChildTable: Sendable {
                                   earlyExit: Self.decide(child, pid: pid, reason: reason, now: now, &state))
             }
             state.children[pid] = child
+            instruments?.childrenChanged(by: 1)
             return .restarted(pid, restarts: child.restarts, earlyExit: nil)
         }
         for waiter in waiters { waiter.resume(returning: outcome) }
@@ -287,6 +295,7 @@ final class ChildTable: Sendable {
     func remove(_ pid: PID) -> Child? {
         state.withLock { state -> Child? in
             guard let child = state.children.removeValue(forKey: pid) else { return nil }
+            instruments?.childrenChanged(by: -1)
             if child.spec.type == .supervisor { state.supervisorSpecs -= 1 }
             return child
         }
@@ -296,6 +305,7 @@ final class ChildTable: Sendable {
     func beginStopping() -> [(PID, Child)] {
         let (children, waiters) = state.withLock { state -> ([PID: Child], [CheckedContinuation<RestartEnd, Never>]) in
             state.status = .stopping
+            instruments?.childrenChanged(by: -state.children.count)
             defer {
                 state.children = [:]
                 state.restarting = [:]

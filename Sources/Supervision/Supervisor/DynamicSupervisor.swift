@@ -15,6 +15,10 @@ public struct DynamicSupervisor: Sendable, CustomStringConvertible {
         /// The most children it runs at once (starting and restarting ones included);
         /// `nil` for no limit.
         public var maxChildren: Int?
+        /// The value of the `supervisor` dimension of this supervisor's metrics
+        /// (``SupervisionMetrics``): a fixed name such as `"sessions"`, never a pid or
+        /// an id. `nil` reports under ``SupervisionMetrics/unnamed``.
+        public var metricsName: String?
         #if FAULTS
         /// Deliberate bugs, for showing that lockstep exploration finds them. Never set
         /// outside such tests; compiled into debug builds only.
@@ -31,9 +35,12 @@ public struct DynamicSupervisor: Sendable, CustomStringConvertible {
         }
 
         /// Elixir's defaults: 3 restarts in 5 seconds, no child limit. Checked when the supervisor starts (``StartError/invalidOption(field:problem:)``).
-        public init(maxRestarts: Int = 3, period: Duration = .seconds(5), maxChildren: Int? = nil) {
+        public init(
+            maxRestarts: Int = 3, period: Duration = .seconds(5), maxChildren: Int? = nil, metricsName: String? = nil
+        ) {
             self.intensity = RestartIntensity(maxRestarts: maxRestarts, period: period)
             self.maxChildren = maxChildren
+            self.metricsName = metricsName
         }
     }
 

@@ -28,7 +28,8 @@ struct DynamicSupervisorServer: GenServer {
         let me = ProcessContext.current!
         me.runtime.roster.add(me.pid)
         let table = ChildTable(intensity: arguments.options.intensity, maxChildren: arguments.options.maxChildren,
-                               listsEarlyExits: arguments.options.listsEarlyExits)
+                               listsEarlyExits: arguments.options.listsEarlyExits,
+                               instruments: me.runtime.instruments?.supervisor(named: arguments.options.metricsName))
         let clock = me.runtime.clock
         // A child's exit is decided inside the child's exit, under the table's lock: a
         // child that is not restarted is forgotten without waking the supervisor.
@@ -78,6 +79,8 @@ struct DynamicSupervisorServer: GenServer {
             return .noreply
         case .giveUp:
             let use = table.intensityUse(now: runtime.clock.now())
+            // Counted before the event goes out: whoever waits on it sees the count.
+            table.instruments?.escalations.increment()
             runtime.events.publish(.intensityExceeded(
                 supervisor: me.pid, restarts: use.restarts, maxRestarts: use.maxRestarts, period: use.period))
             runtime.logger.error("dynamic supervisor reached its maximum restart intensity; shutting down", metadata: [
@@ -98,6 +101,7 @@ struct DynamicSupervisorServer: GenServer {
                     await ChildShutdown.run(pid, supervisor: me, policy: child.spec.shutdown)
                 }
             case .restarted(let pid, let restarts, let earlyExit):
+                table.instruments?.restarts.increment()
                 if let old {
                     runtime.logger.info("child restarted", metadata: [
                         "supervisor.pid": "\(me.pid)", "process.pid": "\(pid)", "process.previous_pid": "\(old)",

@@ -30,11 +30,19 @@ public struct Supervisor: Sendable, CustomStringConvertible {
         /// At most `maxRestarts` restarts within `period`: Elixir's `max_restarts` (3)
         /// within `max_seconds` (5 s) by default.
         public var intensity: RestartIntensity
+        /// The value of the `supervisor` dimension of this supervisor's metrics
+        /// (``SupervisionMetrics``): a fixed name such as `"root"` or `"sessions"`, never
+        /// a pid or an id. `nil` reports under ``SupervisionMetrics/unnamed``.
+        public var metricsName: String?
 
         /// Flags with `strategy` and an intensity of `maxRestarts` within `period`.
-        public init(strategy: Strategy = .oneForOne, maxRestarts: Int = 3, period: Duration = .seconds(5)) {
+        public init(
+            strategy: Strategy = .oneForOne, maxRestarts: Int = 3, period: Duration = .seconds(5),
+            metricsName: String? = nil
+        ) {
             self.strategy = strategy
             self.intensity = RestartIntensity(maxRestarts: maxRestarts, period: period)
+            self.metricsName = metricsName
         }
     }
 

@@ -39,11 +39,24 @@ struct SupervisorServer: GenServer {
     private let strategy: Supervisor.Strategy
     private var intensity: RestartIntensity
     private let me: ProcessCore
+    private let instruments: SupervisorInstruments?
+    /// The running children the `supervision_active_children` meter was last moved to.
+    private var reportedActive = 0
 
     private init(options: Supervisor.Options, me: ProcessCore) {
         self.strategy = options.strategy
         self.intensity = options.intensity
         self.me = me
+        self.instruments = me.runtime.instruments?.supervisor(named: options.metricsName)
+    }
+
+    /// Moves the running-children meter to the running children now: called after
+    /// every message, so that each change of the list is reported once. O(children).
+    private mutating func reportActiveChildren() {
+        guard let instruments else { return }
+        let active = children.lazy.filter { $0.state == .running }.count
+        instruments.childrenChanged(by: active - reportedActive)
+        reportedActive = active
     }
 
     static func initialize(_ arguments: Arguments) async throws -> InitResult<SupervisorServer> {
@@ -63,6 +76,7 @@ struct SupervisorServer: GenServer {
                 return .stop(.error(SupervisorError.failedToStartChild(id: spec.id, reason: exitReason(ofStartFailure: error))))
             }
         }
+        server.reportActiveChildren()
         return .ok(server)
     }
 
@@ -80,6 +94,7 @@ struct SupervisorServer: GenServer {
     // MARK: - Exits and restarts
 
     mutating func handleExit(from pid: PID?, reason: ExitReason) async throws -> HandleResult {
+        defer { reportActiveChildren() }
         guard let pid, let index = children.firstIndex(where: { $0.pid == pid }) else { return .noreply }
         children[index].pid = nil
         children[index].lastPID = pid
@@ -97,6 +112,7 @@ struct SupervisorServer: GenServer {
     }
 
     mutating func handleInfo(_ message: Info) async throws -> HandleResult {
+        defer { reportActiveChildren() }
         switch message {
         case .retryRestart(let id):
             guard let index = children.firstIndex(where: { $0.spec.id == id && $0.state == .restarting }) else {
@@ -111,6 +127,8 @@ struct SupervisorServer: GenServer {
     private mutating func restart(at index: Int) async -> HandleResult {
         let runtime = me.runtime
         guard intensity.recordRestart(at: runtime.clock.now()) else {
+            // Counted before the event goes out: whoever waits on it sees the count.
+            instruments?.escalations.increment()
             runtime.events.publish(.intensityExceeded(
                 supervisor: me.pid, restarts: intensity.restarts(at: runtime.clock.now()),
                 maxRestarts: intensity.maxRestarts, period: intensity.period))
@@ -144,6 +162,7 @@ struct SupervisorServer: GenServer {
                 children[position].pid = pid
                 children[position].state = .running
                 children[position].restarts += 1
+                instruments?.restarts.increment()
                 if let old = children[position].lastPID {
                     runtime.logger.info("child restarted", metadata: [
                         "supervisor.pid": "\(me.pid)", "supervisor.child_id": "\(spec.id)", "process.pid": "\(pid)",
@@ -170,6 +189,7 @@ struct SupervisorServer: GenServer {
 
     mutating func terminate(_ reason: ExitReason) async {
         await stopChildren()
+        reportActiveChildren()
         me.runtime.events.publish(.supervisorShutdown(me.pid, reason: reason))
     }
 
@@ -186,6 +206,7 @@ struct SupervisorServer: GenServer {
     // MARK: - Management calls
 
     mutating func handleCall(_ request: Request, from caller: Caller<Reply>) async throws -> CallResult<Reply> {
+        defer { reportActiveChildren() }
         switch request {
         case .startChild(let spec):
             if let existing = children.first(where: { $0.spec.id == spec.id }) {

@@ -1,3 +1,4 @@
+import CoreMetrics
 import Supervision
 import Synchronization
 
@@ -93,12 +94,22 @@ public final class WorkerPool<Worker: GenServer, ID: Hashable & Sendable, Value:
     let registeredValue: @Sendable (ID, Worker.Arguments) -> Value
     @usableFromInline
     let current = Mutex<DynamicSupervisor?>(nil)
+    /// The pool's metrics (``WorkerRegistryMetrics``); `nil` when its factory records
+    /// nothing.
+    @usableFromInline
+    let instruments: PoolInstruments?
 
     /// Creates a pool (not yet running: start it with ``start(runtime:)`` or put
     /// ``childSpec(id:)`` in a supervisor).
     ///
     /// - Parameters:
+    ///   - name: the pool's name, also its registry's and its supervisor's name in
+    ///     metrics: give each pool a fixed one.
     ///   - value: the value each worker registers with its id (shown by dashboards).
+    ///   - metrics: where the pool's, its registry's and its supervisor's metrics go
+    ///     (``WorkerRegistryMetrics``, ``SupervisionMetrics``); by default the factory
+    ///     bootstrapped (or task-local) when the pool is created. The supervisor's own
+    ///     metrics go to its runtime's factory.
     ///
     /// Inlinable so that the pool's registry is made where `ID` and `Value` are known:
     /// its exit hook — which runs in every worker's exit — is then specialized code, not
@@ -107,18 +118,21 @@ public final class WorkerPool<Worker: GenServer, ID: Hashable & Sendable, Value:
     public init(
         _ worker: Worker.Type, id: ID.Type, name: String, options: Options = Options(),
         listeners: [RegistryListener<ID, Value>] = [],
+        metrics: any MetricsFactory = MetricsSystem.factory,
         value: @escaping @Sendable (ID, Worker.Arguments) -> Value
     ) {
         self.name = name
         self.options = options
         self.registeredValue = value
-        self.registry = Registry(keys: .unique, partitions: options.partitions, listeners: listeners, name: name)
+        self.registry = Registry(keys: .unique, partitions: options.partitions, listeners: listeners, name: name,
+                                 metrics: metrics)
+        self.instruments = PoolInstruments.make(pool: name, factory: metrics)
     }
 
     // MARK: - Lifetime
 
     private var supervisorOptions: DynamicSupervisor.Options {
-        var supervisor = DynamicSupervisor.Options(maxChildren: options.maxChildren)
+        var supervisor = DynamicSupervisor.Options(maxChildren: options.maxChildren, metricsName: name)
         supervisor.intensity = options.intensity
         #if FAULTS
         supervisor.faults = options.supervisorFaults
@@ -177,7 +191,11 @@ public final class WorkerPool<Worker: GenServer, ID: Hashable & Sendable, Value:
     nonisolated(nonsending) public func lookupOrStart(
         _ id: ID, arguments: Worker.Arguments, timeout: Timeout = .seconds(5)
     ) async throws(StartError) -> PID {
-        if let pid = registry.whereis(id) { return pid }
+        if let pid = registry.whereis(id) {
+            instruments?.hits.increment()
+            return pid
+        }
+        instruments?.misses.increment()
         return try await startWorker(id, arguments: arguments, timeout: timeout, reuseExisting: true)
     }
 
@@ -218,9 +236,24 @@ public final class WorkerPool<Worker: GenServer, ID: Hashable & Sendable, Value:
         #endif
     }
 
+    /// Starts (or finds) the worker, and records the start's duration or its failure.
     @usableFromInline
     nonisolated(nonsending)
     func startWorker(_ id: ID, spec: ChildSpec, reuseExisting: Bool) async throws(StartError) -> PID {
+        guard let instruments else { return try await attemptStart(id, spec: spec, reuseExisting: reuseExisting) }
+        let began = ContinuousClock.now
+        do throws(StartError) {
+            let pid = try await attemptStart(id, spec: spec, reuseExisting: reuseExisting)
+            instruments.started(since: began)
+            return pid
+        } catch {
+            if error.code != .alreadyStarted { instruments.startFailures.increment() }
+            throw error
+        }
+    }
+
+    nonisolated(nonsending)
+    private func attemptStart(_ id: ID, spec: ChildSpec, reuseExisting: Bool) async throws(StartError) -> PID {
         guard let supervisor else { throw .supervisorNotRunning }
         // A holder found here may still be initializing and may yet fail; then the id
         // is free again and this caller tries its own start.
@@ -304,11 +337,13 @@ public final class WorkerPool<Worker: GenServer, ID: Hashable & Sendable, Value:
 }
 
 extension WorkerPool where Value == Void {
-    /// Creates a pool whose workers register no value.
+    /// Creates a pool whose workers register no value (see
+    /// ``init(_:id:name:options:listeners:metrics:value:)``).
+    @inlinable
     public convenience init(
         _ worker: Worker.Type, id: ID.Type, name: String, options: Options = Options(),
-        listeners: [RegistryListener<ID, Value>] = []
+        listeners: [RegistryListener<ID, Value>] = [], metrics: any MetricsFactory = MetricsSystem.factory
     ) {
-        self.init(worker, id: id, name: name, options: options, listeners: listeners, value: { _, _ in () })
+        self.init(worker, id: id, name: name, options: options, listeners: listeners, metrics: metrics, value: { _, _ in () })
     }
 }

@@ -1,3 +1,4 @@
+import CoreMetrics
 import Supervision
 import Synchronization
 
@@ -57,16 +58,21 @@ public final class Registry<Key: Hashable & Sendable, Value: Sendable>: Sendable
     ///   - listeners: told about every registration and removal, including removals
     ///     because a process exited.
     ///   - meta: initial metadata.
-    ///   - name: for diagnostics.
+    ///   - name: for diagnostics, and the `registry` dimension of its metrics: give each
+    ///     registry a fixed name.
+    ///   - metrics: where its `registry_entries` meter goes (``WorkerRegistryMetrics``);
+    ///     by default the factory bootstrapped (or task-local) when it is created. With
+    ///     none, nothing is recorded.
     @inlinable
     public init(
         keys: Keys, partitions: Int = 1, listeners: [RegistryListener<Key, Value>] = [],
-        meta: [String: any Sendable] = [:], name: String = "registry"
+        meta: [String: any Sendable] = [:], name: String = "registry",
+        metrics: any MetricsFactory = MetricsSystem.factory
     ) {
         precondition(partitions >= 1, "a registry needs at least one partition")
         self.keys = keys
         self.name = name
-        let shared = RegistryShared(name: name, listeners: listeners)
+        let shared = RegistryShared(name: name, listeners: listeners, metrics: metrics)
         self.shared = shared
         let owned = (0..<partitions).map { _ in RegistryPartition(shared: shared) }
         self.partitions = owned

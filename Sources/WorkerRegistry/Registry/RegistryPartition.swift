@@ -1,3 +1,4 @@
+import CoreMetrics
 import ScalableLocks
 import Supervision
 import Synchronization
@@ -87,11 +88,28 @@ final class RegistryShared<Key: Hashable & Sendable, Value: Sendable>: Sendable 
     @usableFromInline
     let listenerCount: Atomic<Int>
 
+    /// The `registry_entries` meter; `nil` when the registry's metrics factory records
+    /// nothing.
     @usableFromInline
-    init(name: String, listeners: [RegistryListener<Key, Value>]) {
+    let entriesMeter: Meter?
+
+    @usableFromInline
+    init(name: String, listeners: [RegistryListener<Key, Value>], metrics: any MetricsFactory) {
         self.name = name
+        self.entriesMeter = metrics.recordsNothing ? nil : Meter(
+            label: WorkerRegistryMetrics.entries, dimensions: [(WorkerRegistryMetrics.registryDimension, name)],
+            factory: metrics)
         self.listeners = Mutex(listeners.map { (id: UInt64.max, listener: $0) })
         self.listenerCount = Atomic(listeners.count)
+    }
+
+    /// Adds `delta` to the entry count and the entries meter. Called under a
+    /// partition's write lock.
+    @inlinable @inline(__always)
+    func entriesChanged(by delta: Int) {
+        count.add(delta, ordering: .relaxed)
+        guard let entriesMeter, delta != 0 else { return }
+        if delta > 0 { entriesMeter.increment(by: Double(delta)) } else { entriesMeter.decrement(by: Double(-delta)) }
     }
 
     @inlinable
@@ -255,7 +273,7 @@ final class RegistryPartition<Key: Hashable & Sendable, Value: Sendable>: @unche
                 keys = owned
                 return false
             }
-            shared.count.add(1, ordering: .relaxed)
+            shared.entriesChanged(by: 1)
             return .inserted(firstKey: firstKey)
         }
     }
@@ -307,7 +325,7 @@ final class RegistryPartition<Key: Hashable & Sendable, Value: Sendable>: @unche
                 let owned = owners.values[owner]
                 owners.values[owner] = pidKeepsKey ? owned.removing(key, count: removed) : owned.removing(key)
             }
-            shared.count.subtract(removed, ordering: .relaxed)
+            shared.entriesChanged(by: -removed)
             return removed
         }
     }
@@ -331,7 +349,7 @@ final class RegistryPartition<Key: Hashable & Sendable, Value: Sendable>: @unche
             case .many(let keys):
                 for key in Set(keys) { removeEntries(of: pid, under: key, collect: collect, into: &removed, count: &count) }
             }
-            shared.count.subtract(count, ordering: .relaxed)
+            shared.entriesChanged(by: -count)
             return removed
         }
     }
@@ -391,7 +409,7 @@ final class RegistryPartition<Key: Hashable & Sendable, Value: Sendable>: @unche
             }
             entries = [:]
             owners = [:]
-            shared.count.subtract(removed.count, ordering: .relaxed)
+            shared.entriesChanged(by: -removed.count)
             return removed
         }
     }
