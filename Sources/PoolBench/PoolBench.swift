@@ -1,5 +1,7 @@
 import ArgumentParser
+import CoreMetrics
 import Logging
+import Prometheus
 import Supervision
 
 #if canImport(Glibc)
@@ -31,12 +33,18 @@ struct PoolBench: AsyncParsableCommand {
     @Option(help: "Run only the figures whose names start with this (repeatable), within the sections chosen: for profiling one workload.")
     var only: [String] = []
 
+    @Flag(help: "Record every metric into a Prometheus registry (swift-prometheus), as a service that exports them would: the cost of metrics that are on. Without it no backend is bootstrapped, as in a library's default.")
+    var metrics = false
+
     @Argument(help: "Sections to run.")
     var sections: [String] = []
 
     mutating func run() async throws {
         let sizes = quick ? Sizes.quick : Sizes.full
         let reporter = Reporter(repetitions: quick ? min(reps, 3) : reps, only: only)
+        let registry = PrometheusCollectorRegistry()
+        if metrics { MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry)) }
+        defer { if metrics { reporter.info("metrics: \(registry.emitToBuffer().count) bytes of Prometheus text at the end") } }
         var logger = Logger(label: "pool-bench")
         logger.logLevel = .critical
         let runtime = Runtime(logger: logger, label: "bench")
@@ -45,7 +53,7 @@ struct PoolBench: AsyncParsableCommand {
         for section in chosen where !all.contains(section) {
             throw ValidationError("unknown section \(section); sections are \(all.joined(separator: " "))")
         }
-        reporter.info("pool-bench \(quick ? "--quick" : "full") | reps=\(reporter.repetitions) (value = median of reps) | cpus=\(sysconf(Int32(_SC_NPROCESSORS_ONLN)))")
+        reporter.info("pool-bench \(quick ? "--quick" : "full") | reps=\(reporter.repetitions) (value = median of reps) | metrics=\(metrics ? "prometheus" : "none") | cpus=\(sysconf(Int32(_SC_NPROCESSORS_ONLN)))")
         let started = now()
         func section(_ name: String, _ title: String, _ body: () async throws -> Void) async throws {
             guard chosen.contains(name) else { return }

@@ -66,7 +66,7 @@ package final class DemoApp: Sendable {
             rooms.childSpec(id: "pool rooms"),
             topics.childSpec(id: "registry topics"),
             .worker(LoadGenerator.self, arguments: .init(phones: phones, rooms: rooms, topics: topics, options: options), id: "loadgen"),
-        ], options: .init(strategy: .oneForOne, maxRestarts: 10, period: .seconds(30)), runtime: runtime)
+        ], options: .init(strategy: .oneForOne, maxRestarts: 10, period: .seconds(30), metricsName: "demo"), runtime: runtime)
         return DemoApp(runtime: runtime, phones: phones, rooms: rooms, topics: topics, root: root, inspector: inspector, options: options)
     }
 

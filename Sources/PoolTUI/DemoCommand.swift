@@ -1,7 +1,10 @@
 import ArgumentParser
+import CoreMetrics
 import Logging
+import MetricsEndpoint
 import PoolDemo
 import PoolInspector
+import Prometheus
 import Supervision
 
 #if canImport(Glibc)
@@ -20,7 +23,10 @@ struct DemoCommand: AsyncParsableCommand {
             ids through etcd; run two or three, and watch them with `pooltui cluster --prefix demo/`. \
             With --serve, the demo runs without a terminal and serves its inspector (commands \
             allowed) on a socket in the per-user folder, until SIGINT or SIGTERM; its log goes to \
-            standard error. Then, in another terminal: `pooltui ls`, `pooltui attach NAME`.
+            standard error. Then, in another terminal: `pooltui ls`, `pooltui attach NAME`. \
+            With --serve --metrics [HOST:]PORT, it also serves its metrics (the runtime's, the \
+            supervisors', the registries' and the pools') for Prometheus to scrape at \
+            http://HOST:PORT/metrics; HOST is 127.0.0.1 unless given.
             """)
 
     @OptionGroup var demo: DemoArguments
@@ -36,6 +42,9 @@ struct DemoCommand: AsyncParsableCommand {
 
     @Option(help: "The folder for the socket (default: $XDG_RUNTIME_DIR/pooltui, else /tmp/pooltui-<uid>).")
     var directory: String?
+
+    @Option(help: ArgumentHelp("With --serve: serve Prometheus metrics at http://HOST:PORT/metrics (HOST defaults to 127.0.0.1).", valueName: "[host:]port"))
+    var metrics: String?
 
     @Flag(help: "Run one node of a demo cluster on etcd (with --etcd and --node); `pooltui cluster` shows them.")
     var cluster = false
@@ -56,6 +65,10 @@ struct DemoCommand: AsyncParsableCommand {
     var ttl: Int64 = 5
 
     func validate() throws {
+        if let metrics {
+            guard serve else { throw ValidationError("--metrics needs --serve (the headless demo)") }
+            _ = try Self.address(metrics)
+        }
         if cluster {
             guard node?.isEmpty == false else { throw ValidationError("--cluster needs --node NAME") }
             guard ids > 0 else { throw ValidationError("--ids must be positive") }
@@ -80,19 +93,46 @@ struct DemoCommand: AsyncParsableCommand {
             handler.logLevel = .info
             return handler
         }
+        // The app, not the library, chooses the metrics backend, before anything makes
+        // its metrics.
+        let registry = PrometheusCollectorRegistry()
+        if metrics != nil { MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry)) }
         let runtime = Runtime(logger: Logger(label: name), label: name)
         let options = Inspector.Options(commands: readOnly ? .none : .all, directory: directory, logger: Logger(label: name))
         let app = try await DemoApp.start(options: demo.options, name: name, runtime: runtime, inspector: options)
         let path: String
+        var endpoint: PrometheusEndpoint?
         do {
             path = try await app.inspector.start()
+            if let metrics {
+                let (host, port) = try Self.address(metrics)
+                endpoint = try await PrometheusEndpoint.start(registry: registry, host: host, port: port)
+            }
         } catch {
             await app.stop()
             throw ExitCode.failure("pooltui: \(error)", code: 1)
         }
         printLine("pooltui demo \(name): serving on \(path) (pid \(getpid())); stop with Ctrl-C or SIGTERM")
+        if let endpoint { printLine("pooltui demo \(name): metrics at http://\(endpoint.host):\(endpoint.port)/metrics") }
         await waitForTerminationSignal()
         printLine("pooltui demo \(name): stopping")
+        await endpoint?.stop()
         await app.stop()
+    }
+
+    /// `PORT` or `HOST:PORT` (an IPv6 host in brackets: `[::1]:9464`).
+    static func address(_ text: String) throws -> (host: String, port: Int) {
+        var host = "127.0.0.1"
+        var portText = Substring(text)
+        if let colon = text.lastIndex(of: ":") {
+            host = String(text[..<colon])
+            portText = text[text.index(after: colon)...]
+            if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+            guard !host.isEmpty else { throw ValidationError("--metrics \(text): the host is empty") }
+        }
+        guard let port = Int(portText), (0...65_535).contains(port) else {
+            throw ValidationError("--metrics \(text): the port must be a number from 0 to 65535")
+        }
+        return (host, port)
     }
 }
