@@ -60,8 +60,10 @@ public final class EtcdClient: Sendable {
     ///
     /// - Throws: ``EtcdError/Code/leaseNotFound`` once it has expired or was revoked.
     ///
-    /// - Parameter timeout: how long each member may take (``requestTimeout`` if `nil`):
-    ///   a renewal that must land before a deadline gives each member a short one.
+    /// - Parameters:
+    ///   - id: the lease.
+    ///   - timeout: how long each member may take (``requestTimeout`` if `nil`): a
+    ///     renewal that must land before a deadline gives each member a short one.
     public func keepAlive(_ id: Int64, timeout: Duration? = nil) async throws(EtcdError) -> Int64 {
         let reply = try await call("/v3/lease/keepalive", LeaseIDRequest(ID: Int64String(id)), as: LeaseKeepAliveResponse.self,
                                    timeout: timeout)

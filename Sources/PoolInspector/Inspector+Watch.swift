@@ -8,7 +8,9 @@ extension Inspector {
     /// inspector does not know how to make a new worker's arguments; use
     /// ``watch(_:as:newWorker:)``).
     ///
-    /// - Parameter name: the name clients see (default: the pool's).
+    /// - Parameters:
+    ///   - pool: the pool to watch.
+    ///   - name: the name clients see (default: the pool's).
     /// - Throws: ``InspectorError/Code/duplicateName`` if that name is watched already.
     /// - Complexity: O(1) for the caller; the first look at the n workers it holds now,
     ///   O(n log n), runs on a thread of its own (``waitUntilIndexed()``).

@@ -54,6 +54,7 @@ public final class Inspector: Sendable {
     ///   - name: the app's name: 1 to 48 of `A-Z a-z 0-9 . _ -` (checked by ``start()``).
     ///   - runtime: the runtime whose supervisors make the tree; the pools watched
     ///     should run in it.
+    ///   - options: which commands clients may send, where the socket goes, the logger.
     public init(name: String, runtime: Runtime = .shared, options: Options = Options()) {
         self.name = name
         self.runtime = runtime

@@ -9,7 +9,7 @@ import Synchronization
 ///
 /// - **Graceful shutdown** (SIGTERM or SIGINT through the group, or
 ///   `triggerGracefulShutdown()`) stops the tree the OTP way: the root stops its children
-///   in reverse start order, each within its own shutdown policy (``ShutdownPolicy``:
+///   in reverse start order, each within its own shutdown policy (`ShutdownPolicy`:
 ///   `brutalKill`, a timeout after which it is killed, or `infinity`), and nested
 ///   supervisors do the same below them. `run()` then returns normally.
 /// - **Cancellation** of the service's task (the group cancelling itself) kills the root,
@@ -39,13 +39,14 @@ public struct SupervisionTree: Service, CustomStringConvertible {
     private let start: @Sendable () async throws -> PID
     private let stop: @Sendable (PID) async -> Void
 
-    /// A tree whose root is a ``Supervisor``, started by `start` when the service runs.
+    /// A tree whose root is a `Supervisor`, started by `start` when the service runs.
     ///
     /// - Parameters:
     ///   - name: names the service in the group's logs.
     ///   - stopTimeout: how long a graceful shutdown waits for the root to stop its
     ///     children (each child's own shutdown policy applies within it); `infinity` by
     ///     default, as OTP gives a supervisor.
+    ///   - start: starts the root supervisor (with its children) in the service's task.
     public init(name: String = "supervision-tree", stopTimeout: Timeout = .infinity,
                 start: @escaping @Sendable () async throws -> Supervisor) {
         self.name = name
@@ -53,7 +54,7 @@ public struct SupervisionTree: Service, CustomStringConvertible {
         self.stop = { pid in try? await Supervisor(pid: pid).stop(.shutdown, timeout: stopTimeout) }
     }
 
-    /// A tree whose root is a ``DynamicSupervisor``, started by `start` when the service
+    /// A tree whose root is a `DynamicSupervisor`, started by `start` when the service
     /// runs.
     public init(name: String = "supervision-tree", stopTimeout: Timeout = .infinity,
                 start: @escaping @Sendable () async throws -> DynamicSupervisor) {

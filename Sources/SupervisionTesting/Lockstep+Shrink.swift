@@ -10,8 +10,8 @@ extension Lockstep {
     /// random choices keep following the seed.
     ///
     /// - Parameters:
-    ///   - violation: a violation found by ``run(seed:strategy:steps:invariants:scenario:)``
-    ///     or ``explore(seeds:strategy:steps:invariants:scenario:)`` of the same scenario.
+    ///   - violation: a violation found by `run(seed:strategy:steps:invariants:scenario:)`
+    ///     or `explore(seeds:strategy:steps:invariants:scenario:)` of the same scenario.
     ///   - invariants: the invariants the failing run was given.
     ///   - budget: runs the search may make (each at most as long as the failing one
     ///     plus its wind-down).

@@ -12,7 +12,7 @@ import Darwin
 ///
 /// Every job of every process of the run's runtime is queued on one executor and run one
 /// at a time on the calling thread, in an order a seeded ``SchedulingStrategy`` decides.
-/// Time is virtual (a ``ManualClock``): when no job can run, the clock jumps to the next
+/// Time is virtual (a `ManualClock`): when no job can run, the clock jumps to the next
 /// timer, so receive timeouts, call and shutdown timeouts and restart-intensity windows
 /// all follow the schedule, not the wall clock. The same seed gives the same run, and the
 /// same ``LockstepRun/digest``, on every machine.
@@ -35,6 +35,7 @@ public enum Lockstep {
     ///     and the scenario should wind down; the run still goes on until it quiesces
     ///     (at most `steps × 20 + 100 000` steps in all).
     ///   - invariants: checked after every step (scenarios may add more).
+    ///   - scenario: the code under test, run as the root process of a fresh runtime.
     /// - Returns: what happened, with the first violation if one occurred.
     /// - Complexity: O(steps × (runnable jobs + cost of the invariants)).
     public static func run(

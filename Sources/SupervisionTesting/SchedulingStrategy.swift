@@ -9,7 +9,7 @@ public enum SchedulingStrategy: Sendable, Hashable, CustomStringConvertible {
     /// far fewer runs than uniform choice.
     case pct(changePoints: Int)
     /// A fixed schedule: the oldest runnable job at every step, except where `schedule`
-    /// says otherwise. What ``Lockstep/shrink(_:invariants:budget:scenario:)`` reduces a
+    /// says otherwise. What `Lockstep/shrink(_:invariants:budget:scenario:)` reduces a
     /// failing run to, and how it is replayed.
     case replay(Schedule)
 

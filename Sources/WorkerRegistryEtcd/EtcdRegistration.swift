@@ -2,7 +2,7 @@ import EtcdClient
 import Supervision
 import WorkerRegistry
 
-/// The cluster ``RegistrationAdapter``: names held at most once across every node sharing
+/// The cluster `RegistrationAdapter`: names held at most once across every node sharing
 /// a key prefix in etcd, through an ``EtcdRegistry``.
 ///
 /// ``childSpec()`` gives a supervisor that runs the node's local registry and its
@@ -10,7 +10,7 @@ import WorkerRegistry
 /// and given up when it stops); its metadata is the ``EtcdRegistry``. A start of a name
 /// another node holds starts nothing and answers ``ClusterPlacement/remote(_:token:)``.
 ///
-/// Differences from ``LocalRegistration``, all from the names living in etcd:
+/// Differences from `LocalRegistration`, all from the names living in etcd:
 /// - A holder here is started only under a claim etcd granted, and is never restarted by
 ///   its supervisor (``EtcdRegistry/lookupOrStart(_:supervisor:checkingEtcd:spec:)``).
 /// - ``whereis(meta:name:)`` and ``via(meta:name:)`` reach holders *here*; a name held

@@ -56,7 +56,7 @@ public final class EtcdRegistry: Sendable {
     /// How long without a renewal before this node fences itself (less than the TTL).
     public let fenceAfter: Duration
     /// The local holders, by name; each entry's value is its claim's fencing token. A
-    /// worker started here registers in it (pass ``via(_:)``'s name to its start).
+    /// worker started here registers in it (pass `via(_:)`'s name to its start).
     public let registry: Registry<String, Int64>
 
     let runtime: Runtime
@@ -83,6 +83,9 @@ public final class EtcdRegistry: Sendable {
     /// A registry of the names under `prefix`, for `node`.
     ///
     /// - Parameters:
+    ///   - client: the etcd client the registry's requests and watch go through.
+    ///   - prefix: the key prefix the cluster's names live under (`sessions/`).
+    ///   - node: this node: its name in the cluster, stored with every name it holds.
     ///   - ttl: the lease's time to live in seconds (etcd's minimum is a few seconds).
     ///   - fenceAfter: at most `ttl` less a margin; defaults to two thirds of the TTL.
     ///   - runtime: where the local registry's host and the workers run.

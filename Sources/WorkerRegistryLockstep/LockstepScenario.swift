@@ -49,14 +49,14 @@ public enum LockstepScenario: String, Sendable, CaseIterable {
     }
 
     /// Runs the scenario over `seeds`, stopping at the first violation (see
-    /// ``Lockstep/explore(seeds:strategy:steps:invariants:scenario:)``).
+    /// `Lockstep/explore(seeds:strategy:steps:invariants:scenario:)`).
     public func explore(seeds: some Sequence<UInt64>, strategy: SchedulingStrategy = .random,
                         steps: Int = 2_000, faults: Set<Fault> = []) -> Exploration {
         Exploration(seeds: seeds) { seed in run(seed: seed, strategy: strategy, steps: steps, faults: faults) }
     }
 
     /// Shrinks a violation of this scenario to a schedule with as few preemptions as a
-    /// bounded search finds (see ``Lockstep/shrink(_:invariants:budget:scenario:)``); its
+    /// bounded search finds (see `Lockstep/shrink(_:invariants:budget:scenario:)`); its
     /// replay command runs that schedule.
     public func shrink(_ violation: LockstepViolation, faults: Set<Fault> = [], budget: Int = 300) -> LockstepViolation {
         var shrunk = Lockstep.shrink(violation, budget: budget) { context in try await self.body(context, faults: faults) }

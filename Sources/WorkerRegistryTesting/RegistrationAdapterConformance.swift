@@ -4,7 +4,7 @@ import Synchronization
 import Testing
 import WorkerRegistry
 
-/// The conformance suite of ``RegistrationAdapter``: what every adapter — the local one,
+/// The conformance suite of `RegistrationAdapter`: what every adapter — the local one,
 /// a distributed one — must do, as Commanded's shared registry test case.
 ///
 /// Run every check from a parameterized test:
@@ -18,7 +18,7 @@ import WorkerRegistry
 ///
 /// Each check builds its own tree in its own runtime: a root supervisor with the
 /// adapter's child spec and a dynamic supervisor for the registered processes. An adapter
-/// whose names are shared between nodes also runs ``checks(forPeers:)``: several
+/// whose names are shared between nodes also runs `checks(forPeers:)`: several
 /// adapters, each in a runtime of its own, sharing one namespace.
 public enum RegistrationAdapterConformance {
     /// One named check.

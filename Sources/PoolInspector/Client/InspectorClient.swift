@@ -11,7 +11,7 @@ import Glibc
 /// sends requests and hands every line from the app to the caller.
 ///
 /// Two ways to use it: ``request(_:)`` awaits a request's reply (scripts, `--once`);
-/// ``send(_:)`` fires one whose reply, like every push, goes to the `onMessage` handler
+/// `send(_:)` fires one whose reply, like every push, goes to the `onMessage` handler
 /// (the dashboard, which must never wait on the network).
 public final class InspectorClient: Sendable {
     /// Why a connection could not be made or was lost, as a sentence for the person.
@@ -66,9 +66,11 @@ public final class InspectorClient: Sendable {
     /// Connects to the inspector socket at `path` and says hello.
     ///
     /// - Parameters:
+    ///   - path: the socket (from `AppFinder` or `pooltui ls`).
     ///   - client: the name the app's log gives this client.
+    ///   - timeout: how long the app may take to say hello.
     ///   - onMessage: every line from the app that no ``request(_:)`` awaits: replies to
-    ///     ``send(_:)``, pushes, errors without an id. Called on the connection's task, in
+    ///     `send(_:)`, pushes, errors without an id. Called on the connection's task, in
     ///     order.
     ///   - onClose: called once when the connection ends, with why.
     /// - Throws: ``ConnectionError`` when nothing listens, the user may not connect,
@@ -222,7 +224,7 @@ public final class InspectorClient: Sendable {
 
     /// Sends a request and waits for its reply.
     ///
-    /// - Throws: the app's ``ProtocolError`` for the request, or one with code
+    /// - Throws: the app's `ProtocolError` for the request, or one with code
     ///   `malformed` when the connection ended first.
     public func request(_ request: Request) async throws(ProtocolError) -> Reply {
         let message: ServerMessage = await withCheckedContinuation { continuation in

@@ -40,7 +40,7 @@ public protocol GenServer: SendableMetatype {
     /// Casts — one-way requests, ``ServerRef/cast(_:)`` — accepted by
     /// ``handleCast(_:)``: what OTP's `handle_cast/2` receives.
     associatedtype Cast: Sendable = Never
-    /// Plain messages (``Process/send(_:_:)``, timers, anything not a call or a cast)
+    /// Plain messages (`Process/send(_:_:)`, timers, anything not a call or a cast)
     /// accepted by ``handleInfo(_:)``: OTP's `Info` in `handle_info/2`.
     associatedtype Info: Sendable = Never
 

@@ -21,7 +21,7 @@ enum Envelope: Sendable {
 
 /// A message as a spawned process receives it from its ``Inbox``.
 public enum Message: Sendable, CustomStringConvertible {
-    /// A message from ``Process/send(_:_:)`` or a cast.
+    /// A message from `Process/send(_:_:)` or a cast.
     case message(any Sendable)
     /// An exit signal from a linked process or from `Process.exit`, received as a
     /// message because the process traps exits.

@@ -3,7 +3,7 @@
 /// | reason | linked process that does not trap exits | transient child restarted | logged |
 /// |---|---|---|---|
 /// | ``normal`` | unaffected | no | no |
-/// | ``shutdown`` / ``shutdown(_:)`` | exits too | no | no |
+/// | ``shutdown`` / ``shutdownWith(_:)`` | exits too | no | no |
 /// | ``killed`` / ``error(_:)`` / others | exits too | yes | yes |
 ///
 /// ``kill`` is a *signal*, not a reason a process exits with: `Process.exit(pid, .kill)`

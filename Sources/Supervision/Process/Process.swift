@@ -22,6 +22,7 @@ public enum Process {
     /// - Parameters:
     ///   - link: link the new process to the calling process (no effect from plain code).
     ///   - runtime: the runtime; defaults to the caller's.
+    ///   - body: the process's code; it gets the process's pid.
     @discardableResult
     public static func spawn(
         link: Bool = false, runtime: Runtime? = nil,

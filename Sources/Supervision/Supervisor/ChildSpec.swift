@@ -70,8 +70,13 @@ public struct ChildSpec: Sendable {
     /// A child spec.
     ///
     /// - Parameters:
+    ///   - id: the child's id, unique among its supervisor's children.
+    ///   - restart: when it is restarted after it exits (``RestartPolicy/permanent``: always).
     ///   - shutdown: defaults to five seconds for workers and ``ShutdownPolicy/infinity``
     ///     for supervisors, as in OTP.
+    ///   - type: a worker or a supervisor.
+    ///   - start: starts the child linked to the calling process (the supervisor) and
+    ///     returns its pid once it runs; throws when it cannot start.
     public init(
         id: String, restart: RestartPolicy = .permanent, shutdown: ShutdownPolicy? = nil,
         type: ChildType = .worker, start: @escaping @Sendable () async throws -> PID
@@ -90,6 +95,8 @@ public struct ChildSpec: Sendable {
     ///   - arguments: passed to its `initialize`.
     ///   - id: the child's id; defaults to the type's name.
     ///   - name: a name to register the child under (restarts register it again).
+    ///   - restart: when it is restarted after it exits.
+    ///   - shutdown: how it is stopped; five seconds by default.
     ///   - startTimeout: how long `initialize` may take.
     @inlinable
     public static func worker<Server: GenServer>(

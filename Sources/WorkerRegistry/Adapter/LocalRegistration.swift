@@ -1,7 +1,7 @@
 import Supervision
 
 /// The local ``RegistrationAdapter``: a unique ``Registry`` for names and the caller's
-/// ``DynamicSupervisor`` for processes.
+/// `DynamicSupervisor` for processes.
 public struct LocalRegistration<Name: Hashable & Sendable>: RegistrationAdapter {
     /// The adapter's metadata: its registry.
     public struct Meta: Sendable {
@@ -23,7 +23,7 @@ public struct LocalRegistration<Name: Hashable & Sendable>: RegistrationAdapter 
         return (registry.childSpec(id: label), Meta(registry: registry))
     }
 
-    /// Starts the child under the registry's via name; a name already held by a started process answers that process. Throws ``StartError/contended(attempts:)`` when every try found a holder that then failed.
+    /// Starts the child under the registry's via name; a name already held by a started process answers that process. Throws `StartError/contended(attempts:)` when every try found a holder that then failed.
     nonisolated(nonsending) public func startChild(
         meta: Meta, name: Name, supervisor: DynamicSupervisor,
         spec: @escaping @Sendable (any ProcessName) -> ChildSpec

@@ -5,7 +5,7 @@ import Supervision
 ///
 /// An application puts ``childSpec()``'s spec in its supervision tree and keeps the
 /// returned metadata; every other call takes that metadata. ``LocalRegistration`` is
-/// the implementation on one node (a ``Registry`` and a ``DynamicSupervisor``); a
+/// the implementation on one node (a ``Registry`` and a `DynamicSupervisor`); a
 /// distributed adapter (`WorkerRegistryEtcd.EtcdRegistration`) implements the same
 /// protocol and passes the same conformance suite (`WorkerRegistryTesting`), extended
 /// for holders on other nodes.
@@ -35,8 +35,12 @@ public protocol RegistrationAdapter: Sendable {
     ///
     /// Concurrent calls for one name, from any node, start at most one process.
     ///
-    /// - Parameter spec: builds the child spec from the name the child must register
-    ///   under (pass it as the `name:` of `startLink`).
+    /// - Parameters:
+    ///   - meta: what ``childSpec()`` returned with the adapter's spec.
+    ///   - name: the name to start the child under.
+    ///   - supervisor: the dynamic supervisor to start the child under.
+    ///   - spec: builds the child spec from the name the child must register under
+    ///     (pass it as the `name:` of `startLink`).
     /// - Throws: `Failure` when the start fails (nothing is then registered; its
     ///   ``RegistrationFailure/startError`` says why the child did not start, if it was
     ///   tried).

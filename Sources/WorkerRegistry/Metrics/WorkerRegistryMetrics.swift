@@ -24,7 +24,7 @@ public enum WorkerRegistryMetrics {
     /// `lookupOrStart` calls, with the `pool` and `result` dimensions.
     public static let lookupOrStart = "pool_lookup_or_start_total"
     /// Worker starts that failed, with the `pool` dimension. A `start` that finds the id
-    /// taken (``StartError/alreadyStarted(_:)``) is not a failure.
+    /// taken (`StartError/alreadyStarted(_:)`) is not a failure.
     public static let startFailures = "pool_start_failures_total"
     /// How long worker starts took, with the `pool` dimension; recorded for starts that
     /// returned a pid.

@@ -2,8 +2,8 @@ import CoreMetrics
 import Supervision
 import Synchronization
 
-/// A pool of workers of one ``GenServer`` type, one per id, started on demand under a
-/// ``DynamicSupervisor``: Discord's `gen_registry`, in Swift.
+/// A pool of workers of one `GenServer` type, one per id, started on demand under a
+/// `DynamicSupervisor`: Discord's `gen_registry`, in Swift.
 ///
 /// ```swift
 /// let sessions = WorkerPool(Session.self, id: String.self, name: "sessions")
@@ -33,7 +33,7 @@ public final class WorkerPool<Worker: GenServer, ID: Hashable & Sendable, Value:
         /// How a worker is stopped by ``WorkerPool/stop(_:)`` and when the pool stops.
         public var shutdown: ShutdownPolicy
         /// The pool supervisor's restart intensity (the same type as every supervisor's
-        /// options: ``Supervisor/Options``, ``DynamicSupervisor/Options``).
+        /// options: `Supervisor/Options`, `DynamicSupervisor/Options`).
         public var intensity: RestartIntensity
         /// The most workers at once; `nil` for no limit.
         public var maxChildren: Int?
@@ -103,13 +103,17 @@ public final class WorkerPool<Worker: GenServer, ID: Hashable & Sendable, Value:
     /// ``childSpec(id:)`` in a supervisor).
     ///
     /// - Parameters:
+    ///   - worker: the server type each worker runs.
+    ///   - id: the type of the workers' ids (a session id, a phone number …).
     ///   - name: the pool's name, also its registry's and its supervisor's name in
     ///     metrics: give each pool a fixed one.
+    ///   - options: restart and shutdown policies, intensity, limits, partitions.
+    ///   - listeners: told of every worker registered and removed (`RegistryListener`).
+    ///   - metrics: where the pool's and its registry's metrics go
+    ///     (``WorkerRegistryMetrics``); by default the factory bootstrapped (or
+    ///     task-local) when the pool is created. The pool's supervisor reports its
+    ///     `SupervisionMetrics`, under the pool's name, to its runtime's factory.
     ///   - value: the value each worker registers with its id (shown by dashboards).
-    ///   - metrics: where the pool's, its registry's and its supervisor's metrics go
-    ///     (``WorkerRegistryMetrics``, ``SupervisionMetrics``); by default the factory
-    ///     bootstrapped (or task-local) when the pool is created. The supervisor's own
-    ///     metrics go to its runtime's factory.
     ///
     /// Inlinable so that the pool's registry is made where `ID` and `Value` are known:
     /// its exit hook — which runs in every worker's exit — is then specialized code, not
@@ -184,8 +188,11 @@ public final class WorkerPool<Worker: GenServer, ID: Hashable & Sendable, Value:
     ///
     /// Concurrent calls for one id start exactly one worker and all return its pid.
     ///
-    /// - Parameter timeout: how long the worker's `initialize` may take.
-    /// - Throws: ``StartError``: `initFailed`, `ignored`, `timeout`, `maxChildren`,
+    /// - Parameters:
+    ///   - id: the worker's id in the pool.
+    ///   - arguments: passed to the worker's `initialize` if it is started.
+    ///   - timeout: how long the worker's `initialize` may take.
+    /// - Throws: `StartError`: `initFailed`, `ignored`, `timeout`, `maxChildren`,
     ///   `supervisorNotRunning`. Nothing is registered then, and other workers run on.
     @inlinable
     nonisolated(nonsending) public func lookupOrStart(
@@ -202,7 +209,7 @@ public final class WorkerPool<Worker: GenServer, ID: Hashable & Sendable, Value:
     /// Starts a worker under `id`: gen_registry's `start`, which tells the caller
     /// whether it started the worker.
     ///
-    /// - Throws: ``StartError/alreadyStarted(_:)`` with the running worker if `id` is
+    /// - Throws: `StartError/alreadyStarted(_:)` with the running worker if `id` is
     ///   taken, and the errors of ``lookupOrStart(_:arguments:timeout:)``.
     @inlinable
     nonisolated(nonsending) public func start(

@@ -1,9 +1,9 @@
 import Supervision
 
 /// A via name in a unique ``Registry``: start a server under it, call, cast and send to
-/// it wherever `Supervision` takes a ``ProcessName`` — OTP's `{:via, Registry, {reg, key}}`.
+/// it wherever `Supervision` takes a `ProcessName` — OTP's `{:via, Registry, {reg, key}}`.
 ///
-/// Starting under a taken name gives ``StartError/alreadyStarted(_:)``; the name is
+/// Starting under a taken name gives `StartError/alreadyStarted(_:)`; the name is
 /// released as part of its holder's exit, so ``whereis()`` never returns a dead process.
 public struct RegistryName<Key: Hashable & Sendable, Value: Sendable>: ProcessName {
     /// The registry the name lives in.

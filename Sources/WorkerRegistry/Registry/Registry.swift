@@ -11,7 +11,7 @@ import Synchronization
 /// returned, its `DOWN` was delivered, its supervisor saw it exit), no lookup, match,
 /// select, dispatch, count or keys call returns it, and listeners hear of the removal.
 ///
-/// Reads take no lock that other readers write to (see ``ReadMostlyLock``); a lookup in
+/// Reads take no lock that other readers write to (see `ReadMostlyLock`); a lookup in
 /// a unique registry allocates nothing. Writes are serialised per partition.
 ///
 /// ```swift
@@ -31,7 +31,7 @@ public final class Registry<Key: Hashable & Sendable, Value: Sendable>: Sendable
 
     /// The registry's mode.
     public let keys: Keys
-    /// A name for diagnostics (``ProcessSnapshot/names``, via-name descriptions).
+    /// A name for diagnostics (`ProcessSnapshot/names`, via-name descriptions).
     public let name: String
     /// The number of independently locked partitions.
     public var partitionCount: Int { partitions.count }
