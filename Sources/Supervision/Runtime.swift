@@ -42,7 +42,19 @@ public final class Runtime: Sendable {
     let roster = SupervisorRoster()
 
     /// The runtime of plain code that runs outside any process and any ``run(_:)``.
-    public static let shared = Runtime(label: "shared")
+    ///
+    /// Its logger is the application's default (swift-log's `Logger.current` outside any
+    /// `withLogger` scope, whatever task first touches `shared`); its metrics go to the
+    /// factory bootstrapped by then.
+    public static let shared = Runtime(logger: unscopedLogger(), label: "shared")
+
+    /// `Logger.current` as a thread outside any task sees it: the process-wide default,
+    /// not the task-local logger of whoever happens to touch ``shared`` first.
+    private static func unscopedLogger() -> Logger {
+        let box = Mutex<Logger?>(nil)
+        OSThread.join("reading the default logger") { box.withLock { $0 = Logger.current } }
+        return box.withLock { $0! }
+    }
 
     /// Creates a runtime.
     ///
@@ -55,8 +67,9 @@ public final class Runtime: Sendable {
     ///     `supervisor.child_id` for a static supervisor, `process.pid`,
     ///     `process.previous_pid`, `supervisor.restarts`), a failed restart and a
     ///     supervisor giving up at its intensity (`error`, with `supervisor.max_restarts`,
-    ///     `supervisor.period`), an unexpected message (`warning`). Pass the service's own
-    ///     logger; the default has the label `supervision`.
+    ///     `supervisor.period`), an unexpected message (`warning`). By default the
+    ///     task-local logger (swift-log's `Logger.current`) where the runtime is made:
+    ///     the library makes no logger of its own.
     ///   - label: a name for diagnostics.
     ///   - fairness: how many messages, or how long, a process handles in a row before it
     ///     gives its thread back (``Fairness/default``).
@@ -67,7 +80,7 @@ public final class Runtime: Sendable {
     public init(
         clock: any SupervisionClock = SystemClock.shared,
         executor: (any TaskExecutor)? = nil,
-        logger: Logger = Logger(label: "supervision"),
+        logger: Logger = Logger.current,
         label: String = "runtime",
         fairness: Fairness = .default,
         metrics: any MetricsFactory = MetricsSystem.factory
@@ -130,9 +143,52 @@ public final class Runtime: Sendable {
     /// Processes of this runtime ever created.
     public var spawnedProcessCount: Int { counters.spawned.load(ordering: .relaxed) }
 
+    /// Stops what is left of this runtime: kills every process of it still alive,
+    /// returns once all have exited, and lets its clock's timer thread end
+    /// (``SystemClock/shutdown()``: at once when no other runtime has a timer armed on
+    /// it).
+    ///
+    /// Stop a tree gracefully first (its supervisor's `stop`, or `SupervisionTree` in a
+    /// service group); this is for what remains. Processes started after it returns run
+    /// as before, and a timer they arm starts the clock's thread again.
+    ///
+    /// - Complexity: O(processes of every runtime), to find this runtime's.
+    public func shutdown() async {
+        for core in ProcessTable.shared.cores(of: self) {
+            core.receiveExitSignal(from: nil, reason: .kill)
+        }
+        await counters.empty()
+        (clock as? SystemClock)?.shutdown()
+    }
+
     final class Counters: Sendable {
         let live = Atomic<Int>(0)
         let spawned = Atomic<Int>(0)
+        /// Waiting for `live` to reach zero.
+        private let waiters = Mutex<[CheckedContinuation<Void, Never>]>([])
+
+        /// One process fewer; wakes ``empty()`` at zero.
+        func exited() {
+            if live.subtract(1, ordering: .acquiringAndReleasing).newValue == 0 {
+                let woken = waiters.withLock { waiters in
+                    defer { waiters = [] }
+                    return waiters
+                }
+                for waiter in woken { waiter.resume() }
+            }
+        }
+
+        /// Returns once no process is live.
+        func empty() async {
+            await withCheckedContinuation { continuation in
+                let ready = waiters.withLock { waiters -> Bool in
+                    if live.load(ordering: .acquiring) == 0 { return true }
+                    waiters.append(continuation)
+                    return false
+                }
+                if ready { continuation.resume() }
+            }
+        }
     }
 }
 

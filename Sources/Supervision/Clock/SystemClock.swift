@@ -14,6 +14,9 @@ import Darwin
 /// thousand times a second; with no armed timers it sleeps until one is armed. Arming a
 /// timer later than the one the thread already sleeps for does not wake it, which is
 /// the common case (every call arms "now + timeout").
+///
+/// ``shutdown()`` (which ``Runtime/shutdown()`` calls) ends the thread once no armed timer
+/// needs it; the next timer armed starts a new one.
 public final class SystemClock: SupervisionClock, @unchecked Sendable {
     /// The process-wide system clock.
     public static let shared = SystemClock()
@@ -26,6 +29,8 @@ public final class SystemClock: SupervisionClock, @unchecked Sendable {
     private var queue = TimerQueue()
     private var wakeAt: UInt64 = .max
     private var threadStarted = false
+    /// Set by ``shutdown()``: the thread ends as soon as it has no unsettled timer.
+    private var stopWhenIdle = false
 
     /// Creates a clock with its own timer thread, started on first use.
     public init() {
@@ -44,8 +49,8 @@ public final class SystemClock: SupervisionClock, @unchecked Sendable {
     }
 
     deinit {
-        // Only reached for clocks whose thread never started: a started thread keeps
-        // the clock alive for ever.
+        // Only reached for clocks whose thread is not running: a running thread keeps
+        // the clock alive.
         pthread_cond_destroy(condition)
         pthread_mutex_destroy(mutex)
         condition.deallocate()
@@ -64,6 +69,7 @@ public final class SystemClock: SupervisionClock, @unchecked Sendable {
         let target = Self.roundUp(deadline.nanoseconds)
         pthread_mutex_lock(mutex)
         queue.insert(timer, deadline: deadline)
+        stopWhenIdle = false
         if !threadStarted {
             threadStarted = true
             startThread()
@@ -71,7 +77,8 @@ public final class SystemClock: SupervisionClock, @unchecked Sendable {
         let wake = target < wakeAt
         if wake { wakeAt = target }
         pthread_mutex_unlock(mutex)
-        if wake { pthread_cond_signal(condition) }
+        // Broadcast: `shutdown()` may be waiting on the same condition.
+        if wake { pthread_cond_broadcast(condition) }
     }
 
     private static func roundUp(_ nanoseconds: UInt64) -> UInt64 {
@@ -79,15 +86,52 @@ public final class SystemClock: SupervisionClock, @unchecked Sendable {
         return overflow ? .max : sum / granularity * granularity
     }
 
+    /// Whether the timer thread is running (it starts with the first timer armed).
+    public var isThreadRunning: Bool {
+        pthread_mutex_lock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
+        return threadStarted
+    }
+
+    /// Ends the timer thread once no unsettled timer is armed: at once (returning when it
+    /// has ended) if none is, else when the last one fires or settles — timers armed by
+    /// other runtimes sharing the clock still fire. A timer armed afterwards starts a new
+    /// thread.
+    ///
+    /// - Returns: whether the thread has ended (or was not running).
+    @discardableResult
+    public func shutdown() -> Bool {
+        pthread_mutex_lock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
+        guard threadStarted else { return true }
+        stopWhenIdle = true
+        queue.sweep()
+        guard queue.liveCount == 0 else { return false }
+        pthread_cond_broadcast(condition)
+        while threadStarted { pthread_cond_wait(condition, mutex) }
+        return true
+    }
+
     private func startThread() {
-        // The thread holds the clock for ever (see `deinit`).
+        // The thread holds the clock until it ends (see `deinit`).
         OSThread.detach("the system clock's timer thread") { [self] in run() }
     }
 
-    private func run() -> Never {
+    private func run() {
         var due: [any ScheduledTimer] = []
         pthread_mutex_lock(mutex)
         while true {
+            if stopWhenIdle {
+                queue.sweep()
+                if queue.liveCount == 0 {
+                    threadStarted = false
+                    stopWhenIdle = false
+                    wakeAt = .max
+                    pthread_cond_broadcast(condition)  // to `shutdown()`
+                    pthread_mutex_unlock(mutex)
+                    return
+                }
+            }
             let current = now()
             while let expired = queue.popExpired(now: current) {
                 due.append(expired.timer)
@@ -111,6 +155,7 @@ public final class SystemClock: SupervisionClock, @unchecked Sendable {
                 pthread_cond_timedwait_relative_np(condition, mutex, &spec)
                 #endif
             } else {
+                if stopWhenIdle { continue }  // nothing armed: end (at the top)
                 wakeAt = .max
                 pthread_cond_wait(condition, mutex)
             }

@@ -22,6 +22,33 @@ package enum OSThread {
     ///
     /// - Parameter purpose: names the thread in the message if it cannot be created.
     package static func detach(_ purpose: String, _ body: @escaping @Sendable () -> Void) {
+        pthread_detach(create(purpose, body))
+    }
+
+    /// A thread started by ``start(_:_:)``, to be joined once.
+    package struct Joinable: @unchecked Sendable {
+        // @unchecked: a pthread_t is an opaque handle; joining it is thread-safe, and
+        // callers join it once.
+        fileprivate let thread: pthread_t
+
+        /// Waits for the thread's body to return.
+        package func join() {
+            pthread_join(thread, nil)
+        }
+    }
+
+    /// Starts `body` on a new OS thread that the caller joins.
+    package static func start(_ purpose: String, _ body: @escaping @Sendable () -> Void) -> Joinable {
+        Joinable(thread: create(purpose, body))
+    }
+
+    /// Runs `body` on a new OS thread and waits for it, blocking the caller: for what
+    /// must be seen from outside any task (a task-local's default value).
+    package static func join(_ purpose: String, _ body: @escaping @Sendable () -> Void) {
+        start(purpose, body).join()
+    }
+
+    private static func create(_ purpose: String, _ body: @escaping @Sendable () -> Void) -> pthread_t {
         let box = Unmanaged.passRetained(Box(body))
         #if canImport(Darwin)
         var thread: pthread_t?
@@ -42,9 +69,9 @@ package enum OSThread {
             fatalError("cannot start \(purpose): pthread_create failed, \(String(cString: strerror(result)))")
         }
         #if canImport(Darwin)
-        if let thread { pthread_detach(thread) }
+        return thread!
         #else
-        pthread_detach(thread)
+        return thread
         #endif
     }
 

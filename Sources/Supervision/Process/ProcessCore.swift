@@ -255,7 +255,7 @@ class ProcessCore: @unchecked Sendable {
             return true
         }
         if wasAlive {
-            runtime.counters.live.subtract(1, ordering: .relaxed)
+            runtime.counters.exited()
             runtime.instruments?.exited(.normal)
         }
     }
@@ -335,7 +335,7 @@ class ProcessCore: @unchecked Sendable {
             defer { state.rare?.monitors = [:] }
             return (state.links.removeAll(), state.rare?.monitors ?? [:])
         }
-        runtime.counters.live.subtract(1, ordering: .relaxed)
+        runtime.counters.exited()
         runtime.instruments?.exited(reason)
         runtime.events.publish(.exited(me, reason: reason, parent: parent))
 

@@ -51,6 +51,17 @@ final class ProcessTable: Sendable {
         }
     }
 
+    /// Every process of `runtime` that has not fully exited, oldest first. O(processes).
+    func cores(of runtime: Runtime) -> [ProcessCore] {
+        var found: [ProcessCore] = []
+        for shard in owned {
+            let stripe = shard.lock.readLock()
+            for core in shard.cores.values where core.runtime === runtime { found.append(core) }
+            shard.lock.readUnlock(stripe)
+        }
+        return found.sorted { $0.serial < $1.serial }
+    }
+
     /// The process with this serial, if it has not fully exited.
     @usableFromInline
     func core(_ serial: UInt64) -> ProcessCore? {
