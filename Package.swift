@@ -99,6 +99,7 @@ let package = Package(
                 "Supervision", "WorkerRegistry", "InspectorProtocol",
                 .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
@@ -234,9 +235,10 @@ let package = Package(
         ),
         .testTarget(
             name: "PoolInspectorTests",
-            dependencies: ["TestSupport", 
+            dependencies: ["TestSupport",
                 "PoolInspector", "InspectorProtocol", "Supervision", "WorkerRegistry",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strict
         ),
