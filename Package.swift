@@ -256,6 +256,20 @@ let package = Package(
             dependencies: ["TestSupport", "Supervision", .product(name: "MetricsTestKit", package: "swift-metrics")],
             swiftSettings: strict
         ),
+        // The DocC articles' code, compiled and run (and checked line for line against
+        // the articles).
+        .testTarget(
+            name: "DocumentationTests",
+            dependencies: [
+                "Supervision", "WorkerRegistry", "SupervisionLifecycle", "SupervisionTesting", "WorkerRegistryLockstep",
+                "PoolInspector", "InspectorProtocol", "TestSupport",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+            ],
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "ScalableLocksTests",
             dependencies: ["ScalableLocks"],
