@@ -234,9 +234,22 @@ echo "e2e: ok: SIGTERM stops the app and removes its socket"
 
 # ---- Part 3: a cluster on etcd, nodes in separate OS processes.
 if command -v etcd >/dev/null; then
-    free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-    client_port=$(free_port)
-    peer_port=$(free_port)
+    # Two free loopback ports outside the kernel's ephemeral range (32768-60999), which
+    # the clients of this script and of anything else running draw from.
+    read -r client_port peer_port < <(python3 -c '
+import random, socket
+ports = []
+while len(ports) < 2:
+    port = random.randrange(20000, 32000)
+    s = socket.socket()
+    try:
+        s.bind(("127.0.0.1", port))
+        if port not in ports: ports.append(port)
+    except OSError:
+        pass
+    finally:
+        s.close()
+print(*ports)')
     endpoint="http://127.0.0.1:$client_port"
     etcd --name e2e --data-dir "$work/etcd" --listen-client-urls "$endpoint" --advertise-client-urls "$endpoint" \
         --listen-peer-urls "http://127.0.0.1:$peer_port" > "$work/etcd.log" 2>&1 &

@@ -1,5 +1,6 @@
 import EtcdClient
 import Foundation
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -33,10 +34,35 @@ public final class EtcdCluster: Sendable {
     }
 
     /// Starts `members` members as one cluster and waits until it answers.
+    ///
+    /// Ports come from ``freePort()``. If a member exits before the cluster answers (another
+    /// program took one of its ports between the check and etcd's bind), the attempt is
+    /// stopped and the cluster started again on new ports, up to three times; the error
+    /// after that carries the end of each member's log.
     public static func start(members: Int = 1) async throws -> EtcdCluster {
         guard let executable else {
             throw EtcdTestFailure("etcd is not on PATH: install Debian's etcd-server (apt-get install -y etcd-server)")
         }
+        var attempt = 1
+        while true {
+            let started = try launch(members: members, executable: executable)
+            switch await started.waitUntilServing() {
+            case .serving:
+                return started
+            case .exited where attempt < 3:
+                started.stop()
+                attempt += 1
+            case .exited(let log):
+                started.stop()
+                throw EtcdTestFailure("etcd exited before serving, \(attempt) times; the last log:\n\(log)")
+            case .timedOut(let endpoint, let error, let log):
+                started.stop()
+                throw EtcdTestFailure("etcd at \(endpoint) did not start: \(error); its log:\n\(log)")
+            }
+        }
+    }
+
+    private static func launch(members: Int, executable: String) throws -> EtcdCluster {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("etcd-test-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let clientPorts = try (0..<members).map { _ in try freePort() }
@@ -65,32 +91,46 @@ public final class EtcdCluster: Sendable {
             try process.run()
             processes.append(process)
         }
-        let started = EtcdCluster(endpoints: clientPorts.map { EtcdEndpoint(host: "127.0.0.1", port: $0) },
-                                  processes: processes, folder: folder)
-        try await started.waitUntilServing()
-        return started
+        return EtcdCluster(endpoints: clientPorts.map { EtcdEndpoint(host: "127.0.0.1", port: $0) },
+                           processes: processes, folder: folder)
     }
 
-    /// Every member answers a read (the cluster has a leader): a bounded wait for the
-    /// servers this test started, not a guess at how long they take.
-    private func waitUntilServing() async throws {
+    private enum Startup {
+        case serving
+        case exited(log: String)
+        case timedOut(EtcdEndpoint, any Error, log: String)
+    }
+
+    /// Every member answers a read (the cluster has a leader), or one of them has exited:
+    /// a bounded wait for the servers this test started, not a guess at how long they take.
+    private func waitUntilServing() async -> Startup {
         let deadline = ContinuousClock.now + .seconds(30)
         for endpoint in endpoints {
             let client = EtcdClient(endpoints: [endpoint], requestTimeout: .seconds(1))
+            defer { client.close() }
             while true {
                 do {
                     _ = try await client.get("startup-probe")
                     break
                 } catch {
-                    guard ContinuousClock.now < deadline else {
-                        stop()
-                        throw EtcdTestFailure("etcd at \(endpoint) did not start: \(error)")
+                    if let exited = processes.firstIndex(where: { !$0.isRunning }) {
+                        return .exited(log: logTail(exited))
                     }
-                    try await Task.sleep(for: .milliseconds(50))
+                    guard ContinuousClock.now < deadline else {
+                        return .timedOut(endpoint, error, log: logTail(endpoints.firstIndex(of: endpoint) ?? 0))
+                    }
+                    try? await Task.sleep(for: .milliseconds(50))
                 }
             }
-            client.close()
         }
+        return .serving
+    }
+
+    /// The last lines of member `index`'s log.
+    private func logTail(_ index: Int, lines: Int = 8) -> String {
+        let log = folder.appendingPathComponent("n\(index).log")
+        let text = (try? String(contentsOf: log, encoding: .utf8)) ?? "(no log)"
+        return text.split(separator: "\n").suffix(lines).joined(separator: "\n")
     }
 
     /// A client of every member.
@@ -114,24 +154,35 @@ public final class EtcdCluster: Sendable {
         try? FileManager.default.removeItem(at: folder)
     }
 
-    /// A loopback port nothing listens on now.
+    /// Ports handed out by ``freePort()`` in this process: two clusters started at once
+    /// never share one.
+    private static let handedOut = Mutex<Set<Int>>([])
+
+    /// A loopback port nothing listens on now, not handed out before in this process, and
+    /// outside Linux's default ephemeral range (32768–60999), so that the clients a test
+    /// suite opens — which the kernel gives ephemeral ports — cannot take it before etcd binds.
     public static func freePort() throws -> Int {
+        for _ in 0..<1_000 {
+            let port = Int.random(in: 20_000..<32_000)
+            guard handedOut.withLock({ $0.insert(port).inserted }) else { continue }
+            if try isFree(port) { return port }
+        }
+        throw EtcdTestFailure("no free loopback port in 20000..<32000 after 1000 tries")
+    }
+
+    /// Whether a TCP socket can bind 127.0.0.1:`port` now.
+    private static func isFree(_ port: Int) throws -> Bool {
         let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard socket >= 0 else { throw EtcdTestFailure("socket: errno \(errno)") }
         defer { close(socket) }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
+        address.sin_port = UInt16(port).bigEndian
         let bound = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
-        guard bound == 0 else { throw EtcdTestFailure("bind: errno \(errno)") }
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(socket, $0, &length) }
-        }
-        return Int(UInt16(bigEndian: address.sin_port))
+        return bound == 0
     }
 }
 
