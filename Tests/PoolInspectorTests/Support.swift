@@ -162,6 +162,26 @@ final class LineClient: @unchecked Sendable {
         return .failure(id: id, ProtocolError(.malformed, "closed"))
     }
 
+    /// The answer to the line just sent with `id`: its reply or error, or an error without
+    /// an id (a line whose id could not be read). Lines are answered in order, so the
+    /// first of these is this line's; pushes meanwhile are kept.
+    func answer(to id: Int64) async -> ServerMessage? {
+        if let message = early.removeValue(forKey: id) { return message }
+        while let message = await iterator.next() {
+            received += 1
+            switch message {
+            case .reply(let replyID, _), .failure(let replyID?, _):
+                if replyID == id { return message }
+                early[replyID] = message
+            case .failure(nil, _):
+                return message
+            case .push:
+                unsolicited.append(message)
+            }
+        }
+        return nil
+    }
+
     /// The next line that is not a reply (a push, an error without id).
     func nextUnsolicited() async -> ServerMessage? {
         if !unsolicited.isEmpty { return unsolicited.removeFirst() }

@@ -51,9 +51,13 @@ final class EventLog: Sendable {
     var last: UInt64 { state.withLock { $0.last } }
 
     /// Entries after `since`, oldest first, at most `limit` (the newest of them), and how
-    /// many after `since` are no longer kept or were left out by the limit.
+    /// many after `since` are no longer kept or were left out by the limit. Any `since`
+    /// and `limit` a client sends are answered: one at or past the newest entry (up to
+    /// `UInt64.max`) gets none, a negative limit none.
     func read(since: UInt64, limit: Int) -> EventsReply {
         state.withLock { state in
+            // Nothing after `since`: also keeps `since + 1` below from overflowing.
+            guard since < state.last else { return EventsReply(entries: [], last: state.last, missed: 0) }
             let first = state.entries.first?.seq ?? state.last + 1
             let wanted = state.last > since ? state.last - since : 0
             // Entries kept after `since`: those with seq > max(since, first - 1).
