@@ -158,7 +158,10 @@ public final class Runtime: Sendable {
             core.receiveExitSignal(from: nil, reason: .kill)
         }
         await counters.empty()
-        (clock as? SystemClock)?.shutdown()
+        // Off the cooperative pool: the clock's shutdown waits for its timer thread to end.
+        if let clock = clock as? SystemClock {
+            _ = await OSThread.run("the system clock's shutdown") { clock.shutdown() }
+        }
     }
 
     final class Counters: Sendable {

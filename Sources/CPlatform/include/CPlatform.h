@@ -40,4 +40,15 @@ void cplatform_inline_depth_leave(void);
 /// The inline execution depth of the calling thread.
 int cplatform_inline_depth(void);
 
+/// Enters an exit procedure on the calling thread. Pair with `cplatform_exiting_leave`.
+void cplatform_exiting_enter(void);
+
+/// Leaves the innermost exit procedure on the calling thread.
+void cplatform_exiting_leave(void);
+
+/// How many exit procedures run on the calling thread's stack: a kill made from inside
+/// one (an exit hook) never waits for another thread's exit, so no two threads can
+/// wait for each other.
+int cplatform_exiting_depth(void);
+
 #endif

@@ -29,6 +29,8 @@ public final class SystemClock: SupervisionClock, @unchecked Sendable {
     private var queue = TimerQueue()
     private var wakeAt: UInt64 = .max
     private var threadStarted = false
+    /// Counts timer threads started, so a shutdown waits only for the thread it stopped.
+    private var threadGeneration: UInt64 = 0
     /// Set by ``shutdown()``: the thread ends as soon as it has no unsettled timer.
     private var stopWhenIdle = false
 
@@ -69,16 +71,19 @@ public final class SystemClock: SupervisionClock, @unchecked Sendable {
         let target = Self.roundUp(deadline.nanoseconds)
         pthread_mutex_lock(mutex)
         queue.insert(timer, deadline: deadline)
+        // A pending shutdown is withdrawn: its waiter must hear of it.
+        let withdrew = stopWhenIdle
         stopWhenIdle = false
         if !threadStarted {
             threadStarted = true
+            threadGeneration &+= 1
             startThread()
         }
         let wake = target < wakeAt
         if wake { wakeAt = target }
         pthread_mutex_unlock(mutex)
         // Broadcast: `shutdown()` may be waiting on the same condition.
-        if wake { pthread_cond_broadcast(condition) }
+        if wake || withdrew { pthread_cond_broadcast(condition) }
     }
 
     private static func roundUp(_ nanoseconds: UInt64) -> UInt64 {
@@ -108,9 +113,34 @@ public final class SystemClock: SupervisionClock, @unchecked Sendable {
         queue.sweep()
         guard queue.liveCount == 0 else { return false }
         pthread_cond_broadcast(condition)
-        while threadStarted { pthread_cond_wait(condition, mutex) }
-        return true
+        let stopping = threadGeneration
+        if let seam {
+            pthread_mutex_unlock(mutex)
+            seam()
+            pthread_mutex_lock(mutex)
+        }
+        // Until that thread ended — or a timer armed meanwhile (by another runtime)
+        // withdrew the request: the thread then serves it, and this returns at once.
+        while threadStarted && threadGeneration == stopping && stopWhenIdle {
+            pthread_cond_wait(condition, mutex)
+        }
+        return !(threadStarted && threadGeneration == stopping)
     }
+
+    /// Test seam: runs inside ``shutdown()`` after the request, with the lock released.
+    package var shutdownSeam: (@Sendable () -> Void)? {
+        get {
+            pthread_mutex_lock(mutex)
+            defer { pthread_mutex_unlock(mutex) }
+            return seam
+        }
+        set {
+            pthread_mutex_lock(mutex)
+            seam = newValue
+            pthread_mutex_unlock(mutex)
+        }
+    }
+    private var seam: (@Sendable () -> Void)?
 
     private func startThread() {
         // The thread holds the clock until it ends (see `deinit`).

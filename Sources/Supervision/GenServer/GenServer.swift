@@ -157,7 +157,7 @@ public struct Caller<Reply: Sendable>: Sendable {
     public func reply(_ reply: Reply) -> Bool {
         if let current = ProcessContext.current, !current.acceptsMessages { return false }
         guard slot.settle(.success(reply)) else { return false }
-        server.state.withLock { _ = $0.rare?.deferred.removeValue(forKey: ObjectIdentifier(slot)) }
+        server.forgetDeferred(slot)
         return true
     }
 }

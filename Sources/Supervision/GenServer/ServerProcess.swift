@@ -305,8 +305,16 @@ final class ServerProcess<Server: GenServer>: ProcessCore, @unchecked Sendable {
 
     /// Keeps a call answered later (`.noreply`) so that the server's exit fails it.
     @usableFromInline
+    ///
+    /// A settler racing this (a timeout, a cancellation) settles the slot, fences, then
+    /// reads `deferredBy`; this stores `deferredBy`, fences, then reads whether the slot
+    /// is settled — all under the lock. The two full fences make at least one side see
+    /// the other: either the call is not kept, or its settler takes it out again (after
+    /// this lock is released, since it saw `deferredBy`, stored under it).
     func keepForLater(_ slot: CallSlot) {
         state.withLock { state in
+            _ = slot.deferredBy.storeIfNil(self)
+            atomicMemoryFence(ordering: .sequentiallyConsistent)
             guard !slot.isSettled else { return }
             let rare = state.rareState()
             rare.deferredCount &+= 1

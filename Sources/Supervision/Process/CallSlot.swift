@@ -28,6 +28,10 @@ class CallSlot: ScheduledTimer, @unchecked Sendable {
     final let caller: PID?
     @usableFromInline
     final let timeout: Timeout
+    /// The server that keeps this call to answer later (`.noreply`), set once: a call
+    /// settled by its timeout, its caller's cancellation or exit takes itself out of that
+    /// server's table, so the table holds only calls still waiting.
+    final let deferredBy = AtomicLazyReference<ProcessCore>()
 
     @usableFromInline
     init(caller: PID?, timeout: Timeout) {
@@ -46,6 +50,16 @@ class CallSlot: ScheduledTimer, @unchecked Sendable {
 
     @usableFromInline
     func fire() { fail(.timeout(timeout)) }
+
+    /// After this slot was settled by anything but its server's reply: takes it out of
+    /// the table of the server that deferred it, if one did. Pairs with
+    /// `ServerProcess.keepForLater` (see there for why the fence).
+    @usableFromInline
+    final func leaveDeferringServer() {
+        atomicMemoryFence(ordering: .sequentiallyConsistent)
+        guard let server = deferredBy.load() else { return }
+        server.forgetDeferred(self)
+    }
 }
 
 /// A call slot that knows its outcome type.
@@ -115,7 +129,9 @@ class ReplySlot<Reply: Sendable>: CallSlot, @unchecked Sendable {
     }
 
     @usableFromInline
-    override final func fail(_ error: CallError) { settle(.failure(error)) }
+    override final func fail(_ error: CallError) {
+        if settle(.failure(error)) { leaveDeferringServer() }
+    }
 
     /// The outcome if it is already there; the caller then does not wait.
     @inlinable

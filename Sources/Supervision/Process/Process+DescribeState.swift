@@ -19,6 +19,12 @@ extension Process {
         guard let target = pid.core else { throw .noProcess(target: pid.description) }
         let caller = ProcessContext.current
         if caller === target { throw .callingSelf }
+        // A spawned process has no state the runtime can reach: answered here, so that
+        // a tool asking again and again never fills a mailbox its code may not read.
+        if !target.usesActivations {
+            guard target.acceptsMessages else { throw .noProcess(target: pid.description) }
+            return nil
+        }
         let slot = ReplySlot<String?>(caller: caller?.pid, timeout: timeout)
         caller?.setAwaiting(slot)
         if !target.deliver(.describe(slot)) {

@@ -60,7 +60,9 @@ public enum Process {
     ///   everyone: it accepts no messages, its waiting callers have
     ///   ``CallError/exited(_:)`` with ``ExitReason/killed``, its names are released,
     ///   its links and monitors have been signalled (and linked processes that die of
-    ///   it are dead too), and its running code is cancelled.
+    ///   it are dead too), and its running code is cancelled. If the target was already
+    ///   exiting on another thread, this waits until that exit has made it dead (its
+    ///   names released); that exit then signals the links and monitors.
     /// - ``ExitReason/normal``: ignored unless the target traps exits (or is the caller).
     /// - any other reason: a target that traps exits receives it as a message;
     ///   otherwise it exits with that reason, with the same guarantees as `kill`.

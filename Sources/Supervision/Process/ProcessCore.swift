@@ -1,5 +1,12 @@
+import CPlatform
 import DequeModule
 import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// Where a process is in its life. Transitions only go forward.
 @usableFromInline
@@ -234,14 +241,40 @@ class ProcessCore: @unchecked Sendable {
     /// this returns, the process accepts nothing, its callers have their errors, its
     /// names are released, it is dead, and its links and monitors have been signalled.
     /// Linked processes that die of it die before this returns too.
+    ///
+    /// If the process is already exiting on another thread, this waits until that exit
+    /// has made it dead (names released, gone from the process table) — a few
+    /// instructions to a few hook calls away, since the exit procedure never suspends.
+    /// A kill from inside an exit procedure (an exit hook) returns at once instead: it
+    /// may be the very exit it would wait for, and two threads whose hooks each killed
+    /// the other's process would wait for each other.
     @usableFromInline
     final func terminate(_ reason: ExitReason) {
         runtime.confinement?.checkConfinement("exit")
-        var work: [(ProcessCore, ExitReason)] = [(self, reason.asExitReason)]
+        var work: [(ProcessCore, ExitReason)] = []
+        let began = exitNow(reason.asExitReason, propagating: &work)
         while let (core, reason) = work.popLast() {
-            core.exitNow(reason, propagating: &work)
+            _ = core.exitNow(reason, propagating: &work)
+        }
+        if !began { awaitDeathElsewhere() }
+    }
+
+    /// Waits until an exit that another thread is running has made this process dead.
+    private final func awaitDeathElsewhere() {
+        guard statusWord.load(ordering: .acquiring) == ProcessStatus.exiting.rawValue,
+              cplatform_exiting_depth() == 0
+        else { return }
+        Self.exitWaitSeam.withLock { $0 }?(pid)
+        var spins = 0
+        while statusWord.load(ordering: .acquiring) != ProcessStatus.dead.rawValue {
+            spins += 1
+            if spins < 64 { cplatform_spin_pause() } else { sched_yield() }
         }
     }
+
+    /// Test seam: called with the target's pid when an exit begins waiting for another
+    /// thread's exit of the same process, so a test can let that exit go on only then.
+    package static let exitWaitSeam = Mutex<(@Sendable (PID) -> Void)?>(nil)
 
     /// Marks a process that never ran (its name was taken) as dead, without events.
     @usableFromInline
@@ -274,7 +307,8 @@ class ProcessCore: @unchecked Sendable {
         var startWaiters: [OneShot<Bool>]
     }
 
-    private final func exitNow(_ reason: ExitReason, propagating work: inout [(ProcessCore, ExitReason)]) {
+    /// Runs the exit procedure; returns `false` if the process was already exiting or dead.
+    private final func exitNow(_ reason: ExitReason, propagating work: inout [(ProcessCore, ExitReason)]) -> Bool {
         // 1. Stop accepting anything; take what must be answered or cancelled.
         let leftovers = state.withLock { state -> Leftovers? in
             guard state.status == .alive else { return nil }
@@ -297,7 +331,9 @@ class ProcessCore: @unchecked Sendable {
                 startup: state.startup, silentParent: !state.acknowledged,
                 idle: usesActivations && !state.active, startWaiters: state.rare?.startWaiters ?? [])
         }
-        guard let leftovers else { return }
+        guard let leftovers else { return false }
+        // Until it is dead, a kill from a hook below (on this thread) does not wait.
+        cplatform_exiting_enter()
 
         // 2. Cancel its running code; answer everyone waiting on it.
         leftovers.task?.cancel()
@@ -335,6 +371,7 @@ class ProcessCore: @unchecked Sendable {
             defer { state.rare?.monitors = [:] }
             return (state.links.removeAll(), state.rare?.monitors ?? [:])
         }
+        cplatform_exiting_leave()
         runtime.counters.exited()
         runtime.instruments?.exited(reason)
         runtime.events.publish(.exited(me, reason: reason, parent: parent))
@@ -359,6 +396,7 @@ class ProcessCore: @unchecked Sendable {
         } else if let (id, watcher) = monitors.first {
             watcher.deliverDown(MonitorRef(id: id, target: me), reason: reason)
         }
+        return true
     }
 
     /// The exit reason, once dead (for holders of the process object).
@@ -512,6 +550,12 @@ class ProcessCore: @unchecked Sendable {
             }
             if let known { waiter.resolve(known) }
         } ?? false
+    }
+
+    /// Forgets a call this server deferred, once the call is settled.
+    @usableFromInline
+    final func forgetDeferred(_ slot: CallSlot) {
+        state.withLock { _ = $0.rare?.deferred.removeValue(forKey: ObjectIdentifier(slot)) }
     }
 
     /// Remembers the call this process now waits for, so that its exit cancels it.

@@ -65,19 +65,26 @@ final class TaskProcess: ProcessCore, @unchecked Sendable {
             enum Step { case found(Message), exited, timedOut, wait }
             var step = Step.wait
             await withUnsafeContinuation { (continuation: UnsafeContinuation<Void, Never>) in
+                var unreceivable: [Envelope] = []
                 let resumeNow = state.withLock { state -> Bool in
                     guard state.status == .alive else {
                         step = .exited
                         return true
                     }
-                    for index in state.mailbox.indices {
-                        guard let message = Self.message(from: state.mailbox[index]) else { continue }
+                    var index = state.mailbox.startIndex
+                    while index < state.mailbox.endIndex {
+                        guard let message = Self.message(from: state.mailbox[index]) else {
+                            // Not for `receive`: out of the mailbox, answered after the lock.
+                            unreceivable.append(state.mailbox.remove(at: index))
+                            continue
+                        }
                         if predicate(message) {
                             state.mailbox.remove(at: index)
                             state.handled &+= 1
                             step = .found(message)
                             return true
                         }
+                        index += 1
                     }
                     if timer?.isSettled == true {
                         step = .timedOut
@@ -86,6 +93,8 @@ final class TaskProcess: ProcessCore, @unchecked Sendable {
                     state.receiver = continuation
                     return false
                 }
+                // Answered now, before this task may suspend: their callers wait for it.
+                for envelope in unreceivable { Self.answer(envelope) }
                 if resumeNow { continuation.resume() }
             }
             switch step {
@@ -114,19 +123,22 @@ final class TaskProcess: ProcessCore, @unchecked Sendable {
         receiver?.resume()
     }
 
+    /// The message `receive` hands out, or `nil` for what only a server handles.
     private static func message(from envelope: Envelope) -> Message? {
         switch envelope {
         case .info(let payload), .cast(let payload): return .message(payload)
         case .exit(let from, let reason): return .exit(from: from, reason: reason)
         case .down(let ref, let reason): return .down(ref, reason: reason)
-        case .call(let slot):
-            slot.fail(.wrongServerType(target: "spawned process", expected: "a GenServer"))
-            return nil
-        case .stop: return nil
-        case .describe(let slot):
-            // A spawned process has no state the runtime can reach: nothing to describe.
-            slot.settle(.success(nil))
-            return nil
+        case .call, .stop, .describe: return nil
+        }
+    }
+
+    /// Answers what a spawned process cannot handle, once it is out of the mailbox.
+    private static func answer(_ envelope: Envelope) {
+        switch envelope {
+        case .call(let slot): slot.fail(.wrongServerType(target: "spawned process", expected: "a GenServer"))
+        case .describe(let slot): slot.settle(.success(nil))  // no state the runtime can reach
+        case .info, .cast, .exit, .down, .stop: break
         }
     }
 }

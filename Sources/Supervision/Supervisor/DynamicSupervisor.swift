@@ -84,14 +84,26 @@ public struct DynamicSupervisor: Sendable, CustomStringConvertible {
     ///
     /// - Throws: ``StartError/invalidOption(field:problem:)`` for a `maxChildren` below
     ///   zero, a negative `maxRestarts` or a period that is not positive (OTP's
-    ///   `invalid_max_children`, `invalid_intensity`, `invalid_period`).
+    ///   `invalid_max_children`, `invalid_intensity`, `invalid_period`), and
+    ///   ``StartError/initFailed(_:)`` with ``ExitReason/noproc`` if it died as soon
+    ///   as it had started (killed, or its parent gone) — never a running supervisor
+    ///   that is not there.
     nonisolated(nonsending) public static func start(
         options: Options = Options(), name: (any ProcessName)? = nil, runtime: Runtime? = nil
     ) async throws(StartError) -> DynamicSupervisor {
         if let problem = options.problem() { throw problem }
         let server = try await DynamicSupervisorServer.startLink(.init(options: options), name: name, runtime: runtime)
-        return DynamicSupervisor(pid: server.startedPID)!
+        startedSeam?(server.startedPID)
+        // It may die as soon as it has acknowledged its start (killed, shut down, its
+        // parent gone): a start that returns no running supervisor has failed.
+        guard let supervisor = DynamicSupervisor(pid: server.startedPID) else {
+            throw .initFailed(.noproc)
+        }
+        return supervisor
     }
+
+    /// Test seam: runs between a supervisor's acknowledged start and `start` reaching it.
+    @TaskLocal package static var startedSeam: (@Sendable (PID) -> Void)?
 
     /// A spec to run a dynamic supervisor as the child of another supervisor.
     public static func childSpec(
