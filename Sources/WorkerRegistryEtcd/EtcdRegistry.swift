@@ -339,6 +339,7 @@ public final class EtcdRegistry: Sendable {
             await giveUp(name, token: token)
             throw ClusterError(.startFailed, "\(name) was claimed here but did not start: \(error)", startError: error)
         }
+        Self.startedSeam?(pid)
         // Started: still under the same lease, unfenced? Else it must not run.
         let (standing, wakeups) = state.withLock { state -> (Bool, ClaimTable.Wakeups) in
             guard state.phase == .running(lease: lease) else { return (false, []) }
@@ -350,11 +351,16 @@ public final class EtcdRegistry: Sendable {
             await giveUp(name, token: token)
             throw ClusterError(.fenced, "\(node) fenced itself or stopped while starting \(name): the worker was stopped")
         }
-        // A worker that ended while starting (before it was recorded) released nothing.
-        if !Process.isAlive(pid) { workerEnded(name, pid) }
+        // A worker whose exit began while its claim was starting (before it was recorded)
+        // released nothing: its registry entry went while the claim could not end. Exiting
+        // counts — `isAlive` is still true then, and no later event would release it.
         onEvent(.started(name, pid, token: token))
+        if !pid.acceptsMessages { workerEnded(name, pid) }
         return .local(pid, token: token)
     }
+
+    /// Test seam: runs between a claimed worker's start and its claim being recorded.
+    @TaskLocal package static var startedSeam: (@Sendable (PID) -> Void)?
 
     private func registryChanged(_ event: RegistryEvent<String, Int64>) {
         guard case .unregistered(let name, let pid, let cause) = event else { return }

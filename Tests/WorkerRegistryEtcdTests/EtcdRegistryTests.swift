@@ -1,3 +1,4 @@
+import Dispatch
 import EtcdClient
 import EtcdTesting
 import Logging
@@ -282,6 +283,51 @@ struct EtcdRegistryTests {
             let stored = try #require(try await cluster.client().get("c/x"))
             #expect(stored.createRevision == newer, "round \(round): the key etcd holds is the new claim's")
         }
+        #expect(history.violations().isEmpty, "\(history.violations())")
+        await a.stop()
+    }
+
+    /// An exit hook that holds the exit procedure inside it until released.
+    final class BlockingHook: ProcessExitHook {
+        let entered = DispatchSemaphore(value: 0)
+        let release = DispatchSemaphore(value: 0)
+        func processExiting(_ pid: PID, reason: ExitReason) {
+            entered.signal()
+            release.wait()
+        }
+    }
+
+    @Test("a worker that begins exiting right after its start is released, never recorded as a running holder")
+    func workerExitingWhileItsClaimStartsIsReleased() async throws {
+        let cluster = try await EtcdCluster.start()
+        defer { cluster.stop() }
+        let history = History()
+        let a = try await Node.start("a", client: cluster.client(), prefix: "e/", history: history)
+        let hook = BlockingHook()
+        let killer = Mutex<OSThread.Joinable?>(nil)
+        // The worker starts exiting before its claim is recorded, and stays exiting (still
+        // `isAlive`) past that point: its registry entry is gone while the claim starts.
+        let placement = try await EtcdRegistry.$startedSeam.withValue({ pid in
+            #expect(Process.addExitHook(hook, to: pid))
+            killer.withLock { $0 = OSThread.start("the worker's killer") { Process.exit(pid, .kill) } }
+            hook.entered.wait()
+        }) {
+            try await a.lookupOrStart("eve")
+        }
+        hook.release.signal()
+        killer.withLock { $0 }?.join()
+        guard case .local(let dead, let first) = placement else {
+            Issue.record("eve was not started here: \(placement)")
+            return
+        }
+        #expect(!dead.isAlive)
+        await history.wait { $0.node == "a" && $0.event == .ended("eve", dead, token: first) }
+        // The name is free again: the next lookupOrStart starts a live worker under a newer claim.
+        guard case .local(let again, let second) = try await a.lookupOrStart("eve") else {
+            Issue.record("eve did not start here again")
+            return
+        }
+        #expect(again != dead && again.isAlive && second > first)
         #expect(history.violations().isEmpty, "\(history.violations())")
         await a.stop()
     }
