@@ -80,7 +80,13 @@ extension GenServer {
             if case .after(let delay) = timeout {
                 runtime.clock.schedule(slot, after: delay)
             }
-            outcome = await slot.wait()
+            // A starter that gives up (its task cancelled, or its process killed) ends
+            // the start: the new process is killed below.
+            outcome = await withTaskCancellationHandler {
+                await slot.wait()
+            } onCancel: {
+                slot.fail(.cancelled)
+            }
         }
         switch outcome {
         case .success(.started):
@@ -89,9 +95,9 @@ extension GenServer {
             throw .ignored
         case .success(.failed(let reason)):
             throw .initFailed(reason)
-        case .failure:
+        case .failure(let error):
             core.terminate(.killed)
-            throw .timeout(timeout)
+            throw error.code == .cancelled ? .cancelled : .timeout(timeout)
         }
     }
 }

@@ -128,8 +128,9 @@ public struct ServerRef<Server: GenServer>: Sendable, CustomStringConvertible {
     /// its exit: OTP's `GenServer.stop`.
     ///
     /// Throws ``CallError/noProcess(target:)`` if it is not alive,
-    /// ``CallError/timeout(_:)`` if it has not exited in time (it keeps stopping), and
-    /// ``CallError/exited(_:)`` if it exited with another reason first.
+    /// ``CallError/timeout(_:)`` if it has not exited in time (it keeps stopping),
+    /// ``CallError/cancelled`` if the calling task is cancelled first (it keeps
+    /// stopping), and ``CallError/exited(_:)`` if it exited with another reason first.
     nonisolated(nonsending) public func stop(_ reason: ExitReason = .normal, timeout: Timeout = .infinity) async throws(CallError) {
         let server = try resolve()
         if ProcessContext.current === server { throw .callingSelf }
@@ -140,7 +141,7 @@ public struct ServerRef<Server: GenServer>: Sendable, CustomStringConvertible {
         }
         guard let exit = await watch.reason(timeout: timeout) else {
             watch.cancel()
-            throw .timeout(timeout)
+            throw Task.isCancelled ? .cancelled : .timeout(timeout)
         }
         if exit != reason.asExitReason { throw .exited(exit) }
     }

@@ -61,16 +61,19 @@ final class ExitWaiter: Sendable {
 
     var firedReason: ExitReason? { state.withLock { $0.reason } }
 
-    /// Waits for the reason; `nil` if `timeout` passed first.
+    /// Waits for the reason; `nil` if `timeout` passed first or (when `cancellable`) the
+    /// calling task was cancelled. A listener that gave up is forgotten at once.
     nonisolated(nonsending)
-    func wait(timeout: Timeout, clock: any SupervisionClock) async -> ExitReason? {
-        await OneShot<ExitReason>.wait(deadline: timeout, clock: clock) { listener in
+    func wait(timeout: Timeout, clock: any SupervisionClock, cancellable: Bool = false) async -> ExitReason? {
+        await OneShot<ExitReason>.wait(deadline: timeout, clock: clock, cancellable: cancellable) { listener in
             let reason = state.withLock { state -> ExitReason? in
                 if let reason = state.reason { return reason }
                 state.listeners.append(listener)
                 return nil
             }
             if let reason { listener.resolve(reason) }
+        } unregister: { listener in
+            state.withLock { $0.listeners.removeAll { $0 === listener } }
         }
     }
 }
@@ -96,9 +99,10 @@ public struct ExitWatch: Sendable {
     }
 
     /// Suspends until the process has exited or `timeout` has passed on its runtime's
-    /// clock; returns the reason, or `nil` on timeout.
+    /// clock; returns the reason, or `nil` on timeout or when the calling task is
+    /// cancelled (check `Task.isCancelled` to tell them apart).
     nonisolated(nonsending) public func reason(timeout: Timeout) async -> ExitReason? {
-        await waiter.wait(timeout: timeout, clock: clock)
+        await waiter.wait(timeout: timeout, clock: clock, cancellable: true)
     }
 
     /// The exit reason if the process has already exited, without waiting.

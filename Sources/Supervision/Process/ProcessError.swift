@@ -155,7 +155,7 @@ public struct StartError: Error, Sendable, Equatable, CustomStringConvertible {
         @usableFromInline
         enum Base: Hashable, Sendable {
             case ignored, alreadyStarted, initFailed, timeout, parentExited, maxChildren, supervisorNotRunning, invalidOption
-            case contended
+            case contended, cancelled
         }
         @usableFromInline
         let base: Base
@@ -180,6 +180,8 @@ public struct StartError: Error, Sendable, Equatable, CustomStringConvertible {
         public static let invalidOption = Code(.invalidOption)
         /// Other starts held the name each time, and each of them failed.
         public static let contended = Code(.contended)
+        /// The starting task was cancelled while `initialize` ran: the process was killed.
+        public static let cancelled = Code(.cancelled)
 
         /// The kind's name, as in OTP where it has one (`already_started`, `max_children`).
         public var description: String {
@@ -193,6 +195,7 @@ public struct StartError: Error, Sendable, Equatable, CustomStringConvertible {
             case .supervisorNotRunning: return "supervisor_not_running"
             case .invalidOption: return "invalid_option"
             case .contended: return "contended"
+            case .cancelled: return "cancelled"
             }
         }
     }
@@ -208,6 +211,7 @@ public struct StartError: Error, Sendable, Equatable, CustomStringConvertible {
         case supervisorNotRunning
         case invalidOption(field: String, problem: String)
         case contended(attempts: Int)
+        case cancelled
     }
 
     @usableFromInline
@@ -246,6 +250,9 @@ public struct StartError: Error, Sendable, Equatable, CustomStringConvertible {
     /// (gen_registry's `lookup_or_start` racing starts that keep failing); nothing was
     /// started. Trying again later may succeed.
     public static func contended(attempts: Int) -> StartError { StartError(.contended(attempts: attempts)) }
+    /// The starting task was cancelled before `initialize` finished; the process was
+    /// killed and nothing was started.
+    public static var cancelled: StartError { StartError(.cancelled) }
 
     /// The kind of failure.
     @inlinable
@@ -260,6 +267,7 @@ public struct StartError: Error, Sendable, Equatable, CustomStringConvertible {
         case .supervisorNotRunning: return .supervisorNotRunning
         case .invalidOption: return .invalidOption
         case .contended: return .contended
+        case .cancelled: return .cancelled
         }
     }
 
@@ -319,6 +327,7 @@ public struct StartError: Error, Sendable, Equatable, CustomStringConvertible {
         case .supervisorNotRunning: return "supervisor is not running"
         case .invalidOption(let field, let problem): return "invalid \(field): \(problem)"
         case .contended(let attempts): return "the name was held by another start that failed, \(attempts) times in a row"
+        case .cancelled: return "the start was cancelled"
         }
     }
 }

@@ -30,12 +30,16 @@ enum ChildShutdown {
     }
 
     /// Waits for a child signalled by ``begin(_:supervisor:policy:)`` to exit, killing it
-    /// once `deadline` passes (timeout policies only).
+    /// once `deadline` passes (timeout policies only) or the waiting task is cancelled.
     nonisolated(nonsending)
     static func finish(_ stopping: Stopping, deadline: Timestamp, clock: any SupervisionClock) async {
         guard let watch = stopping.watch else { return }
         switch stopping.policy {
         case .brutalKill, .infinity:
+            if await watch.reason(timeout: .infinity) != nil { return }
+            // Only a cancelled wait ends unresolved: whoever stops it gave up waiting,
+            // so the child is killed rather than waited for.
+            watch.pid.core?.terminate(.killed)
             _ = await watch.reason
         case .timeout:
             let remaining = deadline - clock.now()

@@ -42,7 +42,7 @@ final class ChildTable: Sendable {
         var inFlight: Set<UInt64> = []
         /// `terminateChild` calls ending a restarting child whose restart is in flight:
         /// they learn whether it started after all.
-        var ending: [UInt64: [CheckedContinuation<RestartEnd, Never>]] = [:]
+        var ending: [UInt64: [OneShot<RestartEnd>]] = [:]
         /// Exits of children whose `startChild` (or restart) had not registered them
         /// yet. Emptied whenever no start is pending; between, it can also hold exits of
         /// strangers (a process linked to the supervisor by hand, a child that died while
@@ -214,28 +214,41 @@ final class ChildTable: Sendable {
         case ended
         /// Its restart in flight succeeded meanwhile: it runs as this pid, untouched.
         case restarted(PID)
+        /// The caller's task was cancelled while an attempt ran: nothing was changed.
+        case cancelled
     }
 
     /// Ends, for `terminateChild`, a child whose restart failed and is being retried,
     /// found by the pid it last ran as. If an attempt is running, waits for it: a failed
     /// attempt ends the child; one that started leaves it running (the caller never saw
     /// that process) and says so.
-    func endRestarting(lastPID pid: PID) async -> RestartEnd {
-        await withCheckedContinuation { continuation in
+    /// A caller whose task is cancelled meanwhile stops waiting (``RestartEnd/cancelled``).
+    nonisolated(nonsending)
+    func endRestarting(lastPID pid: PID, clock: any SupervisionClock) async -> RestartEnd {
+        var parkedOn: UInt64?
+        let end = await OneShot<RestartEnd>.wait(deadline: .infinity, clock: clock, cancellable: true) { waiter in
             let now = state.withLock { state -> RestartEnd? in
                 guard state.status == .running,
                       let (ticket, child) = state.restarting.first(where: { $0.value.lastPID == pid })
                 else { return .notFound }
                 if state.inFlight.contains(ticket) {
-                    state.ending[ticket, default: []].append(continuation)
+                    state.ending[ticket, default: []].append(waiter)
+                    parkedOn = ticket
                     return nil
                 }
                 state.restarting.removeValue(forKey: ticket)
                 if child.spec.type == .supervisor { state.supervisorSpecs -= 1 }
                 return .ended
             }
-            if let now { continuation.resume(returning: now) }
+            if let now { waiter.resolve(now) }
+        } unregister: { waiter in
+            guard let ticket = parkedOn else { return }
+            state.withLock { state in
+                state.ending[ticket]?.removeAll { $0 === waiter }
+                if state.ending[ticket]?.isEmpty == true { state.ending[ticket] = nil }
+            }
         }
+        return end ?? .cancelled
     }
 
     enum RestartRegistration {
@@ -250,7 +263,7 @@ final class ChildTable: Sendable {
 
     /// Ends a restart begun with ``beginRestart()``.
     func finishRestart(ticket: UInt64, pid: PID?, now: Timestamp) -> RestartRegistration {
-        var waiters: [CheckedContinuation<RestartEnd, Never>] = []
+        var waiters: [OneShot<RestartEnd>] = []
         var outcome = RestartEnd.ended
         let registration = state.withLock { state -> RestartRegistration in
             state.pendingRestarts -= 1
@@ -278,7 +291,7 @@ final class ChildTable: Sendable {
             instruments?.childrenChanged(by: 1)
             return .restarted(pid, restarts: child.restarts, earlyExit: nil)
         }
-        for waiter in waiters { waiter.resume(returning: outcome) }
+        for waiter in waiters { waiter.resolve(outcome) }
         return registration
     }
 
@@ -303,7 +316,7 @@ final class ChildTable: Sendable {
 
     /// Marks the table stopping and hands over every running child, oldest first.
     func beginStopping() -> [(PID, Child)] {
-        let (children, waiters) = state.withLock { state -> ([PID: Child], [CheckedContinuation<RestartEnd, Never>]) in
+        let (children, waiters) = state.withLock { state -> ([PID: Child], [OneShot<RestartEnd>]) in
             state.status = .stopping
             instruments?.childrenChanged(by: -state.children.count)
             defer {
@@ -314,7 +327,7 @@ final class ChildTable: Sendable {
             }
             return (state.children, state.ending.values.flatMap { $0 })
         }
-        for waiter in waiters { waiter.resume(returning: .ended) }
+        for waiter in waiters { waiter.resolve(.ended) }
         // Oldest child first: a fixed order, the same in every run (sorted outside the
         // lock: O(n log n) at a million children).
         return children.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }

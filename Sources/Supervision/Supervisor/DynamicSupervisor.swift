@@ -176,6 +176,11 @@ public struct DynamicSupervisor: Sendable, CustomStringConvertible {
     /// child (returning once no attempt of it runs); one that succeeded is left running,
     /// with ``SupervisorError/alreadyStarted(id:_:)`` naming its new pid.
     ///
+    /// The caller may give up: if its task is cancelled, a running child's shutdown
+    /// ends in a kill at once (the child still dies before this returns), and a wait for
+    /// a restart attempt ends with ``SupervisorError/callFailed(_:)`` (``CallError/cancelled``),
+    /// leaving the child as it was.
+    ///
     /// - Throws: ``SupervisorError/notFound(_:)`` if `child` is neither a running child
     ///   nor the last pid of a restarting one; ``SupervisorError/alreadyStarted(id:_:)``
     ///   as above.
@@ -184,10 +189,11 @@ public struct DynamicSupervisor: Sendable, CustomStringConvertible {
             await ChildShutdown.run(child, supervisor: core, policy: entry.spec.shutdown)
             return
         }
-        switch await table.endRestarting(lastPID: child) {
+        switch await table.endRestarting(lastPID: child, clock: core.runtime.clock) {
         case .notFound: throw .notFound(child.description)
         case .ended: return
         case .restarted(let pid): throw .alreadyStarted(id: child.description, pid)
+        case .cancelled: throw .callFailed(.cancelled)
         }
     }
 
