@@ -21,6 +21,12 @@ struct ExitHooks: Sequence {
         }
     }
 
+    /// Whether `hook` is attached. O(hooks): usually one.
+    func contains(_ hook: any ProcessExitHook) -> Bool {
+        if let first, first === hook { return true }
+        return rest.contains { $0 === hook }
+    }
+
     /// Detaches every attachment of `hook`.
     mutating func removeAll(_ hook: any ProcessExitHook) {
         rest.removeAll { $0 === hook }

@@ -192,9 +192,10 @@ public enum Process {
     }
 
     /// Attaches `hook` to `pid`'s exit: see ``ProcessExitHook``. Returns `false`, and
-    /// attaches nothing, if `pid` is exiting or dead.
+    /// attaches nothing, if `pid` is exiting or dead. A hook already attached to `pid`
+    /// stays attached once (it runs once).
     ///
-    /// - Complexity: O(1) amortised.
+    /// - Complexity: O(hooks attached to `pid`), usually one.
     @discardableResult
     public static func addExitHook(_ hook: any ProcessExitHook, to pid: PID) -> Bool {
         pid.core?.addExitHook(hook) ?? false

@@ -123,22 +123,22 @@ public final class Registry<Key: Hashable & Sendable, Value: Sendable>: Sendable
     public func register(_ key: Key, value: Value, for pid: PID) throws(RegistryError) {
         guard !isClosed else { throw .closed }
         let partition = partition(for: key)
-        switch partition.insert(key, RegistryEntry(pid: pid, value: value), unique: keys == .unique) {
+        // The exit hook goes on before the entry goes in (once per partition and process:
+        // attaching it again is a no-op), and the entry goes in only while the process
+        // still accepts messages, checked under the partition's lock. So an exit either
+        // began before — nothing is inserted — or its hook runs after and removes the
+        // entry. Before, the entry went in first: for an instant a lookup could return a
+        // process killed in between (found by `pool-bench torture`).
+        if !partition.knows(pid) {
+            guard Process.addExitHook(partition.exitHook, to: pid) else { throw .noProcess(pid) }
+        }
+        switch partition.insert(key, RegistryEntry(pid: pid, value: value), unique: keys == .unique, alive: { pid.acceptsMessages }) {
         case .taken(let holder):
             throw .alreadyRegistered(holder)
-        case .inserted(let firstKey):
-            // The hook is attached once per partition and process. Either it is attached
-            // while the process is alive (and will remove the entry when it exits), or
-            // the process has begun exiting and the entry is taken back here.
-            let attached = firstKey ? Process.addExitHook(partition.exitHook, to: pid) : pid.acceptsMessages
-            guard attached else {
-                if firstKey {
-                    _ = partition.removeAll(of: pid, collect: false)
-                } else {
-                    partition.remove(key, of: pid)
-                }
-                throw .noProcess(pid)
-            }
+        case .notAlive:
+            throw .noProcess(pid)
+        case .inserted:
+            break
         }
         if shared.hasListeners { shared.notify([.registered(key: key, pid: pid, value: value)]) }
     }

@@ -239,14 +239,27 @@ final class RegistryPartition<Key: Hashable & Sendable, Value: Sendable>: @unche
 
     @usableFromInline
     enum Insertion {
-        /// Inserted; the partition's hook must be attached to the process if `firstKey`.
-        case inserted(firstKey: Bool)
+        case inserted
         case taken(PID)
+        /// The process is exiting or dead: nothing was inserted.
+        case notAlive
     }
 
+    /// Whether `pid` holds (or held) keys here: the partition's exit hook is attached to it.
     @inlinable
-    func insert(_ key: Key, _ entry: Entry, unique: Bool) -> Insertion {
+    func knows(_ pid: PID) -> Bool {
+        lock.withReadLock { owners[pid] != nil }
+    }
+
+    /// Inserts `entry` under `key` if `pid` is still alive, read under the write lock: an
+    /// entry is never visible for a process that has begun exiting. The caller has
+    /// attached the partition's hook first (see ``Registry/register(_:value:for:)``), so
+    /// an exit that begins after this check removes the entry in that hook, which waits
+    /// for this lock.
+    @inlinable
+    func insert(_ key: Key, _ entry: Entry, unique: Bool, alive: () -> Bool) -> Insertion {
         lock.withWriteLock { () -> Insertion in
+            guard alive() else { return .notAlive }
             // Each dictionary is hashed once: its slot is changed in place.
             let taken = Self.withSlot(&entries[key]) { slot -> PID? in
                 switch slot {
@@ -263,18 +276,17 @@ final class RegistryPartition<Key: Hashable & Sendable, Value: Sendable>: @unche
                 return nil
             }
             if let taken { return .taken(taken) }
-            let firstKey = Self.withSlot(&owners[entry.pid]) { keys -> Bool in
+            Self.withSlot(&owners[entry.pid]) { keys in
                 guard var owned = keys else {
                     keys = .one(key)
-                    return true
+                    return
                 }
                 keys = OwnedKeys.none  // release the array before appending
                 owned.append(key)
                 keys = owned
-                return false
             }
             shared.entriesChanged(by: 1)
-            return .inserted(firstKey: firstKey)
+            return .inserted
         }
     }
 
