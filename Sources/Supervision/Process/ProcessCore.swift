@@ -433,8 +433,11 @@ class ProcessCore: @unchecked Sendable {
             terminate(.killed)
             return
         }
-        enum Action { case nothing, die, wake(Wake) }
+        enum Action { case nothing, die, wake(Wake), awaitDeath }
         let action = state.withLock { state -> Action in
+            // Already exiting on another thread: it dies of that, and this returns once it
+            // is dead, as a signal that kills it would.
+            if state.status == .exiting { return .awaitDeath }
             guard state.status == .alive else { return .nothing }
             if state.trapExit {
                 return .wake(enqueueLocked(&state, .exit(from: sender, reason: reason)))
@@ -448,6 +451,7 @@ class ProcessCore: @unchecked Sendable {
         case .nothing: break
         case .wake(let wake): perform(wake)
         case .die: terminate(reason)
+        case .awaitDeath: awaitDeathElsewhere()
         }
     }
 
@@ -522,12 +526,12 @@ class ProcessCore: @unchecked Sendable {
         state.withLock { $0.rare?.monitors.removeValue(forKey: ref.id) != nil }
     }
 
-    /// Attaches an exit hook. Returns `false`, attaching nothing, if the process is
-    /// exiting or dead.
+    /// Attaches an exit hook, once: a hook already attached is not attached again.
+    /// Returns `false`, attaching nothing, if the process is exiting or dead.
     final func addExitHook(_ hook: any ProcessExitHook) -> Bool {
         state.withLock { state -> Bool in
             guard state.status == .alive else { return false }
-            state.hooks.append(hook)
+            if !state.hooks.contains(hook) { state.hooks.append(hook) }
             return true
         }
     }
