@@ -93,38 +93,15 @@ extension EtcdClient {
                     let line = Array(pending[..<newline])
                     pending.removeSubrange(...newline)
                     guard !line.isEmpty else { continue }
-                    let parsed: WatchResponseLine
-                    do throws(EtcdError) {
-                        parsed = try GatewayJSON.decode(WatchResponseLine.self, from: line, what: "/v3/watch")
-                    } catch {
-                        return .lost(error)
+                    switch WatchLine.read(line, endpoint: "\(endpoint)") {
+                    case .nothing: continue
+                    case .watching: output.yield(.watching(revision: revision))
+                    case .events(let events, let last):
+                        advance(last + 1)  // below Int64.max: WatchLine refuses that revision
+                        output.yield(.events(events, revision: last))
+                    case .compacted(let compacted): return .compacted(compacted)
+                    case .lost(let error): return .lost(error)
                     }
-                    if let failure = parsed.error {
-                        return .lost(EtcdError(.http, "/v3/watch: \(failure.message ?? "an error")"))
-                    }
-                    guard let result = parsed.result else { continue }
-                    if result.canceled == true {
-                        if let compacted = result.compact_revision?.value, compacted > 0 { return .compacted(compacted) }
-                        return .lost(EtcdError(.unavailable, "\(endpoint) cancelled the watch: \(result.cancel_reason ?? "no reason")"))
-                    }
-                    if result.created == true {
-                        output.yield(.watching(revision: revision))
-                        continue
-                    }
-                    guard let wireEvents = result.events, !wireEvents.isEmpty else { continue }
-                    // Resume after the last event delivered, not the header's revision: a
-                    // watch catching up gets its history in batches, each headed with the
-                    // current revision.
-                    var events: [EtcdWatchEvent] = []
-                    var last: Int64 = 0
-                    for wire in wireEvents {
-                        guard let keyValue = try? wire.kv?.model() else { continue }
-                        events.append(EtcdWatchEvent(kind: wire.type == "DELETE" ? .delete : .put, keyValue: keyValue))
-                        last = max(last, keyValue.modRevision)
-                    }
-                    guard last > 0 else { continue }
-                    advance(last + 1)
-                    output.yield(.events(events, revision: last))
                 }
             }
             return .lost(silent.withLock { $0 } ?? EtcdError(.unavailable, "\(endpoint) ended the watch"))
