@@ -270,6 +270,9 @@ class ProcessCore: @unchecked Sendable {
             spins += 1
             if spins < 64 { cplatform_spin_pause() } else { sched_yield() }
         }
+        // `dead` is stored under the lock just before the process leaves the table (what
+        // `PID.isAlive` reads): taking the lock once waits for that to be done too.
+        state.withLock { _ in }
     }
 
     /// Test seam: called with the target's pid when an exit begins waiting for another
