@@ -193,6 +193,21 @@ let package = Package(
             name: "CNCursesW",
             providers: [.apt(["libncursesw5-dev"])]
         ),
+        // libFuzzer targets (Scripts/fuzz.sh); built plainly they replay a corpus.
+        .target(name: "FuzzSupport", swiftSettings: strict),
+        .executableTarget(
+            name: "FuzzInspector",
+            dependencies: [
+                "FuzzSupport", "PoolInspector", "InspectorProtocol", "Supervision", "WorkerRegistry",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "FuzzEtcd",
+            dependencies: ["FuzzSupport", "EtcdClient"],
+            swiftSettings: strict
+        ),
         .executableTarget(
             name: "PoolTUI",
             dependencies: [

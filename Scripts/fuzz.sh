@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Fuzzes one boundary of untrusted bytes with libFuzzer, under AddressSanitizer.
+#
+#   Scripts/fuzz.sh inspector|etcd SECONDS [libFuzzer options...]
+#
+# inspector: a client's lines after its hello, through the framer, the request decoder
+#            and a session against a small live pool (Sources/FuzzInspector).
+# etcd:      what a member sends, read every way the client reads a response, and as
+#            watch lines (Sources/FuzzEtcd).
+#
+# Seeds come from Fuzz/corpus/TARGET (kept in the repo); what the fuzzer finds goes to
+# .build-fuzz/corpus-TARGET (not committed), crashes to .build-fuzz/crash-TARGET-*.
+# A crash found is a bug: fix it and keep the input as a test. Exits non-zero on a crash.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+target=${1:?usage: Scripts/fuzz.sh inspector|etcd SECONDS [libFuzzer options...]}
+seconds=${2:?usage: Scripts/fuzz.sh inspector|etcd SECONDS [libFuzzer options...]}
+shift 2
+case "$target" in
+    inspector) product=FuzzInspector ;;
+    etcd) product=FuzzEtcd ;;
+    *) echo "fuzz: unknown target $target (inspector or etcd)" >&2; exit 2 ;;
+esac
+scratch=.build-fuzz
+swift build -c release --scratch-path "$scratch" --product "$product" \
+    --sanitize=fuzzer --sanitize=address -Xswiftc -DFUZZING
+binary="$scratch/release/$product"
+work="$scratch/corpus-$target"
+mkdir -p "$work"
+# Each input is handled within a second; 10 s means a hang. 4 GiB is far above the app.
+"$binary" "$work" "Fuzz/corpus/$target" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=4096 \
+    -print_final_stats=1 -artifact_prefix="$scratch/crash-$target-" "$@"

@@ -1,0 +1,29 @@
+// What an etcd member (or something posing as one) sends, under libFuzzer: each input is
+// read every way the client reads a response — each reply type with what the client
+// makes of it (base64 keys and values, proto3 integers as strings, the holder of a
+// failed claim) and each line as a line of a watch stream. A trap is a crash the fuzzer
+// reports.
+//
+// Built with `Scripts/fuzz.sh etcd SECONDS` (`-sanitize=fuzzer,address`, `FUZZING`
+// defined). Built plainly, it replays the files or folders named on its command line
+// (the seed corpus in Fuzz/corpus/etcd, or a crash the fuzzer wrote) once each.
+import EtcdClient
+import FuzzSupport
+
+#if FUZZING
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
+    EtcdResponseReader.readEveryWay(Array(UnsafeBufferPointer(start: data, count: size)))
+    return 0
+}
+#else
+@main
+struct Replay {
+    static func main() {
+        let inputs = FuzzInputs.read(CommandLine.arguments.dropFirst())
+        var read = 0
+        for (_, bytes) in inputs { read += EtcdResponseReader.readEveryWay(bytes) }
+        print("replayed \(inputs.count) inputs (\(read) readings)")
+    }
+}
+#endif
