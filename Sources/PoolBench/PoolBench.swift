@@ -21,7 +21,9 @@ struct PoolBench: AsyncParsableCommand {
             warm-up run. Lines starting with `#` are context (per-repetition values, setup
             times, correctness checks). A failed check makes the run exit with status 1.
 
-            Sections: registry los kill restart churn idle extra messages soak inspector fairness cluster (default: all).
+            Sections: registry los kill restart churn idle extra messages soak inspector fairness cluster (default: all),
+            and torture (only when named): threads and tasks at once kill, signal, crash, stop, monitor, link and
+            lookupOrStart the workers of one pool for --seconds, checking the runtime's promises after each step.
             """)
 
     @Flag(help: "Run every workload at a small size in seconds and assert the correctness checks (used by CI).")
@@ -35,6 +37,12 @@ struct PoolBench: AsyncParsableCommand {
 
     @Flag(help: "Record every metric into a Prometheus registry (swift-prometheus), as a service that exports them would: the cost of metrics that are on. Without it no backend is bootstrapped, as in a library's default.")
     var metrics = false
+
+    @Option(help: "How long the torture section runs, in seconds.")
+    var seconds: Int = 10
+
+    @Option(help: "The torture section's seed: the same seed makes the same choices (not the same interleavings).")
+    var seed: UInt64 = 1
 
     @Argument(help: "Sections to run.")
     var sections: [String] = []
@@ -50,7 +58,7 @@ struct PoolBench: AsyncParsableCommand {
         let runtime = Runtime(logger: logger, label: "bench")
         let all = ["registry", "los", "kill", "restart", "churn", "idle", "extra", "messages", "soak", "inspector", "fairness", "cluster"]
         let chosen = sections.isEmpty ? all : sections
-        for section in chosen where !all.contains(section) {
+        for section in chosen where !all.contains(section) && section != "torture" {
             throw ValidationError("unknown section \(section); sections are \(all.joined(separator: " "))")
         }
         reporter.info("pool-bench \(quick ? "--quick" : "full") | reps=\(reporter.repetitions) (value = median of reps) | metrics=\(metrics ? "prometheus" : "none") | cpus=\(sysconf(Int32(_SC_NPROCESSORS_ONLN)))")
@@ -74,6 +82,9 @@ struct PoolBench: AsyncParsableCommand {
         try await section("inspector", "inspector and an attached dashboard at scale") { try await inspectorSection(reporter, sizes, runtime) }
         try await section("fairness", "fairness: a ping beside busy processes, with the budget and without") { try await fairnessSection(reporter, sizes, logger) }
         try await section("cluster", "cluster: registration on etcd") { try await clusterSection(reporter, sizes, logger) }
+        try await section("torture", "torture: promises checked under concurrent kills, exits, crashes, stops, monitors, links") {
+            try await tortureSection(reporter, seconds: seconds, seed: seed, logger: logger)
+        }
         reporter.info("total wall time \(String(format3: Double(now() - started) / 1e9)) s")
         if !reporter.failed.isEmpty {
             reporter.info("FAILED checks: \(reporter.failed.count)")
