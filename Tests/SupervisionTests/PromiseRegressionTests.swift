@@ -204,4 +204,30 @@ struct PromiseRegressionTests {
         #expect(clock.shutdown())
         #expect(!clock.isThreadRunning)
     }
+
+    // MARK: a failed start and its name
+
+    /// A server whose `initialize` fails after a suspension (so it runs off the starter's thread).
+    struct FailsAfterAYield: GenServer {
+        static func initialize(_ arguments: Void) async throws -> InitResult<FailsAfterAYield> {
+            await Task.yield()
+            throw TestFailure("cannot start")
+        }
+    }
+
+    @Test("a start that fails is reported once its process is dead: a start at once under the same name finds the name free")
+    func failedStartFreesItsNameBeforeItIsReported() async throws {
+        let names = NameTable()
+        // The window was a few instructions wide: two thousand rounds found it in about
+        // one run of three before the fix (an alreadyStarted from the dying holder).
+        for round in 0..<2_000 {
+            let name = names.name("once")
+            await #expect(throws: StartError.self) {
+                try await FailsAfterAYield.start(name: name, runtime: runtime)
+            }
+            let again = try await Counter.start(round, name: name, runtime: runtime)
+            #expect(name.whereis() == again.pid)
+            Process.exit(try #require(again.pid), .kill)
+        }
+    }
 }

@@ -121,8 +121,7 @@ final class ServerProcess<Server: GenServer>: ProcessCore, @unchecked Sendable {
         } catch {
             guard acceptsMessages else { return false }
             report(crash: error, during: "initialize")
-            settleStartup(.failed(.error(error)))
-            terminate(.error(error))
+            endStartup(.failed(.error(error)), exiting: .error(error))
             return false
         }
         switch result {
@@ -130,14 +129,25 @@ final class ServerProcess<Server: GenServer>: ProcessCore, @unchecked Sendable {
             self.server = server
             return acknowledgeStart()
         case .ignore:
-            settleStartup(.ignored)
-            terminate(.normal)
+            endStartup(.ignored, exiting: .normal)
             return false
         case .stop(let reason):
-            settleStartup(.failed(reason.asExitReason))
-            terminate(reason)
+            endStartup(.failed(reason.asExitReason), exiting: reason)
             return false
         }
+    }
+
+    /// Ends a start that did not succeed: exits first — its names released, dead — and
+    /// only then tells the starter, so that a start made at once under the same name
+    /// (a supervisor's restart) never finds it still held by this process.
+    @usableFromInline
+    func endStartup(_ outcome: StartOutcome, exiting reason: ExitReason) {
+        let slot = state.withLock { state -> StartSlot? in
+            defer { state.startup = nil }
+            return state.startup
+        }
+        terminate(reason)
+        slot?.settle(.success(outcome))
     }
 
     /// Tells the starter that `initialize` succeeded. Returns `false` if there is nothing
@@ -158,15 +168,6 @@ final class ServerProcess<Server: GenServer>: ProcessCore, @unchecked Sendable {
             runtime.events.publish(.started(pid, parent: parent, behaviour: behaviourName))
         }
         return true
-    }
-
-    @usableFromInline
-    func settleStartup(_ outcome: StartOutcome) {
-        let slot = state.withLock { state -> StartSlot? in
-            defer { state.startup = nil }
-            return state.startup
-        }
-        slot?.settle(.success(outcome))
     }
 
     // MARK: - Messages

@@ -353,9 +353,6 @@ class ProcessCore: @unchecked Sendable {
             default: break
             }
         }
-        leftovers.startup?.settle(.success(.failed(reason)))
-        for waiter in leftovers.startWaiters { waiter.resolve(false) }
-
         // No activation owns an idle server's state, and none will start now.
         if leftovers.idle { releaseBehaviourState() }
 
@@ -378,6 +375,10 @@ class ProcessCore: @unchecked Sendable {
         runtime.counters.exited()
         runtime.instruments?.exited(reason)
         runtime.events.publish(.exited(me, reason: reason, parent: parent))
+        // A starter learns of the failure once the names are released and the process is
+        // dead: a start it makes at once under the same name finds the name free.
+        leftovers.startup?.settle(.success(.failed(reason)))
+        for waiter in leftovers.startWaiters { waiter.resolve(false) }
 
         // 5. Signal links, then monitors. Everything that wakes another task goes out in
         // a fixed order (never a hash table's): links oldest process first, monitors in
