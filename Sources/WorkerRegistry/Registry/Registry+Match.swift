@@ -15,7 +15,8 @@ extension Registry {
     /// counterpart of OTP's `select` with a match spec (filter and transform in one).
     ///
     /// `body` runs under each partition's read lock: it must be quick and must not call
-    /// into this registry.
+    /// into this registry — a registration or removal from `body` waits for readers to
+    /// leave, and `body` is one of them: it would wait forever.
     ///
     /// - Complexity: O(entries).
     public func select<Result>(_ body: (Key, PID, Value) -> Result?) -> [Result] {

@@ -132,11 +132,14 @@ public final class Registry<Key: Hashable & Sendable, Value: Sendable>: Sendable
         if !partition.knows(pid) {
             guard Process.addExitHook(partition.exitHook, to: pid) else { throw .noProcess(pid) }
         }
-        switch partition.insert(key, RegistryEntry(pid: pid, value: value), unique: keys == .unique, alive: { pid.acceptsMessages }) {
+        // Closed is read under the same lock: a `close()` racing this either empties the
+        // partition after the entry went in, or is seen here and nothing goes in.
+        switch partition.insert(key, RegistryEntry(pid: pid, value: value), unique: keys == .unique,
+                                alive: { !isClosed && pid.acceptsMessages }) {
         case .taken(let holder):
             throw .alreadyRegistered(holder)
         case .notAlive:
-            throw .noProcess(pid)
+            throw isClosed ? .closed : .noProcess(pid)
         case .inserted:
             break
         }
@@ -161,6 +164,10 @@ public final class Registry<Key: Hashable & Sendable, Value: Sendable>: Sendable
 
     /// Removes the calling process's entries under `key` whose value `predicate`
     /// accepts: OTP's `unregister_match`.
+    ///
+    /// `predicate` runs under the key's partition write lock: it must only inspect the
+    /// value. One that calls into this registry waits for that lock forever (the lock is
+    /// not reentrant).
     public func unregisterMatch(_ key: Key, where predicate: (Value) -> Bool) {
         guard let caller = Process.current else { return }
         unregisterMatch(key, for: caller, where: predicate)
@@ -210,6 +217,10 @@ public final class Registry<Key: Hashable & Sendable, Value: Sendable>: Sendable
 
     /// Replaces the value of the calling process's entry under a unique `key`, returning
     /// the new and the old value: OTP's `update_value`.
+    ///
+    /// `transform` runs under the key's partition write lock: it must only compute the
+    /// new value. One that calls into this registry waits for that lock forever (the lock
+    /// is not reentrant).
     ///
     /// - Throws: ``RegistryError/notOwner`` if the caller does not hold the key,
     ///   ``RegistryError/notUnique``, ``RegistryError/notInProcess``.
