@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Runs the test suite under a sanitizer and counts its reports.
+#
+#   Scripts/sanitize.sh address|thread [swift test options, e.g. --filter SupervisionTests]
+#
+# Builds in .build-address or .build-thread (not committed), runs `swift test` there,
+# keeps the output in .build-SANITIZER/sanitize.log, and prints how many reports the
+# sanitizer made. Exits non-zero if a test failed or any report was made: a report from
+# our own code is a bug to fix, not something to suppress.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+kind=${1:?usage: Scripts/sanitize.sh address|thread [swift test options]}
+shift
+case "$kind" in
+    address) marker="ERROR: AddressSanitizer" ;;
+    thread) marker="WARNING: ThreadSanitizer" ;;
+    *) echo "sanitize: unknown sanitizer $kind (address or thread)" >&2; exit 2 ;;
+esac
+scratch=".build-$kind"
+log="$scratch/sanitize.log"
+swift build --build-tests --scratch-path "$scratch" --sanitize="$kind"
+mkdir -p "$scratch"
+# Keep going after a report, so one run counts them all.
+export ASAN_OPTIONS="${ASAN_OPTIONS:-halt_on_error=0:detect_leaks=0}"
+export TSAN_OPTIONS="${TSAN_OPTIONS:-halt_on_error=0:second_deadlock_stack=1}"
+status=0
+swift test --skip-build --scratch-path "$scratch" --sanitize="$kind" "$@" > "$log" 2>&1 || status=$?
+reports=$(grep -c "$marker" "$log" || true)
+tail -3 "$log"
+echo "sanitize: $kind: $reports reports; swift test exited $status (log: $log)"
+[ "$status" -eq 0 ] && [ "$reports" -eq 0 ]
