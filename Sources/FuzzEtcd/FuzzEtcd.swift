@@ -11,6 +11,7 @@ import EtcdClient
 import FuzzSupport
 
 #if FUZZING
+/// libFuzzer's entry point: one input, read as described at the top of this file.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     EtcdResponseReader.readEveryWay(Array(UnsafeBufferPointer(start: data, count: size)))

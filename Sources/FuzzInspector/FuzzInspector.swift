@@ -9,6 +9,9 @@
 // defined). Built plainly, it replays the files or folders named on its command line
 // (the seed corpus in Fuzz/corpus/inspector, or a crash the fuzzer wrote) once each.
 import Dispatch
+#if canImport(Glibc)
+import Glibc
+#endif
 import FuzzSupport
 import InspectorProtocol
 import Logging
@@ -41,8 +44,13 @@ final class FuzzApp: Sendable {
         let runtime = Runtime(logger: quiet, label: "fuzz")
         let pool = WorkerPool(Teller.self, id: Int.self, name: "workers",
                               options: .init(restart: .permanent, maxRestarts: 1_000_000, period: .seconds(1))) { id, _ in "v-\(id)" }
-        guard let root = try? await Supervisor.start(children: [pool.registry.childSpec(), pool.childSpec()], runtime: runtime) else {
-            fatalError("the fuzz app did not start")  // setup, not input: nothing to fuzz without it
+        let root: Supervisor
+        do {
+            root = try await Supervisor.start(children: [pool.registry.childSpec(), pool.childSpec()], runtime: runtime)
+        } catch {
+            // Setup, not input: with no app there is nothing to fuzz.
+            print("fuzz: the app did not start: \(error)")
+            exit(2)
         }
         for id in 1...20 { _ = try? await runtime.run { try await pool.lookupOrStart(id, arguments: id) } }
         let inspector = Inspector(name: "fuzz", runtime: runtime,
@@ -142,10 +150,15 @@ func blocking<T: Sendable>(_ body: @escaping @Sendable () async -> T) -> T {
         done.signal()
     }
     done.wait()
-    return box.withLock { $0 }!
+    guard let value = box.withLock({ $0 }) else {
+        print("fuzz: setup returned nothing")  // unreachable: the task stores before it signals
+        exit(2)
+    }
+    return value
 }
 
 #if FUZZING
+/// libFuzzer's entry point: one input, read as described at the top of this file.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     FuzzApp.shared.run(Array(UnsafeBufferPointer(start: data, count: size)))
