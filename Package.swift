@@ -127,7 +127,7 @@ let package = Package(
         ),
         .testTarget(
             name: "WorkerRegistryEtcdTests",
-            dependencies: [
+            dependencies: ["TestSupport",
                 "WorkerRegistryEtcd", "EtcdClient", "EtcdTesting", "WorkerRegistry", "WorkerRegistryTesting", "Supervision",
                 "SupervisionTesting",
                 .product(name: "Logging", package: "swift-log"),

@@ -21,10 +21,7 @@ public func fuzzOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
 @main
 struct Replay {
     static func main() {
-        let inputs = FuzzInputs.read(CommandLine.arguments.dropFirst())
-        var read = 0
-        for (_, bytes) in inputs { read += EtcdResponseReader.readEveryWay(bytes) }
-        print("replayed \(inputs.count) inputs (\(read) readings)")
+        FuzzInputs.replayCommandLine { EtcdResponseReader.readEveryWay($0) }
     }
 }
 #endif

@@ -168,9 +168,7 @@ public func fuzzOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
 @main
 struct Replay {
     static func main() {
-        let inputs = FuzzInputs.read(CommandLine.arguments.dropFirst())
-        for (path, bytes) in inputs { FuzzApp.shared.run(bytes); print("ok \(path)") }
-        print("replayed \(inputs.count) inputs")
+        FuzzInputs.replayCommandLine { FuzzApp.shared.run($0) }
     }
 }
 #endif

@@ -27,4 +27,12 @@ package enum FuzzInputs {
         }
         return inputs
     }
+
+    /// Replays every input named on the command line through `run`, once each, and says
+    /// how many: what a fuzz target does when built without the fuzzer.
+    package static func replayCommandLine(_ run: ([UInt8]) -> Void) {
+        let inputs = read(CommandLine.arguments.dropFirst())
+        for (_, bytes) in inputs { run(bytes) }
+        print("replayed \(inputs.count) inputs")
+    }
 }

@@ -11,20 +11,10 @@ import TestSupport
 struct PromiseRegressionTests {
     let runtime = quietRuntime()
 
-    /// An exit hook that holds the exit procedure inside it until released.
-    final class BlockingHook: ProcessExitHook {
-        let entered = DispatchSemaphore(value: 0)
-        let release = DispatchSemaphore(value: 0)
-        func processExiting(_ pid: PID, reason: ExitReason) {
-            entered.signal()
-            release.wait()
-        }
-    }
-
     @Test("kill returns only once the target is dead, even when its exit already runs on another thread")
     func killWaitsForAnExitRunningElsewhere() async throws {
         let pid = Process.spawn(runtime: runtime) { _ in await suspendUntilCancelled() }
-        let hook = BlockingHook()
+        let hook = BlockingExitHook()
         #expect(Process.addExitHook(hook, to: pid))
         // Either the second kill starts waiting (the seam) or it returns: whichever comes first.
         let progress = DispatchSemaphore(value: 0)

@@ -1,3 +1,4 @@
+import Dispatch
 import Logging
 import Supervision
 import Synchronization
@@ -123,5 +124,18 @@ package final class LogCapture: Sendable {
             capture.append(Record(level: event.level, message: event.message.description,
                                   metadata: merged.mapValues { "\($0)" }))
         }
+    }
+}
+
+/// An exit hook that holds the exit procedure inside it until released: a regression
+/// test widens a race's window with it instead of sleeping. `entered` is signalled when
+/// the exit reaches it; the exit goes on once `release` is.
+package final class BlockingExitHook: ProcessExitHook {
+    package let entered = DispatchSemaphore(value: 0)
+    package let release = DispatchSemaphore(value: 0)
+    package init() {}
+    package func processExiting(_ pid: PID, reason: ExitReason) {
+        entered.signal()
+        release.wait()
     }
 }

@@ -1,4 +1,3 @@
-import Dispatch
 import EtcdClient
 import EtcdTesting
 import Logging
@@ -7,6 +6,7 @@ import Synchronization
 import Testing
 import WorkerRegistry
 import WorkerRegistryEtcd
+import TestSupport
 
 /// A worker that answers who it is.
 struct Session: GenServer {
@@ -287,23 +287,13 @@ struct EtcdRegistryTests {
         await a.stop()
     }
 
-    /// An exit hook that holds the exit procedure inside it until released.
-    final class BlockingHook: ProcessExitHook {
-        let entered = DispatchSemaphore(value: 0)
-        let release = DispatchSemaphore(value: 0)
-        func processExiting(_ pid: PID, reason: ExitReason) {
-            entered.signal()
-            release.wait()
-        }
-    }
-
     @Test("a worker that begins exiting right after its start is released, never recorded as a running holder")
     func workerExitingWhileItsClaimStartsIsReleased() async throws {
         let cluster = try await EtcdCluster.start()
         defer { cluster.stop() }
         let history = History()
         let a = try await Node.start("a", client: cluster.client(), prefix: "e/", history: history)
-        let hook = BlockingHook()
+        let hook = BlockingExitHook()
         let killer = Mutex<OSThread.Joinable?>(nil)
         // The worker starts exiting before its claim is recorded, and stays exiting (still
         // `isAlive`) past that point: its registry entry is gone while the claim starts.
