@@ -153,8 +153,7 @@ func tortureSection(_ reporter: Reporter, seconds: Int, seed: UInt64, logger: Lo
                         let watch = Process.watch(pid)
                         Process.exit(pid, .kill)
                         killed.insert(pid)
-                        let reason = await watch.reason
-                        tally.check(reason != .normal || !pid.isAlive, "watch of \(pid) fired with \(reason)")
+                        _ = await watch.reason
                         tally.check(!pid.isAlive && pool.lookup(id) != pid, "\(pid) still named after its watch fired")
                     default:
                         // A linked process that traps exits receives the worker's end as a message.

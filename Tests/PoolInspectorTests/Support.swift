@@ -147,17 +147,7 @@ final class LineClient: @unchecked Sendable {
 
     /// The reply to request `id`.
     func reply(to id: Int64) async -> ServerMessage {
-        if let message = early.removeValue(forKey: id) { return message }
-        while let message = await iterator.next() {
-            received += 1
-            switch message {
-            case .reply(let replyID, _), .failure(let replyID?, _):
-                if replyID == id { return message }
-                early[replyID] = message
-            default:
-                unsolicited.append(message)
-            }
-        }
+        if let message = await next(for: id, orUnaddressedFailure: false) { return message }
         Issue.record("the connection ended before reply \(id)")
         return .failure(id: id, ProtocolError(.malformed, "closed"))
     }
@@ -166,6 +156,13 @@ final class LineClient: @unchecked Sendable {
     /// an id (a line whose id could not be read). Lines are answered in order, so the
     /// first of these is this line's; pushes meanwhile are kept.
     func answer(to id: Int64) async -> ServerMessage? {
+        await next(for: id, orUnaddressedFailure: true)
+    }
+
+    /// The reply or error for `id` (or, if asked, the first error without an id); other
+    /// replies are kept for their own waiters, everything else as unsolicited. `nil` once
+    /// the connection ended.
+    private func next(for id: Int64, orUnaddressedFailure: Bool) async -> ServerMessage? {
         if let message = early.removeValue(forKey: id) { return message }
         while let message = await iterator.next() {
             received += 1
@@ -173,9 +170,9 @@ final class LineClient: @unchecked Sendable {
             case .reply(let replyID, _), .failure(let replyID?, _):
                 if replyID == id { return message }
                 early[replyID] = message
-            case .failure(nil, _):
+            case .failure(nil, _) where orUnaddressedFailure:
                 return message
-            case .push:
+            default:
                 unsolicited.append(message)
             }
         }
