@@ -71,14 +71,14 @@ let package = Package(
         .target(
             name: "SupervisionTesting",
             dependencies: [
-                "Supervision",
+                "ScalableLocks", "Supervision",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
         ),
         .target(
             name: "WorkerRegistryLockstep",
-            dependencies: ["SupervisionTesting", "WorkerRegistry", "Supervision"],
+            dependencies: ["ScalableLocks", "SupervisionTesting", "WorkerRegistry", "Supervision"],
             swiftSettings: strict
         ),
         .target(
@@ -96,7 +96,7 @@ let package = Package(
         .target(
             name: "PoolInspector",
             dependencies: [
-                "Supervision", "WorkerRegistry", "InspectorProtocol",
+                "ScalableLocks", "Supervision", "WorkerRegistry", "InspectorProtocol",
                 .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -108,7 +108,7 @@ let package = Package(
         .target(
             name: "EtcdClient",
             dependencies: [
-                .product(name: "NIOCore", package: "swift-nio"),
+                "ScalableLocks", .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
@@ -116,18 +116,18 @@ let package = Package(
         ),
         .target(
             name: "WorkerRegistryEtcd",
-            dependencies: ["EtcdClient", "WorkerRegistry", "Supervision"],
+            dependencies: ["ScalableLocks", "EtcdClient", "WorkerRegistry", "Supervision"],
             swiftSettings: strict
         ),
         .target(
             name: "TestSupport",
-            dependencies: ["Supervision", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["ScalableLocks", "Supervision", .product(name: "Logging", package: "swift-log")],
             path: "Tests/TestSupport",
             swiftSettings: strict
         ),
         .testTarget(
             name: "WorkerRegistryEtcdTests",
-            dependencies: ["TestSupport",
+            dependencies: ["ScalableLocks", "TestSupport",
                 "WorkerRegistryEtcd", "EtcdClient", "EtcdTesting", "WorkerRegistry", "WorkerRegistryTesting", "Supervision",
                 "SupervisionTesting",
                 .product(name: "Logging", package: "swift-log"),
@@ -136,7 +136,7 @@ let package = Package(
         ),
         .target(
             name: "EtcdTesting",
-            dependencies: ["EtcdClient"],
+            dependencies: ["ScalableLocks", "EtcdClient"],
             swiftSettings: strict
         ),
         .testTarget(
@@ -198,7 +198,7 @@ let package = Package(
         .executableTarget(
             name: "FuzzInspector",
             dependencies: [
-                "FuzzSupport", "PoolInspector", "InspectorProtocol", "Supervision", "WorkerRegistry",
+                "ScalableLocks", "FuzzSupport", "PoolInspector", "InspectorProtocol", "Supervision", "WorkerRegistry",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
@@ -211,7 +211,7 @@ let package = Package(
         .executableTarget(
             name: "PoolTUI",
             dependencies: [
-                "PoolDashboard", "PoolDemo", "PoolInspector", "InspectorProtocol", "Supervision", "SupervisionTesting",
+                "ScalableLocks", "PoolDashboard", "PoolDemo", "PoolInspector", "InspectorProtocol", "Supervision", "SupervisionTesting",
                 "WorkerRegistryLockstep", "WorkerRegistry", "CNCursesW", "EtcdClient", "WorkerRegistryEtcd",
                 "MetricsEndpoint",
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -225,7 +225,7 @@ let package = Package(
         .executableTarget(
             name: "PoolBench",
             dependencies: [
-                "Supervision", "WorkerRegistry", "PoolDashboard", "PoolDemo", "PoolInspector", "InspectorProtocol", "CBenchProbes",
+                "ScalableLocks", "Supervision", "WorkerRegistry", "PoolDashboard", "PoolDemo", "PoolInspector", "InspectorProtocol", "CBenchProbes",
                 "EtcdClient", "EtcdTesting", "WorkerRegistryEtcd",
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
@@ -236,7 +236,7 @@ let package = Package(
         ),
         .testTarget(
             name: "WorkerRegistryTests",
-            dependencies: ["TestSupport",
+            dependencies: ["ScalableLocks", "TestSupport",
                 "WorkerRegistry", "WorkerRegistryTesting", "Supervision",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
@@ -250,7 +250,7 @@ let package = Package(
         ),
         .testTarget(
             name: "PoolInspectorTests",
-            dependencies: ["TestSupport",
+            dependencies: ["ScalableLocks", "TestSupport",
                 "PoolInspector", "InspectorProtocol", "Supervision", "WorkerRegistry",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -268,7 +268,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SupervisionTests",
-            dependencies: ["TestSupport", "Supervision", .product(name: "MetricsTestKit", package: "swift-metrics")],
+            dependencies: ["ScalableLocks", "TestSupport", "Supervision", .product(name: "MetricsTestKit", package: "swift-metrics")],
             swiftSettings: strict
         ),
         // The DocC articles' code, compiled and run (and checked line for line against
@@ -292,7 +292,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SupervisionTestingTests",
-            dependencies: ["SupervisionTesting", "WorkerRegistryLockstep", "Supervision", "WorkerRegistry"],
+            dependencies: ["ScalableLocks", "SupervisionTesting", "WorkerRegistryLockstep", "Supervision", "WorkerRegistry"],
             swiftSettings: strict
         ),
     ],

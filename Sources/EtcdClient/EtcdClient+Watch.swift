@@ -1,3 +1,4 @@
+import ScalableLocks
 import Synchronization
 
 /// What a watch delivers.
@@ -69,7 +70,7 @@ extension EtcdClient {
         let chunks = connection.stream("/v3/watch", GatewayJSON.encode(request))
         // A silent member keeps the stream open: a probe that it still serves closes the
         // stream when it does not.
-        let silent = Mutex<EtcdError?>(nil)
+        let silent = Lock<EtcdError?>(nil)
         let prober = Task { [self] in
             while !Task.isCancelled {
                 try? await Task.sleep(for: watchProbeInterval)

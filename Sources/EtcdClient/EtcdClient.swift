@@ -1,3 +1,4 @@
+import ScalableLocks
 import Synchronization
 
 /// A client of etcd's v3 API through its JSON gateway, over HTTP/1.1 on swift-nio: leases,
@@ -23,7 +24,7 @@ public final class EtcdClient: Sendable {
         var preferred = 0
         var idle: [Int: [HTTPConnection]] = [:]
     }
-    private let pool = Mutex(Pool())
+    private let pool = Lock(Pool())
     private static let idlePerEndpoint = 16
 
     /// A client of the members at `endpoints` (at least one).

@@ -1,5 +1,6 @@
 import EtcdClient
 import Foundation
+import ScalableLocks
 import Synchronization
 
 #if canImport(Glibc)
@@ -156,7 +157,7 @@ public final class EtcdCluster: Sendable {
 
     /// Ports handed out by ``freePort()`` in this process: two clusters started at once
     /// never share one.
-    private static let handedOut = Mutex<Set<Int>>([])
+    private static let handedOut = Lock<Set<Int>>([])
 
     /// A loopback port nothing listens on now, not handed out before in this process, and
     /// outside Linux's default ephemeral range (32768–60999), so that the clients a test

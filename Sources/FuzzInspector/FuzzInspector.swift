@@ -17,8 +17,9 @@ import InspectorProtocol
 import Logging
 import PoolInspector
 import Supervision
-import Synchronization
 import WorkerRegistry
+import ScalableLocks
+import Synchronization
 
 /// A worker with a state to describe, as the dashboard asks.
 struct Teller: GenServer, StateDescribing {
@@ -73,7 +74,7 @@ final class FuzzApp: Sendable {
         var finished: DispatchSemaphore?
         var next: Int64 = 1 << 40
     }
-    private let session = Mutex(Session())
+    private let session = Lock(Session())
 
     static let hello = Array(#"{"id":1,"op":"hello","protocol":1,"client":"fuzz"}"#.utf8) + [UInt8(ascii: "\n")]
 
@@ -142,7 +143,7 @@ func contains(_ line: [UInt8], _ mark: [UInt8]) -> Bool {
 
 /// Runs async setup from plain synchronous code (the fuzzer's thread), blocking it.
 func blocking<T: Sendable>(_ body: @escaping @Sendable () async -> T) -> T {
-    let box = Mutex<T?>(nil)
+    let box = Lock<T?>(nil)
     let done = DispatchSemaphore(value: 0)
     Task {
         let value = await body()

@@ -1,7 +1,8 @@
 import CBenchProbes
 import PoolDemo
-import Supervision
+import ScalableLocks
 import Synchronization
+import Supervision
 
 #if canImport(Glibc)
 import Glibc
@@ -9,7 +10,7 @@ import Glibc
 
 /// Prints figures as `name value unit` and context as `# …`, and tracks failed checks.
 final class Reporter: Sendable {
-    private let failures = Mutex<[String]>([])
+    private let failures = Lock<[String]>([])
     let repetitions: Int
     /// Only figures whose names start with one of these run (all when empty): for
     /// profiling one workload.
@@ -135,7 +136,7 @@ func randomKeys(_ count: Int, base: Int, space: Int, seed: UInt64) -> [Int] {
 /// Runs `body` as a process — the bench process of the OTP reference — and returns its
 /// result once the process has exited.
 func asProcess<T: Sendable>(_ runtime: Runtime, _ body: @escaping @Sendable (Inbox) async throws -> T) async throws -> T {
-    let box = Mutex<Result<T, any Error>?>(nil)
+    let box = Lock<Result<T, any Error>?>(nil)
     let (finished, finishing) = AsyncStream<Void>.makeStream()
     let pid = Process.spawn(runtime: runtime) { inbox in
         let result: Result<T, any Error>
@@ -155,8 +156,8 @@ func asProcess<T: Sendable>(_ runtime: Runtime, _ body: @escaping @Sendable (Inb
 
 /// A start barrier for concurrent callers.
 final class Barrier: Sendable {
-    private let state: Mutex<(waiting: Int, continuations: [CheckedContinuation<Void, Never>])>
-    init(parties: Int) { state = Mutex((parties, [])) }
+    private let state: Lock<(waiting: Int, continuations: [CheckedContinuation<Void, Never>])>
+    init(parties: Int) { state = Lock((parties, [])) }
 
     func arriveAndWait() async {
         await withCheckedContinuation { continuation in

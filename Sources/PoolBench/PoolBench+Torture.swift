@@ -7,6 +7,7 @@ import PoolDemo
 import Supervision
 import Synchronization
 import WorkerRegistry
+import ScalableLocks
 
 /// A worker the torture run can ask to answer, crash or exit with any reason.
 struct TortureWorker: GenServer {
@@ -35,7 +36,7 @@ struct TortureCrash: Error {}
 final class TortureTally: Sendable {
     let operations = Atomic<Int>(0)
     let checks = Atomic<Int>(0)
-    private let violations = Mutex<[String]>([])
+    private let violations = Lock<[String]>([])
 
     func check(_ holds: Bool, _ what: @autoclosure () -> String) {
         checks.add(1, ordering: .relaxed)
@@ -51,7 +52,7 @@ final class TortureTally: Sendable {
 /// Pids whose kill returned, each with the moment (a counter) it was recorded: a lookup
 /// that began after that moment must not return it.
 final class KilledSet: Sendable {
-    private let pids = Mutex<(clock: UInt64, killed: [PID: UInt64])>((0, [:]))
+    private let pids = Lock<(clock: UInt64, killed: [PID: UInt64])>((0, [:]))
     /// Records a kill that has returned.
     func insert(_ pid: PID) { pids.withLock { $0.clock += 1; $0.killed[pid] = $0.clock } }
     /// The moment now: read before a lookup begins.
@@ -158,7 +159,7 @@ func tortureSection(_ reporter: Reporter, seconds: Int, seed: UInt64, logger: Lo
                     default:
                         // A linked process that traps exits receives the worker's end as a message.
                         guard let pid = pool.lookup(id) else { break }
-                        let got = Mutex<ExitReason?>(nil)
+                        let got = Lock<ExitReason?>(nil)
                         let watcher = Process.spawn(runtime: runtime) { inbox in
                             try Process.flag(trapExit: true)
                             try Process.link(pid)

@@ -1,7 +1,8 @@
 import InspectorProtocol
 import Logging
-import Supervision
+import ScalableLocks
 import Synchronization
+import Supervision
 
 #if canImport(Glibc)
 import Glibc
@@ -46,7 +47,7 @@ public final class Inspector: Sendable {
         case stopped
     }
 
-    private let serving = Mutex(Serving.idle)
+    private let serving = Lock(Serving.idle)
 
     /// Creates an inspector; it serves nothing until ``start()``.
     ///

@@ -2,6 +2,7 @@ import ArgumentParser
 import EtcdClient
 import Foundation
 import PoolDashboard
+import ScalableLocks
 import Synchronization
 import WorkerRegistryEtcd
 
@@ -129,7 +130,7 @@ struct ClusterReading: Encodable {
 /// Readings from etcd, handed to the terminal thread; a pipe wakes it.
 final class Readings: Sendable {
     let wake = WakePipe()
-    private let pending = Mutex<[Result<ClusterScreen.Snapshot, EtcdError>]>([])
+    private let pending = Lock<[Result<ClusterScreen.Snapshot, EtcdError>]>([])
 
     func post(_ reading: Result<ClusterScreen.Snapshot, EtcdError>) {
         pending.withLock { $0.append(reading) }

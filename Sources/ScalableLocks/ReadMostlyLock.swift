@@ -47,7 +47,7 @@ public final class ReadMostlyLock: Sendable {
     @usableFromInline
     let writerActive = Atomic<Bool>(false)
     @usableFromInline
-    let writers = Mutex<Void>(())
+    let writers = Lock<Void>(())
 
     /// Creates an unlocked lock.
     public init() {

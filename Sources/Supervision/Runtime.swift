@@ -2,6 +2,7 @@ import CoreMetrics
 import CPlatform
 import Logging
 import Synchronization
+import ScalableLocks
 
 /// The environment processes run in: a clock, an optional task executor, a logger and
 /// an event stream, plus live counters.
@@ -51,7 +52,7 @@ public final class Runtime: Sendable {
     /// `Logger.current` as a thread outside any task sees it: the process-wide default,
     /// not the task-local logger of whoever happens to touch ``shared`` first.
     private static func unscopedLogger() -> Logger {
-        let box = Mutex<Logger?>(nil)
+        let box = Lock<Logger?>(nil)
         OSThread.join("reading the default logger") { box.withLock { $0 = Logger.current } }
         return box.withLock { $0! }
     }
@@ -168,7 +169,7 @@ public final class Runtime: Sendable {
         let live = Atomic<Int>(0)
         let spawned = Atomic<Int>(0)
         /// Waiting for `live` to reach zero.
-        private let waiters = Mutex<[CheckedContinuation<Void, Never>]>([])
+        private let waiters = Lock<[CheckedContinuation<Void, Never>]>([])
 
         /// One process fewer; wakes ``empty()`` at zero.
         func exited() {

@@ -1,4 +1,5 @@
 import Supervision
+import ScalableLocks
 import Synchronization
 
 extension Invariant {
@@ -23,7 +24,7 @@ extension Invariant {
     /// No dynamic supervisor of `runtime` restarts children more than its intensity
     /// allows: at most `maxRestarts` restarts within any `period` of (virtual) time.
     public static func restartsWithinIntensity(_ runtime: Runtime) -> Invariant {
-        let state = Mutex<(restarts: [PID: [Timestamp]], intensity: [PID: RestartIntensity], broken: String?)>(([:], [:], nil))
+        let state = Lock<(restarts: [PID: [Timestamp]], intensity: [PID: RestartIntensity], broken: String?)>(([:], [:], nil))
         runtime.events.observe { event in
             guard case let .restarted(supervisor, _, _, _, _) = event.kind else { return }
             state.withLock { state in
@@ -53,7 +54,7 @@ public final class MonitorLedger: Sendable {
     }
 
     private final class Book: Sendable {
-        let state = Mutex<[MonitorRef: Entry]>([:])
+        let state = Lock<[MonitorRef: Entry]>([:])
     }
 
     private let book = Book()

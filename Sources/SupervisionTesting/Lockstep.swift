@@ -1,6 +1,7 @@
 import Logging
-import Supervision
+import ScalableLocks
 import Synchronization
+import Supervision
 
 #if canImport(Glibc)
 import Glibc
@@ -53,7 +54,7 @@ public enum Lockstep {
             trace.line(trace.describe(event.kind, at: event.time), isEvent: true)
         }
         let context = LockstepContext(runtime: runtime, clock: clock, seed: seed, trace: trace)
-        let outcome = Mutex<Result<Void, any Error>?>(nil)
+        let outcome = Lock<Result<Void, any Error>?>(nil)
         Task.detached(executorPreference: executor) {
             do {
                 try await runtime.run { try await scenario(context) }

@@ -1,5 +1,6 @@
 import Supervision
 import Synchronization
+import ScalableLocks
 
 /// What a scenario sees of its lockstep run: the simulated runtime, seeded randomness,
 /// the step budget, and ways to record facts, check properties and add invariants.
@@ -13,9 +14,9 @@ public final class LockstepContext: Sendable {
     public let clock: ManualClock
 
     let trace: Trace
-    private let random: Mutex<SeededGenerator>
+    private let random: Lock<SeededGenerator>
     private let stopRequested = Atomic<Bool>(false)
-    private let state = Mutex<(invariants: [Invariant], failure: (invariant: String, message: String)?)>(([], nil))
+    private let state = Lock<(invariants: [Invariant], failure: (invariant: String, message: String)?)>(([], nil))
 
     init(runtime: Runtime, clock: ManualClock, seed: UInt64, trace: Trace) {
         self.runtime = runtime
@@ -24,7 +25,7 @@ public final class LockstepContext: Sendable {
         self.trace = trace
         // A stream of its own, so that the scenario's choices do not depend on how many
         // scheduling decisions came before them.
-        random = Mutex(SeededGenerator(seed: seed ^ 0x5DEE_CE66_D1CE_4E5B))
+        random = Lock(SeededGenerator(seed: seed ^ 0x5DEE_CE66_D1CE_4E5B))
     }
 
     /// A seeded random integer in `range` (the same sequence for the same seed).
@@ -101,10 +102,10 @@ public final class LockstepContext: Sendable {
 
 /// A timer that resumes a waiting task once.
 private final class ResumeTimer: ScheduledTimer {
-    private let continuation: Mutex<CheckedContinuation<Void, Never>?>
+    private let continuation: Lock<CheckedContinuation<Void, Never>?>
 
     init(_ continuation: CheckedContinuation<Void, Never>) {
-        self.continuation = Mutex(continuation)
+        self.continuation = Lock(continuation)
     }
 
     func fire() {

@@ -1,5 +1,6 @@
-import Supervision
+import ScalableLocks
 import Synchronization
+import Supervision
 
 #if canImport(Glibc)
 import Glibc
@@ -14,7 +15,7 @@ import Darwin
 /// Work that reaches the runtime from any other thread — a plain `Task {}` inside the
 /// tree, a real `Task.sleep`, a thread of one's own — is recorded as an escape: the run
 /// fails with a clear message instead of silently becoming nondeterministic.
-// @unchecked: all mutable state is in `state` (a Mutex); `driver` (a pthread_t, a pointer
+// @unchecked: all mutable state is in `state` (a Lock); `driver` (a pthread_t, a pointer
 // on Darwin) is set once in init and only compared.
 final class LockstepExecutor: ConfiningExecutor, @unchecked Sendable {
     private struct State {
@@ -22,7 +23,7 @@ final class LockstepExecutor: ConfiningExecutor, @unchecked Sendable {
         var escape: String?
     }
 
-    private let state = Mutex(State())
+    private let state = Lock(State())
     /// The thread the driver runs on: the one that made the executor, and the only
     /// thread allowed to touch the runtime.
     private let driver = pthread_self()

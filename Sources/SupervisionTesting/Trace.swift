@@ -1,4 +1,5 @@
 import Supervision
+import ScalableLocks
 import Synchronization
 
 /// What a lockstep run did, folded into a digest: every scheduling decision, every
@@ -14,7 +15,7 @@ final class Trace: Sendable {
         var tail: [String] = []
     }
 
-    private let state = Mutex(State())
+    private let state = Lock(State())
     /// How many recent lines a failure report shows.
     static let tailLength = 12
 

@@ -1,4 +1,5 @@
 import EtcdClient
+import ScalableLocks
 import Supervision
 
 extension EtcdRegistry {

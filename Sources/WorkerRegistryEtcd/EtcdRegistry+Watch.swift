@@ -1,4 +1,5 @@
 import EtcdClient
+import ScalableLocks
 
 extension EtcdRegistry {
     /// Keeps the view of other nodes' names current, from `revision` on; after a

@@ -1,7 +1,8 @@
 import EtcdClient
 import Supervision
-import Synchronization
 import WorkerRegistry
+import ScalableLocks
+import Synchronization
 
 /// Cluster-wide registration on etcd: at most one live holder of a name across every
 /// node that shares a key prefix.
@@ -61,7 +62,7 @@ public final class EtcdRegistry: Sendable {
 
     let runtime: Runtime
     let onEvent: @Sendable (Event) -> Void
-    let state = Mutex(State())
+    let state = Lock(State())
 
     struct State {
         enum Phase: Equatable { case idle, running(lease: Int64), fenced(lease: Int64), stopped }

@@ -1,5 +1,6 @@
 import Supervision
 import SupervisionTesting
+import ScalableLocks
 import Synchronization
 
 /// The worker of the built-in scenarios: its start yields to the scheduler a chosen
@@ -54,7 +55,7 @@ public struct SimWorker: GenServer {
 
 /// The workers whose `initialize` completed.
 public final class StartLedger: Sendable {
-    private let pids = Mutex<Set<PID>>([])
+    private let pids = Lock<Set<PID>>([])
 
     /// An empty ledger.
     public init() {}

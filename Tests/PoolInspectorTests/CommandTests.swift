@@ -1,5 +1,6 @@
 import InspectorProtocol
 @testable import PoolInspector
+import ScalableLocks
 import Supervision
 import Testing
 import WorkerRegistry

@@ -3,9 +3,10 @@ import Logging
 import PoolInspector
 import ServiceLifecycle
 import Supervision
-import Synchronization
 import Testing
 import TestSupport
+import ScalableLocks
+import Synchronization
 
 /// The inspector in a ServiceGroup: serving while the group runs, gone after a graceful
 /// shutdown, and a start that fails ending the group with the inspector's error.
@@ -17,7 +18,7 @@ struct InspectorLifecycleServiceTests {
     func servesUntilShutdown() async throws {
         let folder = TemporaryFolder()
         let inspector = Inspector(name: "lifecycle", runtime: quietRuntime(), options: .init(directory: folder.path))
-        let served = Mutex<String?>(nil)
+        let served = Lock<String?>(nil)
         let serving = Latch()
         let service = InspectorLifecycleService(inspector) { path in
             served.withLock { $0 = path }

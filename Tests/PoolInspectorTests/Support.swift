@@ -2,11 +2,12 @@ import Foundation
 import InspectorProtocol
 @testable import PoolInspector
 import Supervision
-import Synchronization
 import Testing
 import WorkerRegistry
 import Logging
 import TestSupport
+import ScalableLocks
+import Synchronization
 
 /// A silent logger for inspectors under test.
 let quiet = Logger(label: "inspector-test", factory: { _ in SwiftLogNoOpLogHandler() })
@@ -36,7 +37,7 @@ struct Talker: GenServer, StateDescribing {
 /// A worker whose starts fail once its argument is refused: a restart loop on demand.
 struct Fragile: GenServer {
     typealias Arguments = Int
-    static let refused = Mutex<Set<Int>>([])
+    static let refused = Lock<Set<Int>>([])
     /// Fired by the first start refused.
     static let refusing = Latch()
     static func initialize(_ argument: Int) async throws -> InitResult<Fragile> {

@@ -1,9 +1,10 @@
 import Supervision
 import SupervisionTesting
 import WorkerRegistryLockstep
-import Synchronization
 import Testing
 import WorkerRegistry
+import ScalableLocks
+import Synchronization
 
 @Suite("Lockstep: a seeded, replayable scheduler for whole trees", .serialized, .timeLimit(.minutes(5)))
 struct LockstepTests {
@@ -217,11 +218,11 @@ struct LockstepTests {
 }
 
 final class Recorder: Sendable {
-    let values = Mutex<[Int]>([])
+    let values = Lock<[Int]>([])
 }
 
 final class Counter: Sendable {
-    let value = Mutex(0)
+    let value = Lock(0)
 }
 
 /// A server that never answers `ignore`, and whose `terminate` outlasts any shutdown

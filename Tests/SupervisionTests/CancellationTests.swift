@@ -1,7 +1,8 @@
 import Supervision
-import Synchronization
 import Testing
 import TestSupport
+import ScalableLocks
+import Synchronization
 
 /// Every wait a caller can be stuck in ends when the caller's task is cancelled (issue
 /// 23, item 9): a start whose `initialize` hangs, a stop whose `terminate` hangs, a
@@ -37,7 +38,7 @@ struct CancellationTests {
     @Test("terminateChild waiting for a restart attempt that waits for the caller ends on cancellation; the attempt goes on")
     func terminateChildOfARestartingChildEndsOnCancellation() async throws {
         let supervisor = try await DynamicSupervisor.start(options: .init(maxRestarts: 1_000, period: .seconds(3_600)), runtime: runtime)
-        let attempts = Mutex(0)
+        let attempts = Lock(0)
         let attempting = Latch()
         let gate = Latch()
         // Starts and crashes; its first restart fails; its second waits for the gate —

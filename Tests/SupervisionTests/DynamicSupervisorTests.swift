@@ -1,7 +1,8 @@
 import Supervision
-import Synchronization
 import Testing
 import TestSupport
+import ScalableLocks
+import Synchronization
 
 @Suite("DynamicSupervisor: start, terminate, restart, limits, stop", .timeLimit(.minutes(2)))
 struct DynamicSupervisorTests {
@@ -190,7 +191,7 @@ struct DynamicSupervisorTests {
     @Test("terminateChild reaches a child whose restarts keep failing, by its last pid, and ends the retries (OTP's terminate_child)")
     func terminateRestartingChild() async throws {
         let supervisor = try await DynamicSupervisor.start(options: .init(maxRestarts: 1_000_000, period: .seconds(3_600)), runtime: runtime)
-        let attempts = Mutex(0)
+        let attempts = Lock(0)
         let retrying = Latch()
         // Starts once and crashes at once; every restart of it fails.
         let spec = ChildSpec(id: "doomed") {

@@ -3,6 +3,7 @@ import Dispatch
 import Synchronization
 import Testing
 import TestSupport
+import ScalableLocks
 
 /// The runtime's promises where a race or a repeat broke them once (issue 23). Each test
 /// widens its window with a seam or a hook that blocks, never with a sleep, and failed
@@ -20,7 +21,7 @@ struct PromiseRegressionTests {
         let progress = DispatchSemaphore(value: 0)
         ProcessCore.exitWaitSeam.withLock { $0 = { if $0 == pid { progress.signal() } } }
         defer { ProcessCore.exitWaitSeam.withLock { $0 = nil } }
-        let aliveAfterKill = Mutex<Bool?>(nil)
+        let aliveAfterKill = Lock<Bool?>(nil)
         let done = await OSThread.run("the test's threads") { () -> Bool in
             // Thread 1 starts the exit and stays in the hook.
             let first = OSThread.start("first kill") { Process.exit(pid, .kill) }
@@ -45,7 +46,7 @@ struct PromiseRegressionTests {
     @Test("an exit hook that kills its own process again returns at once instead of waiting for itself")
     func killFromItsOwnExitHookDoesNotWait() async throws {
         final class Rekill: ProcessExitHook {
-            let calls = Mutex(0)
+            let calls = Lock(0)
             func processExiting(_ pid: PID, reason: ExitReason) {
                 calls.withLock { $0 += 1 }
                 Process.exit(pid, .kill)

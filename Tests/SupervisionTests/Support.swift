@@ -1,8 +1,9 @@
 import Logging
 import Supervision
-import Synchronization
 import Testing
 import TestSupport
+import ScalableLocks
+import Synchronization
 
 /// Reads a runtime's lifecycle events in order. Subscribe *before* the action whose
 /// events the test waits for.
@@ -46,7 +47,7 @@ struct EventLog {
 /// A minimal name table for tests, implementing `ProcessName` with an exit hook the way
 /// a registry does.
 final class NameTable: ProcessExitHook, Sendable {
-    private let names = Mutex<[String: PID]>([:])
+    private let names = Lock<[String: PID]>([:])
 
     func name(_ key: String) -> Name { Name(table: self, key: key) }
 
@@ -255,8 +256,8 @@ struct Tracked: GenServer {
 
 /// A flag shared between a test and the code under test.
 final class Toggle: Sendable {
-    private let value: Mutex<Bool>
-    init(_ value: Bool = false) { self.value = Mutex(value) }
+    private let value: Lock<Bool>
+    init(_ value: Bool = false) { self.value = Lock(value) }
     var isOn: Bool { value.withLock { $0 } }
     func set(_ on: Bool) { value.withLock { $0 = on } }
 }

@@ -1,6 +1,7 @@
 import Dispatch
 import Logging
 import Supervision
+import ScalableLocks
 import Synchronization
 
 // What the test targets share (as swift-collections' test kit is shared): a quiet
@@ -21,7 +22,7 @@ package struct TestFailure: Error, Equatable, CustomStringConvertible {
 
 /// Collects values from any thread, in the order they were recorded.
 package final class Recorder<Value: Sendable>: Sendable {
-    private let values = Mutex<[Value]>([])
+    private let values = Lock<[Value]>([])
     package init() {}
     package func record(_ value: Value) { values.withLock { $0.append(value) } }
     package var all: [Value] { values.withLock { $0 } }
@@ -29,7 +30,7 @@ package final class Recorder<Value: Sendable>: Sendable {
 
 /// A one-shot event a test can wait on: fired once by the code under test.
 package final class Latch: Sendable {
-    private let state = Mutex<(fired: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
+    private let state = Lock<(fired: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
 
     package init() {}
 
@@ -92,7 +93,7 @@ package final class LogCapture: Sendable {
         package var metadata: [String: String]
     }
 
-    private let captured = Mutex<[Record]>([])
+    private let captured = Lock<[Record]>([])
 
     package init() {}
 

@@ -1,7 +1,8 @@
 import Supervision
-import Synchronization
 import Testing
 @testable import WorkerRegistryEtcd
+import ScalableLocks
+import Synchronization
 
 @Suite("ClaimTable: a node's claims, from granted to released, and the callers waiting on them", .timeLimit(.minutes(2)))
 struct ClaimTableTests {
@@ -70,8 +71,8 @@ struct ClaimTableTests {
 
     @Test("a caller parked on a busy name is woken by the name's next change; a free name parks nobody")
     func wakeups() async {
-        let table = Mutex(ClaimTable())
-        let parkedWhileFree = Mutex(true)
+        let table = Lock(ClaimTable())
+        let parkedWhileFree = Lock(true)
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             let parked = table.withLock { $0.wait("x", continuation) }
             parkedWhileFree.withLock { $0 = parked }

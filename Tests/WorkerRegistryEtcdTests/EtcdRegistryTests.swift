@@ -2,11 +2,12 @@ import EtcdClient
 import EtcdTesting
 import Logging
 import Supervision
-import Synchronization
 import Testing
 import WorkerRegistry
 import WorkerRegistryEtcd
 import TestSupport
+import ScalableLocks
+import Synchronization
 
 /// A worker that answers who it is.
 struct Session: GenServer {
@@ -27,8 +28,8 @@ final class History: Sendable {
         var event: EtcdRegistry.Event
         var at: ContinuousClock.Instant
     }
-    private let entries = Mutex<[Entry]>([])
-    private let waiters = Mutex<[(predicate: @Sendable (Entry) -> Bool, continuation: CheckedContinuation<Void, Never>)]>([])
+    private let entries = Lock<[Entry]>([])
+    private let waiters = Lock<[(predicate: @Sendable (Entry) -> Bool, continuation: CheckedContinuation<Void, Never>)]>([])
 
     func record(_ node: String) -> @Sendable (EtcdRegistry.Event) -> Void {
         { event in
@@ -294,7 +295,7 @@ struct EtcdRegistryTests {
         let history = History()
         let a = try await Node.start("a", client: cluster.client(), prefix: "e/", history: history)
         let hook = BlockingExitHook()
-        let killer = Mutex<OSThread.Joinable?>(nil)
+        let killer = Lock<OSThread.Joinable?>(nil)
         // The worker starts exiting before its claim is recorded, and stays exiting (still
         // `isAlive`) past that point: its registry entry is gone while the claim starts.
         let placement = try await EtcdRegistry.$startedSeam.withValue({ pid in

@@ -1,14 +1,15 @@
 import Logging
 import Supervision
-import Synchronization
 import Testing
 import WorkerRegistry
 import TestSupport
+import ScalableLocks
+import Synchronization
 
 /// Runs `body` as a process and returns what it returns: for APIs that act on "the
 /// calling process".
 func inProcess<T: Sendable>(runtime: Runtime, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
-    let result = Mutex<Result<T, any Error>?>(nil)
+    let result = Lock<Result<T, any Error>?>(nil)
     let done = Latch()
     Process.spawn(runtime: runtime) { _ in
         let outcome: Result<T, any Error>
@@ -39,7 +40,7 @@ struct Holder: Sendable {
 
     /// Runs `body` inside the holder process and returns its result.
     func run<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-        let result = Mutex<Result<T, any Error>?>(nil)
+        let result = Lock<Result<T, any Error>?>(nil)
         let done = Latch()
         requests.yield {
             result.withLock { $0 = Result { try body() } }
@@ -91,7 +92,7 @@ struct PoolWorker: GenServer {
 
 /// Counts a worker's starts; `third` fires when the third begins (its second restart).
 final class StartCount: Sendable {
-    private let count = Mutex(0)
+    private let count = Lock(0)
     let third = Latch()
     func next() -> Int {
         let value = count.withLock { $0 += 1; return $0 }

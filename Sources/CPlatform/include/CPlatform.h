@@ -51,4 +51,36 @@ void cplatform_exiting_leave(void);
 /// wait for each other.
 int cplatform_exiting_depth(void);
 
+/// ThreadSanitizer's annotation entry points, present only when the process runs with
+/// its runtime (weak: without it they resolve to null and the wrappers below do nothing).
+#if defined(__linux__)
+extern void __tsan_acquire(void *addr) __attribute__((weak));
+extern void __tsan_release(void *addr) __attribute__((weak));
+#endif
+
+/// Tells ThreadSanitizer, when it runs, that the caller has just acquired the
+/// synchronisation object at `addr` (a lock it now holds). Without it, a load and a branch.
+static inline void cplatform_tsan_acquire(const void *addr) {
+#if defined(__linux__)
+    if (__tsan_acquire) __tsan_acquire((void *)addr);
+#endif
+}
+
+/// Tells ThreadSanitizer, when it runs, that the caller is about to release the
+/// synchronisation object at `addr`. Without it, a load and a branch.
+static inline void cplatform_tsan_release(const void *addr) {
+#if defined(__linux__)
+    if (__tsan_release) __tsan_release((void *)addr);
+#endif
+}
+
+/// Whether ThreadSanitizer's runtime is in the process.
+static inline int cplatform_tsan_active(void) {
+#if defined(__linux__)
+    return __tsan_acquire != 0;
+#else
+    return 0;
+#endif
+}
+
 #endif

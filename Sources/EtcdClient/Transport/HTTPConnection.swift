@@ -2,6 +2,7 @@ import NIOCore
 import NIOHTTP1
 import NIOPosix
 import Synchronization
+import ScalableLocks
 
 /// One keep-alive HTTP/1.1 connection to one etcd member, on swift-nio. Requests run one
 /// at a time, in order; a streamed request (a watch) keeps the connection for itself.
@@ -21,7 +22,7 @@ final class HTTPConnection: Sendable {
 
     /// Where a request's answer goes, exactly once.
     final class Reply: Sendable {
-        private let state = Mutex<(CheckedContinuation<Response, any Error>?, done: Bool)>((nil, false))
+        private let state = Lock<(CheckedContinuation<Response, any Error>?, done: Bool)>((nil, false))
 
         func install(_ continuation: CheckedContinuation<Response, any Error>) {
             let early = state.withLock { state -> Bool in

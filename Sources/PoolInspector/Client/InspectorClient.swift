@@ -1,6 +1,7 @@
 import InspectorProtocol
 import NIOCore
 import NIOPosix
+import ScalableLocks
 import Synchronization
 
 #if canImport(Glibc)
@@ -41,7 +42,7 @@ public final class InspectorClient: Sendable {
 
     /// The state the connection's task and the client share.
     private final class Shared: Sendable {
-        let state = Mutex(State())
+        let state = Lock(State())
         init() {}
         func withLock<Result: Sendable>(_ body: (inout sending State) -> sending Result) -> Result { state.withLock(body) }
     }

@@ -3,6 +3,7 @@ import InspectorProtocol
 import Logging
 import Supervision
 import Synchronization
+import ScalableLocks
 
 /// The inspector without its transport: the watched pools, the event log, the sessions
 /// of attached clients, and the answers to their requests. A transport (the Unix socket
@@ -20,16 +21,16 @@ final class InspectorService: Sendable {
     let startedAt: Timestamp
     let startedAtUnixMilliseconds: Int64
 
-    private let watches = Mutex<[any Watch]>([])
-    private let sessions = Mutex<[UInt64: InspectorSession]>([:])
+    private let watches = Lock<[any Watch]>([])
+    private let sessions = Lock<[UInt64: InspectorSession]>([:])
     private let nextSession = Atomic<UInt64>(1)
     private let stopping = Atomic<Bool>(false)
-    private let drainLock = Mutex(())
-    private let treeCache = Mutex<TreeReply?>(nil)
+    private let drainLock = Lock(())
+    private let treeCache = Lock<TreeReply?>(nil)
     /// Runtime events about supervisors no pool claims (the root's escalations …).
     private let runtimeEvents: Inbox<SupervisionEvent>
     private let drainSignal: AsyncStream<Void>.Continuation
-    private let tasks = Mutex<[Task<Void, Never>]>([])
+    private let tasks = Lock<[Task<Void, Never>]>([])
 
     /// How long after the first queued input a background drain runs: inputs arriving
     /// meanwhile are applied in the same drain.
@@ -208,7 +209,7 @@ final class InspectorService: Sendable {
         if removed, let client = session.client { logger.info("inspector: \(client) detached") }
     }
 
-    private let countWaiters = Mutex<[(atMost: Int, continuation: CheckedContinuation<Void, Never>)]>([])
+    private let countWaiters = Lock<[(atMost: Int, continuation: CheckedContinuation<Void, Never>)]>([])
 
     /// Returns once at most `count` clients are attached (for tests and orderly shutdowns).
     func waitForClients(atMost count: Int) async {

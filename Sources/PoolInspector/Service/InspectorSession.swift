@@ -1,5 +1,6 @@
 import InspectorProtocol
 import Logging
+import ScalableLocks
 import Synchronization
 
 /// One client of the inspector, whatever carries its bytes (a Unix socket, or memory in
@@ -26,7 +27,7 @@ final class InspectorSession: Sendable {
         var nextTask: UInt64 = 0
     }
 
-    private let state = Mutex(State())
+    private let state = Lock(State())
     private let service: InspectorService
 
     init(id: UInt64, peer: String, service: InspectorService, replyLimit: Int, pushLimit: Int) {

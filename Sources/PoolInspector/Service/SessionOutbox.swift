@@ -1,5 +1,6 @@
 import DequeModule
 import InspectorProtocol
+import ScalableLocks
 import Synchronization
 
 /// The lines waiting to go out to one client, bounded so that a slow or stalled client
@@ -31,7 +32,7 @@ final class SessionOutbox: Sendable {
 
     let replyLimit: Int
     let pushLimit: Int
-    private let state = Mutex(State())
+    private let state = Lock(State())
 
     init(replyLimit: Int, pushLimit: Int) {
         self.replyLimit = replyLimit

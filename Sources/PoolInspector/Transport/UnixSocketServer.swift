@@ -2,6 +2,7 @@ import InspectorProtocol
 import Logging
 import NIOCore
 import NIOPosix
+import ScalableLocks
 import Synchronization
 
 #if canImport(Glibc)
@@ -28,7 +29,7 @@ final class UnixSocketServer: Sendable {
     /// `NIOAsyncChannel` traps; holding each here until it is served (or, at stop,
     /// closed) keeps every one accounted for.
     final class Accepted: Sendable {
-        private let connections = Mutex<[ObjectIdentifier: Connection]>([:])
+        private let connections = Lock<[ObjectIdentifier: Connection]>([:])
 
         func add(_ connection: Connection) {
             connections.withLock { $0[ObjectIdentifier(connection.channel)] = connection }

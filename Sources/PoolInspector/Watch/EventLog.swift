@@ -1,6 +1,7 @@
 import DequeModule
 import InspectorProtocol
 import Supervision
+import ScalableLocks
 import Synchronization
 
 /// The app's event log as clients read it: entries numbered 1, 2, 3 … in the order they
@@ -21,7 +22,7 @@ final class EventLog: Sendable {
     }
 
     let capacity: Int
-    private let state = Mutex(State())
+    private let state = Lock(State())
 
     init(capacity: Int) {
         precondition(capacity > 0)

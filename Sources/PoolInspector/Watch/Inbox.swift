@@ -1,3 +1,4 @@
+import ScalableLocks
 import Synchronization
 
 /// What the runtime's callbacks post, from any thread, until a drain applies it to the
@@ -13,7 +14,7 @@ final class Inbox<Input: Sendable>: Sendable {
         var overflowed = 0
     }
 
-    private let state = Mutex(State())
+    private let state = Lock(State())
     private let limit: Int
     private let wake: @Sendable () -> Void
 

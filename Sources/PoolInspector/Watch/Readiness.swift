@@ -1,9 +1,10 @@
+import ScalableLocks
 import Synchronization
 
 /// A condition that becomes true once — a watch's first look at its registry is done —
 /// and the tasks waiting for it.
 final class Readiness: Sendable {
-    private let state = Mutex<(ready: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
+    private let state = Lock<(ready: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
 
     init() {}
 

@@ -2,8 +2,9 @@ import DequeModule
 import Foundation
 import InspectorProtocol
 import Supervision
-import Synchronization
 import WorkerRegistry
+import ScalableLocks
+import Synchronization
 
 /// Watches one registry — a `WorkerPool`'s, or a plain `Registry` the app names — for
 /// the inspector: keeps its rows indexed, counts what happens to them, writes the event
@@ -89,7 +90,7 @@ final class RegistryWatch<Key: Hashable & Sendable, Value: Sendable>: Watch {
     private let log: EventLog
     private let inbox: Inbox<Input>
     private let listener: RegistryListenerID
-    private let state: Mutex<State>
+    private let state: Lock<State>
     /// Fired when the first look at the registry is done.
     private let indexed = Readiness()
 
@@ -122,7 +123,7 @@ final class RegistryWatch<Key: Hashable & Sendable, Value: Sendable>: Watch {
         })
         var state = State()
         if let supervisor = pool?.supervisor() { state.supervisors.insert(supervisor.pid) }
-        self.state = Mutex(state)
+        self.state = Lock(state)
         // The first look at a registry of a million entries takes seconds: never on the
         // caller's thread, nor on one of Swift concurrency's few.
         Thread.detachNewThread { [self] in

@@ -1,4 +1,5 @@
 import InspectorProtocol
+import ScalableLocks
 import Synchronization
 
 #if canImport(Glibc)
@@ -14,7 +15,7 @@ final class Mailbox: Sendable {
         case disconnected(String)
     }
 
-    private let queue = Mutex<[Event]>([])
+    private let queue = Lock<[Event]>([])
     let wake: WakePipe
 
     init(wake: WakePipe) {

@@ -1,5 +1,6 @@
 import InspectorProtocol
 import PoolInspector
+import ScalableLocks
 import Synchronization
 
 /// The link of `pooltui attach`: a socket to the app's inspector. When the app goes, it
@@ -8,8 +9,8 @@ import Synchronization
 final class RemoteLink: DashboardLink {
     /// The connection now, shared with the task that makes it again.
     private final class Current: Sendable {
-        let client = Mutex<InspectorClient?>(nil)
-        let reconnector = Mutex<Task<Void, Never>?>(nil)
+        let client = Lock<InspectorClient?>(nil)
+        let reconnector = Lock<Task<Void, Never>?>(nil)
     }
 
     private let current = Current()

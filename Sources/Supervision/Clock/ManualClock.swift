@@ -1,3 +1,4 @@
+import ScalableLocks
 import Synchronization
 
 /// A ``SupervisionClock`` that only moves when a test says so.
@@ -14,11 +15,11 @@ public final class ManualClock: SupervisionClock {
         var waiters: [(count: Int, continuation: CheckedContinuation<Void, Never>)] = []
     }
 
-    private let state: Mutex<State>
+    private let state: Lock<State>
 
     /// Creates a clock that reads `start` until advanced.
     public init(start: Timestamp = .zero) {
-        state = Mutex(State(now: start))
+        state = Lock(State(now: start))
     }
 
     /// The current virtual time: only ``advance(by:)`` moves it.

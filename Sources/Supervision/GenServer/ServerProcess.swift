@@ -1,4 +1,5 @@
 import Logging
+import ScalableLocks
 import Synchronization
 
 /// The process that runs a ``GenServer``.

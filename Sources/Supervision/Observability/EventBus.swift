@@ -1,4 +1,5 @@
 import Synchronization
+import ScalableLocks
 
 /// Fans lifecycle events out to subscribers without ever making the runtime wait.
 ///
@@ -9,12 +10,12 @@ public final class EventBus: Sendable {
     private typealias Continuation = AsyncStream<SupervisionEvent>.Continuation
 
     private let clock: any SupervisionClock
-    private let subscribers = Mutex<[(id: UInt64, continuation: Continuation)]>([])
+    private let subscribers = Lock<[(id: UInt64, continuation: Continuation)]>([])
     @usableFromInline
     let subscriberCount = Atomic<Int>(0)
     private let nextID = Atomic<UInt64>(0)
     private let dropped = Atomic<Int>(0)
-    private let observers = Mutex<[@Sendable (SupervisionEvent) -> Void]>([])
+    private let observers = Lock<[@Sendable (SupervisionEvent) -> Void]>([])
     private let observerCount = Atomic<Int>(0)
 
     init(clock: any SupervisionClock) {

@@ -1,3 +1,4 @@
+import ScalableLocks
 /// What a process looks like at one moment: OTP's `Process.info/1`.
 public struct ProcessSnapshot: Sendable, CustomStringConvertible {
     /// Where a process is in its life.

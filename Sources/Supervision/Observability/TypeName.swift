@@ -1,10 +1,11 @@
+import ScalableLocks
 import Synchronization
 
 /// Type names for diagnostics, computed once per type: `String(describing:)` on a
 /// metatype goes through reflection and is far too slow for every process start.
 @usableFromInline
 enum TypeName {
-    private static let cache = Mutex<[ObjectIdentifier: String]>([:])
+    private static let cache = Lock<[ObjectIdentifier: String]>([:])
 
     /// The unqualified name of `type`.
     @usableFromInline

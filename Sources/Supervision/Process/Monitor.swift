@@ -1,4 +1,5 @@
 import Synchronization
+import ScalableLocks
 
 /// A monitor: a one-way watch on a process that yields exactly one `DOWN`.
 public struct MonitorRef: Hashable, Sendable, CustomStringConvertible {
@@ -47,7 +48,7 @@ final class ExitWaiter: Sendable {
         var listeners: [OneShot<ExitReason>] = []
     }
 
-    private let state = Mutex(State())
+    private let state = Lock(State())
 
     func fire(_ reason: ExitReason) {
         let listeners = state.withLock { state -> [OneShot<ExitReason>] in

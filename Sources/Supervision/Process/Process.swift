@@ -1,3 +1,4 @@
+import ScalableLocks
 import Synchronization
 
 /// The process primitives, named as in Elixir's `Process` and `Kernel`: spawn, send,

@@ -1,5 +1,6 @@
 import CPlatform
 import DequeModule
+import ScalableLocks
 import Synchronization
 
 #if canImport(Glibc)
@@ -71,7 +72,7 @@ struct ProcessState {
 
 /// The fields of ``ProcessState`` that few processes use. A reference, touched only
 /// under the process's lock like the rest of the state.
-// @unchecked: every var is touched only under the owning process's `state` Mutex.
+// @unchecked: every var is touched only under the owning process's `state` Lock.
 @usableFromInline
 final class RareProcessState: @unchecked Sendable {
     // Unchecked: every field is read and written only under the owning process's lock.
@@ -107,7 +108,7 @@ final class RareProcessState: @unchecked Sendable {
 /// continuations), so no lock order can be inverted.
 // @unchecked: non-final (servers and spawned processes subclass it), so it cannot be
 // checked; every stored property is a Sendable `let`, and the mutable state is in `state`
-// (a Mutex).
+// (a Lock).
 @usableFromInline
 class ProcessCore: @unchecked Sendable {
     @usableFromInline
@@ -124,7 +125,7 @@ class ProcessCore: @unchecked Sendable {
     /// Mirrors `ProcessState.status` for lock-free reads.
     let statusWord = Atomic<UInt8>(ProcessStatus.alive.rawValue)
     @usableFromInline
-    let state: Mutex<ProcessState>
+    let state: Lock<ProcessState>
 
     @usableFromInline
     init(runtime: Runtime, parent: PID?, usesActivations: Bool) {
@@ -134,7 +135,7 @@ class ProcessCore: @unchecked Sendable {
         self.parent = parent
         self.startedAt = runtime.clock.now()
         self.usesActivations = usesActivations
-        self.state = Mutex(ProcessState())
+        self.state = Lock(ProcessState())
         runtime.counters.live.add(1, ordering: .relaxed)
         runtime.counters.spawned.add(1, ordering: .relaxed)
         runtime.instruments?.started.increment()
@@ -277,7 +278,7 @@ class ProcessCore: @unchecked Sendable {
 
     /// Test seam: called with the target's pid when an exit begins waiting for another
     /// thread's exit of the same process, so a test can let that exit go on only then.
-    package static let exitWaitSeam = Mutex<(@Sendable (PID) -> Void)?>(nil)
+    package static let exitWaitSeam = Lock<(@Sendable (PID) -> Void)?>(nil)
 
     /// Marks a process that never ran (its name was taken) as dead, without events.
     @usableFromInline

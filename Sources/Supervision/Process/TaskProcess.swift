@@ -1,3 +1,4 @@
+import ScalableLocks
 import Synchronization
 
 /// A process that runs one async closure for its whole life: OTP's `spawn`.

@@ -1,3 +1,4 @@
+import ScalableLocks
 import Synchronization
 
 /// The shared child table of a ``DynamicSupervisor``.
@@ -9,7 +10,7 @@ import Synchronization
 final class ChildTable: Sendable {
     /// One child. A reference, so that the table's dictionaries hold one word per
     /// child and stay cheap to grow at a million children. Guarded by the table's lock.
-    // @unchecked: the vars are touched under the table's `state` Mutex; a restarting
+    // @unchecked: the vars are touched under the table's `state` Lock; a restarting
     // child's `lastPID` is read outside it only while nothing can write it (it is written
     // by `decide`, which sees only running children).
     final class Child: @unchecked Sendable {
@@ -76,7 +77,7 @@ final class ChildTable: Sendable {
     }
 
     let maxChildren: Int?
-    let state: Mutex<State>
+    let state: Lock<State>
     /// The supervisor's metrics: the running-children meter moves, under the lock, as
     /// `children` gains and loses entries.
     let instruments: SupervisorInstruments?
@@ -88,7 +89,7 @@ final class ChildTable: Sendable {
     init(intensity: RestartIntensity, maxChildren: Int?, listsEarlyExits: Bool, instruments: SupervisorInstruments? = nil) {
         self.maxChildren = maxChildren
         self.instruments = instruments
-        self.state = Mutex(State(intensity: intensity))
+        self.state = Lock(State(intensity: intensity))
         #if FAULTS
         self.listsEarlyExits = listsEarlyExits
         #else

@@ -1,3 +1,4 @@
+import ScalableLocks
 /// OTP's `DynamicSupervisor`: children started on demand, all from specs given at start
 /// time, restarted one for one.
 ///

@@ -1,3 +1,4 @@
+import ScalableLocks
 /// The process behind a ``DynamicSupervisor``: traps exits, restarts children, and on
 /// stop shuts all children down concurrently.
 struct DynamicSupervisorServer: GenServer {

@@ -1,3 +1,4 @@
+import ScalableLocks
 import Synchronization
 
 /// The supervisors a runtime has started, for tools that draw its supervision tree
@@ -10,7 +11,7 @@ final class SupervisorRoster: Sendable {
         var sweepAt = 64
     }
 
-    private let state = Mutex(State())
+    private let state = Lock(State())
 
     func add(_ pid: PID) {
         state.withLock { state in

@@ -1,5 +1,6 @@
 import CoreMetrics
 import Supervision
+import ScalableLocks
 import Synchronization
 
 /// A pool of workers of one `GenServer` type, one per id, started on demand under a
@@ -93,7 +94,7 @@ public final class WorkerPool<Worker: GenServer, ID: Hashable & Sendable, Value:
     @usableFromInline
     let registeredValue: @Sendable (ID, Worker.Arguments) -> Value
     @usableFromInline
-    let current = Mutex<DynamicSupervisor?>(nil)
+    let current = Lock<DynamicSupervisor?>(nil)
     /// The pool's metrics (``WorkerRegistryMetrics``); `nil` when its factory records
     /// nothing.
     @usableFromInline

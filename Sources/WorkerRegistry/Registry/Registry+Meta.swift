@@ -1,3 +1,4 @@
+import ScalableLocks
 extension Registry {
     /// The metadata stored under `key`, if it has type `T`: OTP's `meta`.
     public func meta<T: Sendable>(_ key: String, as type: T.Type = T.self) -> T? {

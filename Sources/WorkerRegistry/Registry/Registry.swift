@@ -1,5 +1,6 @@
 import CoreMetrics
 import Supervision
+import ScalableLocks
 import Synchronization
 
 /// OTP's `Registry` in Swift: a local key–process store with unique or duplicate keys,
@@ -46,7 +47,7 @@ public final class Registry<Key: Hashable & Sendable, Value: Sendable>: Sendable
     @usableFromInline
     let shared: RegistryShared<Key, Value>
     @usableFromInline
-    let metadata: Mutex<[String: any Sendable]>
+    let metadata: Lock<[String: any Sendable]>
 
     /// Creates a registry, open and ready for use.
     ///
@@ -77,7 +78,7 @@ public final class Registry<Key: Hashable & Sendable, Value: Sendable>: Sendable
         let owned = (0..<partitions).map { _ in RegistryPartition(shared: shared) }
         self.partitions = owned
         self.unretainedPartitions = owned.map { Unmanaged.passUnretained($0) }
-        self.metadata = Mutex(meta)
+        self.metadata = Lock(meta)
     }
 
     @inlinable @inline(__always)

@@ -81,7 +81,7 @@ final class RegistryShared<Key: Hashable & Sendable, Value: Sendable>: Sendable 
     @usableFromInline
     let closed = Atomic<Bool>(false)
     /// The listeners given at creation, then those added since, in the order added.
-    private let listeners: Mutex<[(id: UInt64, listener: RegistryListener<Key, Value>)]>
+    private let listeners: Lock<[(id: UInt64, listener: RegistryListener<Key, Value>)]>
     private let nextListenerID = Atomic<UInt64>(0)
     /// How many listeners there are: the one load a registration pays when there are
     /// none.
@@ -99,7 +99,7 @@ final class RegistryShared<Key: Hashable & Sendable, Value: Sendable>: Sendable 
         self.entriesMeter = metrics.recordsNothing ? nil : Meter(
             label: WorkerRegistryMetrics.entries, dimensions: [(WorkerRegistryMetrics.registryDimension, name)],
             factory: metrics)
-        self.listeners = Mutex(listeners.map { (id: UInt64.max, listener: $0) })
+        self.listeners = Lock(listeners.map { (id: UInt64.max, listener: $0) })
         self.listenerCount = Atomic(listeners.count)
     }
 
