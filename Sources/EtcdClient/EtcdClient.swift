@@ -199,24 +199,39 @@ public final class EtcdClient: Sendable {
     }
 
     /// One POST to one member, on a pooled connection.
+    ///
+    /// A kept connection can be closed by the member at any moment (etcd drops idle
+    /// keep-alive connections): a request on one that fails without an answer, and not by
+    /// its timeout, is sent again on the next, down to a new connection, whose failure is
+    /// the member's. The same retry as failing over to another member, which every request
+    /// of this client is written to bear.
     private func post(_ path: String, _ body: [UInt8], to index: Int, timeout: Duration) async -> Outcome {
-        let response: HTTPConnection.Response
-        do {
-            let connection = try await checkout(index, timeout: timeout)
-            response = try await connection.post(path, body, timeout: timeout)
+        while true {
+            let response: HTTPConnection.Response
+            let (connection, kept): (HTTPConnection, Bool)
+            do {
+                (connection, kept) = try await checkout(index, timeout: timeout)
+            } catch {
+                return .silent(error)
+            }
+            do {
+                response = try await connection.post(path, body, timeout: timeout)
+            } catch {
+                if kept && error.code == .unavailable { continue }
+                return .silent(error)
+            }
             checkin(connection, index)
-        } catch {
-            return .silent(error)
+            if response.status >= 500 { return .silent(Self.failure(response, path: path)) }
+            return .answered(response)
         }
-        if response.status >= 500 { return .silent(Self.failure(response, path: path)) }
-        return .answered(response)
     }
 
-    private func checkout(_ index: Int, timeout: Duration) async throws(EtcdError) -> HTTPConnection {
+    /// An idle connection to member `index` (`kept`), or a new one.
+    private func checkout(_ index: Int, timeout: Duration) async throws(EtcdError) -> (HTTPConnection, kept: Bool) {
         while let idle = pool.withLock({ $0.idle[index]?.popLast() }) {
-            if !idle.closed { return idle }
+            if !idle.closed { return (idle, true) }
         }
-        return try await HTTPConnection.connect(to: endpoints[index], timeout: timeout)
+        return (try await HTTPConnection.connect(to: endpoints[index], timeout: timeout), false)
     }
 
     private func checkin(_ connection: HTTPConnection, _ index: Int) {
