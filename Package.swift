@@ -121,7 +121,7 @@ let package = Package(
         ),
         .target(
             name: "TestSupport",
-            dependencies: ["ScalableLocks", "Supervision", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["ScalableLocks", "Supervision", "CPlatform", .product(name: "Logging", package: "swift-log")],
             path: "Tests/TestSupport",
             swiftSettings: strict
         ),
@@ -136,12 +136,12 @@ let package = Package(
         ),
         .target(
             name: "EtcdTesting",
-            dependencies: ["ScalableLocks", "EtcdClient"],
+            dependencies: ["ScalableLocks", "EtcdClient", "TestSupport"],
             swiftSettings: strict
         ),
         .testTarget(
             name: "EtcdClientTests",
-            dependencies: ["EtcdClient", "EtcdTesting"],
+            dependencies: ["EtcdClient", "EtcdTesting", "TestSupport"],
             swiftSettings: strict
         ),
         .target(
@@ -292,7 +292,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SupervisionTestingTests",
-            dependencies: ["ScalableLocks", "SupervisionTesting", "WorkerRegistryLockstep", "Supervision", "WorkerRegistry"],
+            dependencies: ["ScalableLocks", "TestSupport", "SupervisionTesting", "WorkerRegistryLockstep", "Supervision", "WorkerRegistry"],
             swiftSettings: strict
         ),
     ],

@@ -1,6 +1,7 @@
 import EtcdClient
 import Foundation
 import ScalableLocks
+import TestSupport
 import Synchronization
 
 #if canImport(Glibc)
@@ -107,7 +108,7 @@ public final class EtcdCluster: Sendable {
     private func waitUntilServing() async -> Startup {
         let deadline = ContinuousClock.now + .seconds(30)
         for endpoint in endpoints {
-            let client = EtcdClient(endpoints: [endpoint], requestTimeout: .seconds(1))
+            let client = EtcdClient(endpoints: [endpoint], requestTimeout: Slowdown.scaled(.seconds(1)))
             defer { client.close() }
             while true {
                 do {
@@ -134,9 +135,10 @@ public final class EtcdCluster: Sendable {
         return text.split(separator: "\n").suffix(lines).joined(separator: "\n")
     }
 
-    /// A client of every member.
-    public func client(requestTimeout: Duration = .seconds(2)) -> EtcdClient {
-        EtcdClient(endpoints: endpoints, requestTimeout: requestTimeout)
+    /// A client of every member; its request timeout defaults to 2 s, scaled by the
+    /// process's ``Slowdown`` (a sanitizer's runtime makes every answer later).
+    public func client(requestTimeout: Duration? = nil) -> EtcdClient {
+        EtcdClient(endpoints: endpoints, requestTimeout: requestTimeout ?? Slowdown.scaled(.seconds(2)))
     }
 
     /// Stops member `index` with SIGSTOP: it answers nothing, as if cut off, until

@@ -1,10 +1,11 @@
 import EtcdClient
 import EtcdTesting
+import TestSupport
 import Testing
 
 @Suite("EtcdClient: leases, claims, ranges and watches through etcd's JSON gateway",
        .enabled(if: EtcdCluster.runs, "etcd is not on PATH: install Debian's etcd-server to run the etcd tests"),
-       .timeLimit(.minutes(2)))
+       .timeLimit(.minutes(Slowdown.scaled(2))))
 struct EtcdClientTests {
     @Test("a lease is granted with its TTL, renewed, and once revoked it is not found")
     func leases() async throws {
@@ -61,7 +62,7 @@ struct EtcdClientTests {
         defer { cluster.stop() }
         let client = cluster.client()
         // Long enough that the claims and the range below land well before it expires.
-        let lease = try await client.grantLease(ttl: 5)
+        let lease = try await client.grantLease(ttl: Slowdown.scaled(5))
         for name in ["b", "a", "c"] { _ = try await client.claim("pool/\(name)", value: [], lease: lease.id) }
         try await client.put("other/x", value: [1])
         let (keyValues, revision) = try await client.range(prefix: "pool/")
@@ -85,7 +86,7 @@ struct EtcdClientTests {
         let cluster = try await EtcdCluster.start()
         defer { cluster.stop() }
         let dead = EtcdEndpoint(host: "127.0.0.1", port: try EtcdCluster.freePort())
-        let client = EtcdClient(endpoints: [dead] + cluster.endpoints, requestTimeout: .seconds(2))
+        let client = EtcdClient(endpoints: [dead] + cluster.endpoints, requestTimeout: Slowdown.scaled(.seconds(2)))
         let lease = try await client.grantLease(ttl: 5)
         guard case .claimed = try await client.claim("k", value: [], lease: lease.id) else {
             Issue.record("a free key was not claimed through the member that answers")
@@ -115,7 +116,7 @@ struct EtcdClientTests {
         let cluster = try await EtcdCluster.start(members: 3)
         defer { cluster.stop() }
         let first = EtcdClient(endpoints: [cluster.endpoints[0]]), second = EtcdClient(endpoints: [cluster.endpoints[2]])
-        let leases = [try await first.grantLease(ttl: 30), try await second.grantLease(ttl: 30)]
+        let leases = [try await first.grantLease(ttl: Slowdown.scaled(30)), try await second.grantLease(ttl: Slowdown.scaled(30))]
         let wins = try await withThrowingTaskGroup(of: (Int, Int).self) { group in
             for (index, client) in [first, second].enumerated() {
                 group.addTask {
@@ -140,8 +141,8 @@ struct EtcdClientTests {
     func watchLeavesASilentMember() async throws {
         let cluster = try await EtcdCluster.start(members: 3)
         defer { cluster.stop() }
-        let watcher = EtcdClient(endpoints: cluster.endpoints, requestTimeout: .milliseconds(500),
-                                 watchProbeInterval: .milliseconds(200))
+        let watcher = EtcdClient(endpoints: cluster.endpoints, requestTimeout: Slowdown.scaled(.milliseconds(500)),
+                                 watchProbeInterval: Slowdown.scaled(.milliseconds(200)))
         let writer = EtcdClient(endpoints: Array(cluster.endpoints[1...]))
         let (_, revision) = try await writer.range(prefix: "w/")
         var updates = watcher.watch(prefix: "w/", from: revision + 1).makeAsyncIterator()

@@ -11,7 +11,7 @@ import TestSupport
 import Glibc
 #endif
 
-@Suite("The Unix socket: a private folder, stale sockets, other users, hostile clients", .timeLimit(.minutes(3)))
+@Suite("The Unix socket: a private folder, stale sockets, other users, hostile clients", .timeLimit(.minutes(Slowdown.scaled(3))))
 struct SocketTests {
     @Test("an inspector serves on NAME.PID.sock in a folder only its user can enter; the socket is 0600; stop removes it")
     func privateSocket() async throws {
@@ -43,7 +43,7 @@ struct SocketTests {
         #expect(!FileManager.default.fileExists(atPath: "\(folder.path)/ghost.999999.sock"), "removed at start")
         let ghost2 = try RawSocket.listen("\(folder.path)/ghost2.999998.sock")
         ghost2.close()
-        let apps = await AppFinder.list(in: SocketDirectory(path: folder.path))
+        let apps = await AppFinder.list(in: SocketDirectory(path: folder.path), timeout: Slowdown.scaled(.seconds(2)))
         #expect(apps.map(\.name) == ["test"] && apps[0].path == livePath && apps[0].hello?.pools.map(\.name) == ["workers"])
         #expect(!FileManager.default.fileExists(atPath: "\(folder.path)/ghost2.999998.sock"), "removed by the listing")
         await live.stop()
@@ -184,7 +184,7 @@ struct SocketTests {
         }
         #expect(pushed < 2_000 * request.count, "the app stops reading a client whose replies pile up")
         // Everyone else is served as before.
-        let other = try await InspectorClient.connect(path: path, client: "other")
+        let other = try await InspectorClient.connect(path: path, client: "other", timeout: Slowdown.scaled(.seconds(5)))
         for _ in 0..<20 {
             guard case .rows(let rows) = try await other.request(.rows(RowsQuery(pool: "workers", after: 10))) else { return }
             #expect(rows.total == 500)

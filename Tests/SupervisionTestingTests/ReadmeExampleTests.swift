@@ -1,12 +1,13 @@
 import Supervision
 import SupervisionTesting
 import Testing
+import TestSupport
 import WorkerRegistry
 import WorkerRegistryLockstep
 
 /// The README's "Writing a Lockstep test for your own workers", verbatim but for the
-/// worker, so that the example stays true.
-@Suite("README: a Lockstep test for one's own workers", .timeLimit(.minutes(2)))
+/// worker (and, under a sanitizer, the number of seeds), so that the example stays true.
+@Suite("README: a Lockstep test for one's own workers", .timeLimit(.minutes(Slowdown.scaled(2))))
 struct ReadmeExampleTests {
     /// A worker of one's own: a session that counts pings.
     struct MyWorker: GenServer {
@@ -58,14 +59,18 @@ struct ReadmeExampleTests {
         try await root.stop()
     }
 
+    /// 200 seeds; under a sanitizer, as many as take the plain run's time (the schedules are
+    /// the same, the sanitizer looks at the code they run).
+    static let seeds = 0..<UInt64(200 / Slowdown.factor)
+
     @Test func sessionsSurviveEverySchedule() async {
-        let exploration = await Lockstep.explore(seeds: 0..<200, strategy: .pct(changePoints: 3), steps: 2_000,
+        let exploration = await Lockstep.explore(seeds: Self.seeds, strategy: .pct(changePoints: 3), steps: 2_000,
                                            scenario: Self.sessions)
         if let failure = exploration.failure {
             // Seed, step, invariant, the last trace lines, and a replay; then the same run,
             // shrunk to the few preemptions it needs.
             Issue.record("\(failure)\n\(await Lockstep.shrink(failure, scenario: Self.sessions))")
         }
-        #expect(exploration.runs == 200)
+        #expect(exploration.runs == Self.seeds.count)
     }
 }

@@ -2,6 +2,7 @@ import EtcdClient
 import EtcdTesting
 import Foundation
 import Supervision
+import TestSupport
 import Testing
 import WorkerRegistry
 import WorkerRegistryEtcd
@@ -32,8 +33,8 @@ struct SharedEtcdCluster: SuiteTrait, TestScoping {
     static func adapter(prefix: String, node: String, first: Int = 0) throws -> EtcdRegistration {
         let endpoints = try cluster().endpoints
         let rotated = Array(endpoints[(first % endpoints.count)...] + endpoints[..<(first % endpoints.count)])
-        return EtcdRegistration(client: EtcdClient(endpoints: rotated), prefix: prefix,
-                                node: ClusterNode(name: node, address: "\(node).local:7000"))
+        return EtcdRegistration(client: EtcdClient(endpoints: rotated, requestTimeout: Slowdown.scaled(.seconds(2))), prefix: prefix,
+                                node: ClusterNode(name: node, address: "\(node).local:7000"), ttl: Slowdown.scaled(5))
     }
 }
 
@@ -52,7 +53,7 @@ let peerChecks = RegistrationAdapterConformance.checks(forPeers: {
 
 @Suite("EtcdRegistration passes the registration adapter conformance suite on a one-member etcd",
        .enabled(if: EtcdCluster.runs, "etcd is not on PATH: install Debian's etcd-server to run the etcd tests"),
-       .sharedEtcd(members: 1), .timeLimit(.minutes(2)))
+       .sharedEtcd(members: 1), .timeLimit(.minutes(Slowdown.scaled(2))))
 struct EtcdRegistrationOneMemberTests {
     @Test(arguments: oneNodeChecks)
     func conformance(_ check: RegistrationAdapterConformance.Check) async throws {
@@ -67,7 +68,7 @@ struct EtcdRegistrationOneMemberTests {
 
 @Suite("EtcdRegistration passes the registration adapter conformance suite on a three-member etcd",
        .enabled(if: EtcdCluster.runs, "etcd is not on PATH: install Debian's etcd-server to run the etcd tests"),
-       .sharedEtcd(members: 3), .timeLimit(.minutes(2)))
+       .sharedEtcd(members: 3), .timeLimit(.minutes(Slowdown.scaled(2))))
 struct EtcdRegistrationThreeMemberTests {
     @Test(arguments: oneNodeChecks)
     func conformance(_ check: RegistrationAdapterConformance.Check) async throws {
@@ -82,7 +83,7 @@ struct EtcdRegistrationThreeMemberTests {
 
 @Suite("EtcdRegistration's membership is a supervised process",
        .enabled(if: EtcdCluster.runs, "etcd is not on PATH: install Debian's etcd-server to run the etcd tests"),
-       .sharedEtcd(members: 1), .timeLimit(.minutes(2)))
+       .sharedEtcd(members: 1), .timeLimit(.minutes(Slowdown.scaled(2))))
 struct ClusterMembershipTests {
     @Test("killed outright, the membership is restarted: the old session's holders are gone, its lease revoked, and names are claimed under a new lease")
     func killedMembershipRestarts() async throws {
@@ -90,7 +91,7 @@ struct ClusterMembershipTests {
         let history = History()
         let cluster = try SharedEtcdCluster.cluster()
         let adapter = EtcdRegistration(client: cluster.client(), prefix: prefix, node: ClusterNode(name: "a"),
-                                       onEvent: history.record("a"))
+                                       ttl: Slowdown.scaled(5), onEvent: history.record("a"))
         let (spec, registry) = adapter.childSpec()
         let root = try await Supervisor.start(children: [spec, DynamicSupervisor.childSpec(id: "workers")],
                                               options: .init(strategy: .restForOne))

@@ -89,7 +89,7 @@ struct Node: Sendable {
     let supervisor: DynamicSupervisor
     let root: Supervisor
 
-    static func start(_ name: String, client: EtcdClient, prefix: String, ttl: Int64 = 5, history: History) async throws -> Node {
+    static func start(_ name: String, client: EtcdClient, prefix: String, ttl: Int64 = Slowdown.scaled(5), history: History) async throws -> Node {
         let runtime = Runtime(logger: Logger(label: name, factory: { _ in SwiftLogNoOpLogHandler() }), label: name)
         let registry = EtcdRegistry(client: client, prefix: prefix, node: ClusterNode(name: name, address: "\(name).local:7000"),
                                     ttl: ttl, runtime: runtime, onEvent: history.record(name))
@@ -115,7 +115,7 @@ struct Node: Sendable {
 
 @Suite("EtcdRegistry: one live holder per name across the cluster",
        .enabled(if: EtcdCluster.runs, "etcd is not on PATH: install Debian's etcd-server to run the etcd tests"),
-       .timeLimit(.minutes(2)))
+       .timeLimit(.minutes(Slowdown.scaled(2))))
 struct EtcdRegistryTests {
     @Test("three nodes racing lookupOrStart on 1,000 ids: exactly one holder per id, and every node points at it")
     func oneHolderPerID() async throws {
@@ -198,10 +198,10 @@ struct EtcdRegistryTests {
         defer { cluster.stop() }
         let history = History()
         // a talks to member 0 only; b to the other two.
-        let a = try await Node.start("a", client: EtcdClient(endpoints: [cluster.endpoints[0]], requestTimeout: .milliseconds(500)),
-                                     prefix: "f/", ttl: 3, history: history)
-        let b = try await Node.start("b", client: EtcdClient(endpoints: Array(cluster.endpoints[1...]), requestTimeout: .milliseconds(500)),
-                                     prefix: "f/", ttl: 3, history: history)
+        let a = try await Node.start("a", client: EtcdClient(endpoints: [cluster.endpoints[0]], requestTimeout: Slowdown.scaled(.milliseconds(500))),
+                                     prefix: "f/", ttl: Slowdown.scaled(3), history: history)
+        let b = try await Node.start("b", client: EtcdClient(endpoints: Array(cluster.endpoints[1...]), requestTimeout: Slowdown.scaled(.milliseconds(500))),
+                                     prefix: "f/", ttl: Slowdown.scaled(3), history: history)
         guard case .local(let pid, _) = try await a.lookupOrStart("carol") else {
             Issue.record("a free name was not started on a")
             return

@@ -2,12 +2,13 @@ import EtcdClient
 import EtcdTesting
 import Supervision
 import SupervisionTesting
+import TestSupport
 import Testing
 import WorkerRegistryEtcd
 
 @Suite("A seeded random run of claims, kills, crashes and partitions, checked against its history",
        .enabled(if: EtcdCluster.runs, "etcd is not on PATH: install Debian's etcd-server to run the etcd tests"),
-       .timeLimit(.minutes(3)))
+       .timeLimit(.minutes(Slowdown.scaled(3))))
 struct RandomHistoryTests {
     /// Three nodes, each talking to one member of a three-member etcd (pausing a member
     /// cuts its node off while the other two keep a quorum). The seed fixes the order and
@@ -21,10 +22,10 @@ struct RandomHistoryTests {
         let history = History()
         var random = SeededGenerator(seed: seed)
         let ids = (0..<12).map { "id-\($0)" }
-        let ttl: Int64 = 3
+        let ttl = Slowdown.scaled(3)
         func client(_ member: Int) -> EtcdClient {
-            EtcdClient(endpoints: [cluster.endpoints[member]], requestTimeout: .milliseconds(300),
-                       watchProbeInterval: .milliseconds(300))
+            EtcdClient(endpoints: [cluster.endpoints[member]], requestTimeout: Slowdown.scaled(.milliseconds(300)),
+                       watchProbeInterval: Slowdown.scaled(.milliseconds(300)))
         }
         var nodes: [Node?] = []
         var incarnations = [0, 0, 0]
@@ -85,7 +86,7 @@ struct RandomHistoryTests {
                 // fence; often long enough for its lease to expire on the majority side
                 // (etcd extends every lease when a new leader is elected: a TTL after
                 // the election) and its names to move.
-                let length = Duration.milliseconds(Int.random(in: 2_500..<6_000, using: &random))
+                let length = Slowdown.scaled(.milliseconds(Int.random(in: 2_500..<6_000, using: &random)))
                 actions.append("partition \(index) for \(length)")
                 cluster.pause(index)
                 partition = (index, ContinuousClock.now + length)

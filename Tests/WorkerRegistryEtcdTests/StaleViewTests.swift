@@ -1,12 +1,13 @@
 import EtcdClient
 import EtcdTesting
 import Supervision
+import TestSupport
 import Testing
 @testable import WorkerRegistryEtcd
 
 @Suite("A node's view of the others trails etcd; a lookupOrStart can ask etcd instead",
        .enabled(if: EtcdCluster.runs, "etcd is not on PATH: install Debian's etcd-server to run the etcd tests"),
-       .timeLimit(.minutes(2)))
+       .timeLimit(.minutes(Slowdown.scaled(2))))
 struct StaleViewTests {
     @Test("a view still naming a gone holder answers remote; lookupOrStart(checkingEtcd: true) claims the free name and starts it here")
     func checkingEtcdBypassesTheView() async throws {

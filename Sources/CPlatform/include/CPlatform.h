@@ -56,6 +56,7 @@ int cplatform_exiting_depth(void);
 #if defined(__linux__)
 extern void __tsan_acquire(void *addr) __attribute__((weak));
 extern void __tsan_release(void *addr) __attribute__((weak));
+extern void __asan_init(void) __attribute__((weak));
 #endif
 
 /// Tells ThreadSanitizer, when it runs, that the caller has just acquired the
@@ -81,6 +82,17 @@ static inline int cplatform_tsan_active(void) {
 #else
     return 0;
 #endif
+}
+
+/// How many times slower than plain code this process is expected to run: 1, or more when
+/// a sanitizer's runtime is in it (ThreadSanitizer 5, AddressSanitizer 3). Tests whose
+/// deadlines are wall-clock (leases, fencing, connection timeouts) scale them by it.
+static inline int cplatform_sanitizer_slowdown(void) {
+#if defined(__linux__)
+    if (__tsan_acquire) return 5;
+    if (__asan_init) return 3;
+#endif
+    return 1;
 }
 
 #endif
