@@ -1,5 +1,6 @@
 import Dispatch
 @testable import EtcdClient
+import Foundation
 import Synchronization
 import Testing
 
@@ -67,12 +68,18 @@ private final class ScriptedMember: Sendable {
         guard socket >= 0, bound else { throw EtcdError(.unavailable, "the scripted member cannot listen") }
         listener = socket
         port = Int(UInt16(bigEndian: address.sin_port))
-        DispatchQueue.global().async { [self] in
+        // A thread of its own: blocked in accept or recv, it must not hold one of
+        // Dispatch's threads, which the cooperative pool (the client's tasks) runs on.
+        let thread = Thread { [self] in
             defer { done.signal() }
             for steps in script {
                 let connection = accept(socket, nil, nil)
                 guard connection >= 0 else { return }
                 accepted.add(1, ordering: .relaxed)
+                // A last guard: a client that never sends ends the script instead of
+                // holding it forever.
+                var limit = timeval(tv_sec: 30, tv_usec: 0)
+                setsockopt(connection, SOL_SOCKET, SO_RCVTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size))
                 defer { close(connection) }
                 for step in steps {
                     guard Self.readRequest(connection) else { break }
@@ -83,6 +90,7 @@ private final class ScriptedMember: Sendable {
                 }
             }
         }
+        thread.start()
     }
 
     /// Stops listening, waits for the script to end, and returns how many connections
