@@ -31,6 +31,7 @@ import Glibc
 ///   idle, with an inspector and no client, and with a dashboard attached at 1 s;
 ///   `inspector_attached_idle_cpu_app` leaves out the in-process dashboard's own model and
 ///   frames, which a real `pooltui attach` spends in its own process.
+/// - `inspector_hostile_*`: what 16 misbehaving clients cost the app (`hostileClientFigures`).
 func inspectorSection(_ reporter: Reporter, _ sizes: Sizes, _ runtime: Runtime) async throws {
     let workers = sizes.dashboardWorkers
     let folder = "/tmp/pool-bench-\(getpid())"
@@ -184,6 +185,7 @@ func inspectorSection(_ reporter: Reporter, _ sizes: Sizes, _ runtime: Runtime) 
     // Idle CPU: an inspector with no client keeps no thread busy; an attached dashboard at
     // 1 s costs little.
     inspector = try await startInspector(pool, runtime: runtime, folder: folder)
+    try await hostileClientFigures(reporter, sizes, runtime, pool: pool, inspector: inspector)
     let idleSeconds: UInt64 = sizes.dashboardWorkers >= 1_000_000 ? 10 : 2
     /// The process's CPU over `seconds` of the app idling, as a share of one core, with
     /// `during` running meanwhile (stopped before the reading ends).

@@ -50,14 +50,14 @@ final class InspectorService: Sendable {
         drainSignal = signal
         runtimeEvents = Inbox(wake: { signal.yield() })
         let events = runtime.events.subscribe(capacity: 1 << 16)
-        let drainer = Task.detached { [weak self] in
+        let drainer = Task.detached(executorPreference: InspectorExecutor.shared) { [weak self] in
             for await _ in signals {
                 try? await Task.sleep(for: Self.drainDelay)
                 guard let self else { return }
                 self.drainAll()
             }
         }
-        let listener = Task.detached { [weak self] in
+        let listener = Task.detached(executorPreference: InspectorExecutor.shared) { [weak self] in
             for await event in events {
                 guard let self else { return }
                 self.dispatch(event)

@@ -85,7 +85,8 @@ final class UnixSocketServer: Sendable {
             throw InspectorError(.bind, "cannot make \(path) private (mode 0600): \(reason)")
         }
         let owner = geteuid()
-        let acceptor = Task {
+        // Connections are served on the inspector's own thread (their task groups inherit it).
+        let acceptor = Task(executorPreference: InspectorExecutor.shared) {
             do {
                 try await server.executeThenClose { connections in
                     await withDiscardingTaskGroup { clients in
