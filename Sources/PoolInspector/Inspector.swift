@@ -79,8 +79,9 @@ public final class Inspector: Sendable {
     ///
     /// - Returns: the socket's path.
     /// - Throws: ``InspectorError`` with ``InspectorError/Code/invalidName``,
-    ///   ``InspectorError/Code/directory``, ``InspectorError/Code/bind`` or
-    ///   ``InspectorError/Code/alreadyStarted``.
+    ///   ``InspectorError/Code/directory``, ``InspectorError/Code/bind``,
+    ///   ``InspectorError/Code/alreadyStarted``, or ``InspectorError/Code/stopped`` when
+    ///   ``stop()`` ran meanwhile (nothing is left serving).
     @discardableResult
     public func start() async throws(InspectorError) -> String {
         do {
@@ -107,15 +108,31 @@ public final class Inspector: Sendable {
             // Our own pid's file can only be a dead process's that had our pid.
             if SocketDirectory.probe(path) != .missing { unlink(path) }
             let server = try await UnixSocketServer.start(path: path, service: service)
-            serving.withLock { $0 = .serving(server) }
+            await Self.boundSeam?()
+            let published = serving.withLock { state -> Bool in
+                guard case .starting = state else { return false }
+                state = .serving(server)
+                return true
+            }
+            guard published else {
+                // stop() ran meanwhile and found nothing to stop: this start stops what it began.
+                await server.stop(closeSessions: service.closeSessions)
+                throw InspectorError(.stopped, "the inspector \(name) was stopped while it started")
+            }
             service.logger.info("inspector: \(name) serving \(service.watched.count) pools on \(path)",
                                 metadata: ["inspector.socket": "\(path)", "inspector.commands": "\(options.commands.kinds.map(\.rawValue).sorted())"])
             return path
         } catch {
-            serving.withLock { $0 = .idle }
+            // A stopped inspector stays stopped; one that failed to start may try again.
+            serving.withLock { state in
+                if case .starting = state { state = .idle }
+            }
             throw error
         }
     }
+
+    /// Test seam: runs once ``start()`` has bound its socket, before it publishes it.
+    @TaskLocal package static var boundSeam: (@Sendable () async -> Void)?
 
     /// Stops serving: closes every client, removes the socket, stops listening to the
     /// registries. An inspector is not started again.

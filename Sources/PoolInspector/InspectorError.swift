@@ -18,6 +18,8 @@ public struct InspectorError: Error, Sendable, Hashable, CustomStringConvertible
         public static let duplicateName = Code("duplicateName")
         /// The inspector is already serving.
         public static let alreadyStarted = Code("alreadyStarted")
+        /// ``Inspector/stop()`` was called while ``Inspector/start()`` ran: it serves nothing.
+        public static let stopped = Code("stopped")
 
         /// The code's name, as `invalidName`.
         public var description: String { name }

@@ -31,6 +31,29 @@ struct SocketTests {
         await #expect(throws: InspectorError.self) { try await app.inspector.start() }
     }
 
+    @Test("stop() while start() is binding: start throws stopped, and no socket is left serving")
+    func stopDuringStart() async throws {
+        let folder = TemporaryFolder()
+        let app = try await TestApp.start(Talker.self, ids: [1], directory: folder.path)
+        let path = "\(folder.path)/test.\(getpid()).sock"
+        let inspector = app.inspector
+        // The seam runs once the socket is bound, before start publishes it.
+        let failure = await Inspector.$boundSeam.withValue({ await inspector.stop() }) { () async -> InspectorError? in
+            do {
+                try await inspector.start()
+                return nil
+            } catch {
+                return error as? InspectorError
+            }
+        }
+        #expect(failure?.code == .stopped)
+        #expect(inspector.socketPath == nil)
+        #expect(!FileManager.default.fileExists(atPath: path), "the socket is removed")
+        #expect(throws: (any Error).self) { try RawSocket.connect(path) }
+        await #expect(throws: InspectorError.self) { try await inspector.start() }
+        await app.stop()
+    }
+
     @Test("sockets left by apps that are gone are recognised and removed; a live app's are left alone")
     func staleSockets() async throws {
         let folder = TemporaryFolder()
