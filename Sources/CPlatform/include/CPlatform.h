@@ -75,15 +75,6 @@ static inline void cplatform_tsan_release(const void *addr) {
 #endif
 }
 
-/// Whether ThreadSanitizer's runtime is in the process.
-static inline int cplatform_tsan_active(void) {
-#if defined(__linux__)
-    return __tsan_acquire != 0;
-#else
-    return 0;
-#endif
-}
-
 /// How many times slower than plain code this process is expected to run: 1, or more when
 /// a sanitizer's runtime is in it (ThreadSanitizer 5, AddressSanitizer 3). Tests whose
 /// deadlines are wall-clock (leases, fencing, connection timeouts) scale them by it.

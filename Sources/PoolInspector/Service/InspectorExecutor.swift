@@ -5,7 +5,7 @@ import Supervision
 
 /// The one OS thread every inspector of the process does its work on: each session's
 /// requests (scans of a million-row index, a worker's state), its replies, the event
-/// listener and the drains after an overflow.
+/// listener and the background drain of registry changes.
 ///
 /// Without it that work ran on Swift's cooperative pool, beside the app's own tasks: 16
 /// clients asking for rows under filters nobody used before kept every cooperative thread
