@@ -5,45 +5,6 @@ import Synchronization
 import Testing
 import TestSupport
 
-/// Every job of a runtime on one thread, first queued first run: what runs between a busy
-/// process's messages is then exactly what the runtime lets run.
-final class OneThreadExecutor: TaskExecutor, @unchecked Sendable {
-    // Unchecked: `jobs` is guarded by `condition`; the thread is this object's own.
-    private var jobs: [UnownedJob] = []
-    private var stopped = false
-    private let condition = NSCondition()
-
-    init() {
-        let thread = Thread { [self] in
-            while let job = next() { job.runSynchronously(on: asUnownedTaskExecutor()) }
-        }
-        thread.start()
-    }
-
-    func enqueue(_ job: consuming ExecutorJob) {
-        let job = UnownedJob(job)
-        condition.lock()
-        jobs.append(job)
-        condition.signal()
-        condition.unlock()
-    }
-
-    private func next() -> UnownedJob? {
-        condition.lock()
-        defer { condition.unlock() }
-        while jobs.isEmpty && !stopped { condition.wait() }
-        return jobs.isEmpty ? nil : jobs.removeFirst()
-    }
-
-    /// Lets the thread end once its queue is empty.
-    func shutdown() {
-        condition.lock()
-        stopped = true
-        condition.signal()
-        condition.unlock()
-    }
-}
-
 /// A count shared between a busy process and the one that reads it.
 final class Tally: Sendable {
     let count = Atomic<Int>(0)
@@ -76,8 +37,8 @@ struct Ping: GenServer {
 @Suite("Fairness: a busy process gives its thread back")
 struct FairnessTests {
     /// A runtime on one thread, whose clock stands still: only the message budget counts.
-    func oneThread(_ fairness: Runtime.Fairness) -> (Runtime, OneThreadExecutor) {
-        let executor = OneThreadExecutor()
+    func oneThread(_ fairness: Runtime.Fairness) -> (Runtime, SingleThreadExecutor) {
+        let executor = SingleThreadExecutor("a fairness test's runtime")
         let runtime = Runtime(clock: ManualClock(), executor: executor,
                               logger: Logger(label: "fairness", factory: { _ in SwiftLogNoOpLogHandler() }),
                               label: "fairness", fairness: fairness)
@@ -97,7 +58,7 @@ struct FairnessTests {
 
     /// Casts 10,000 messages to a server, then calls another one on the same thread:
     /// how many of the casts had been handled when the call was answered.
-    func handledBeforePing(_ fairness: Runtime.Fairness) async throws -> (beforePing: Int, flooded: Tally, runtime: Runtime, executor: OneThreadExecutor) {
+    func handledBeforePing(_ fairness: Runtime.Fairness) async throws -> (beforePing: Int, flooded: Tally, runtime: Runtime, executor: SingleThreadExecutor) {
         let (runtime, executor) = oneThread(fairness)
         let flooded = Tally()
         let flood = try await Flood.start(flooded, runtime: runtime)
@@ -183,7 +144,7 @@ struct FairnessTests {
     @Test("a run of messages that takes too long on the runtime's clock yields before its count is spent")
     func timeBudgetYields() async throws {
         let clock = ManualClock()
-        let executor = OneThreadExecutor()
+        let executor = SingleThreadExecutor("a fairness test's runtime")
         defer { executor.shutdown() }
         let runtime = Runtime(clock: clock, executor: executor,
                               logger: Logger(label: "fairness", factory: { _ in SwiftLogNoOpLogHandler() }),

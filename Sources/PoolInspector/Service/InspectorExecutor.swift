@@ -1,9 +1,6 @@
-import DequeModule
-import Dispatch
-import ScalableLocks
 import Supervision
 
-/// The one OS thread every inspector of the process does its work on: each session's
+/// The one OS thread (a ``SingleThreadExecutor``) every inspector of the process does its work on: each session's
 /// requests (scans of a million-row index, a worker's state), its replies, the event
 /// listener and the background drain of registry changes.
 ///
@@ -17,32 +14,8 @@ import Supervision
 ///
 /// Started on first use and never stopped (as swift-nio's singleton event loops): work that
 /// outlives an inspector (a session ending after `stop()`) always has a thread to finish
-/// on. An idle executor sleeps on a semaphore and costs no CPU.
-final class InspectorExecutor: TaskExecutor, Sendable {
+/// on. An idle executor sleeps and costs no CPU.
+enum InspectorExecutor {
     /// The process's inspector thread.
-    static let shared = InspectorExecutor()
-
-    private let jobs = Lock<Deque<UnownedJob>>([])
-    private let ready = DispatchSemaphore(value: 0)
-
-    private init() {
-        OSThread.detach("the inspector thread") { [self] in
-            run()
-        }
-    }
-
-    func enqueue(_ job: consuming ExecutorJob) {
-        let job = UnownedJob(job)
-        jobs.withLock { $0.append(job) }
-        ready.signal()
-    }
-
-    private func run() -> Never {
-        while true {
-            ready.wait()
-            if let job = jobs.withLock({ $0.popFirst() }) {
-                job.runSynchronously(on: asUnownedTaskExecutor())
-            }
-        }
-    }
+    static let shared = SingleThreadExecutor("the inspector thread")
 }
