@@ -32,6 +32,22 @@ final class InspectorService: Sendable {
     private let drainSignal: AsyncStream<Void>.Continuation
     private let tasks = Lock<[Task<Void, Never>]>([])
 
+    /// The OS thread this inspector does its work on: each session's requests (scans of a
+    /// million-row index, a worker's state), its replies, the event listener and the
+    /// background drain of registry changes. Stopped with the inspector (``shutdown()``);
+    /// work that outlives it (a session still closing) finishes on the global executor.
+    ///
+    /// Without it that work ran on Swift's cooperative pool, beside the app's own tasks: 16
+    /// clients asking for rows under filters nobody used before kept every cooperative
+    /// thread scanning, and a request of the app waited behind them (`pool-bench inspector`
+    /// at a million workers: `inspector_hostile_los_hit_p99` 122 ms, 8,274 times its idle
+    /// figure). On its own thread the inspector takes at most that one thread from the app,
+    /// whatever its clients do; they wait for one another instead. One thread per inspector,
+    /// not one per process: two inspectors (or two tests) never queue behind each other's
+    /// clients. (It keeps the default priority: at nice 10 it starved behind a busy
+    /// process, and a dashboard's hello timed out.)
+    let executor: SingleThreadExecutor
+
     /// How long after the first queued input a background drain runs: inputs arriving
     /// meanwhile are applied in the same drain.
     static let drainDelay = Duration.milliseconds(20)
@@ -46,18 +62,20 @@ final class InspectorService: Sendable {
         self.log = EventLog(capacity: options.eventLogCapacity)
         self.startedAt = runtime.clock.now()
         self.startedAtUnixMilliseconds = Int64(Date().timeIntervalSince1970 * 1000)
+        let executor = SingleThreadExecutor("the inspector thread of \(app)")
+        self.executor = executor
         let (signals, signal) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
         drainSignal = signal
         runtimeEvents = Inbox(wake: { signal.yield() })
         let events = runtime.events.subscribe(capacity: 1 << 16)
-        let drainer = Task.detached(executorPreference: InspectorExecutor.shared) { [weak self] in
+        let drainer = Task.detached(executorPreference: executor) { [weak self] in
             for await _ in signals {
                 try? await Task.sleep(for: Self.drainDelay)
                 guard let self else { return }
                 self.drainAll()
             }
         }
-        let listener = Task.detached(executorPreference: InspectorExecutor.shared) { [weak self] in
+        let listener = Task.detached(executorPreference: executor) { [weak self] in
             for await event in events {
                 guard let self else { return }
                 self.dispatch(event)
@@ -72,6 +90,7 @@ final class InspectorService: Sendable {
         drainSignal.finish()
         for task in tasks.withLock({ $0 }) { task.cancel() }
         for watch in watches.withLock({ $0 }) { watch.close() }
+        executor.shutdown()
     }
 
     /// Wakes the background drain.
@@ -80,13 +99,14 @@ final class InspectorService: Sendable {
         return { signal.yield() }
     }
 
-    /// Stops the background work, closes every session and stops listening to the
-    /// registries.
+    /// Stops the background work, closes every session, stops listening to the
+    /// registries and lets the inspector's thread end.
     func shutdown() {
         drainSignal.finish()
         for task in tasks.withLock({ $0 }) { task.cancel() }
         closeSessions()
         for watch in watches.withLock({ $0 }) { watch.close() }
+        executor.shutdown()
     }
 
     /// Tells every session to end — what is queued for it still goes out — and opens

@@ -148,7 +148,7 @@ final class InspectorSession: Sendable {
         state.withLock { state in
             let key = state.nextTask
             state.nextTask += 1
-            state.tasks[key] = Task(executorPreference: InspectorExecutor.shared) { [self] in
+            state.tasks[key] = Task(executorPreference: service.executor) { [self] in
                 await body()
                 _ = self.state.withLock { $0.tasks.removeValue(forKey: key) }
             }

@@ -86,7 +86,7 @@ final class UnixSocketServer: Sendable {
         }
         let owner = geteuid()
         // Connections are served on the inspector's own thread (their task groups inherit it).
-        let acceptor = Task(executorPreference: InspectorExecutor.shared) {
+        let acceptor = Task(executorPreference: service.executor) {
             do {
                 try await server.executeThenClose { connections in
                     await withDiscardingTaskGroup { clients in

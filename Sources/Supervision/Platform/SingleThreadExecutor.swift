@@ -9,8 +9,14 @@ import Darwin
 
 /// A task executor with one OS thread of its own (started through ``OSThread``): jobs run
 /// one at a time, in the order they were enqueued. An idle executor sleeps on a condition
-/// and costs no CPU. The package's one such executor: the inspector's thread, and the
+/// and costs no CPU. The package's one such executor: each inspector's thread, and the
 /// tests' one-thread runtimes.
+///
+/// ``shutdown()`` ends the thread once the jobs queued so far have run; a job enqueued
+/// after it runs on the global concurrent executor instead, so a task that prefers this
+/// executor and outlives it (a session closing after its inspector stopped) still
+/// finishes. Tasks keep the executors they prefer alive (`Task(executorPreference:)`
+/// retains it).
 package final class SingleThreadExecutor: TaskExecutor, @unchecked Sendable {
     // @unchecked: `jobs` and `stopped` are touched only under `mutex`; `condition` is
     // waited on with it; both are this object's own and live as long as it.
@@ -36,14 +42,19 @@ package final class SingleThreadExecutor: TaskExecutor, @unchecked Sendable {
     }
 
     package func enqueue(_ job: consuming ExecutorJob) {
-        let job = UnownedJob(job)
         pthread_mutex_lock(mutex)
-        jobs.append(job)
+        guard !stopped else {
+            pthread_mutex_unlock(mutex)
+            globalConcurrentExecutor.enqueue(job)
+            return
+        }
+        jobs.append(UnownedJob(job))
         pthread_cond_signal(condition)
         pthread_mutex_unlock(mutex)
     }
 
-    /// Lets the thread end once its queue is empty.
+    /// Lets the thread end once its queue is empty; what is enqueued later runs on the
+    /// global concurrent executor. Idempotent.
     package func shutdown() {
         pthread_mutex_lock(mutex)
         stopped = true
