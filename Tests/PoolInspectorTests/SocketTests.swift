@@ -153,6 +153,7 @@ struct SocketTests {
         child.arguments = ["-u", "nobody", "--", "/usr/bin/python3", "-c", script, path]
         let output = Pipe()
         child.standardOutput = output
+        child.standardError = output  // a traceback says why no answer came
         try child.run()
         let answer = await blocking {
             let data = output.fileHandleForReading.readDataToEndOfFile()

@@ -47,6 +47,10 @@ final class UnixSocketServer: Sendable {
         }
     }
 
+    /// How long a refused client has to send its first line (which is read and dropped)
+    /// before its connection is closed.
+    static let refusalGrace = Duration.seconds(1)
+
     private init(path: String, group: MultiThreadedEventLoopGroup, acceptor: Task<Void, Never>, channel: any Channel,
                  accepted: Accepted) {
         self.path = path
@@ -141,8 +145,21 @@ final class UnixSocketServer: Sendable {
             // Every accepted connection goes through `executeThenClose`, even one refused
             // at once: that is what closes it.
             try await connection.executeThenClose { inbound, outbound in
+                // Says why, then lets the client's first line (its hello) in before
+                // closing: a socket closed before the client wrote would fail that write
+                // (EPIPE), and the client would report a broken pipe instead of the reason.
                 func refuse(_ error: ProtocolError) async throws {
                     try await outbound.write(ByteBuffer(bytes: WireCodec.line(ServerMessage.failure(id: nil, error))))
+                    await withTaskGroup(of: Void.self) { group in
+                        group.addTask {
+                            do {
+                                for try await _ in inbound { return }
+                            } catch {}  // gone: nothing to wait for
+                        }
+                        group.addTask { try? await Task.sleep(for: Self.refusalGrace) }
+                        await group.next()
+                        group.cancelAll()
+                    }
                 }
                 let peer = try await {
                     do {
