@@ -411,4 +411,27 @@ struct RegistryTests {
         try registry.register("a", value: 2, for: holder.pid)
         try await supervisor.stop()
     }
+
+    @Test("a close() that lands between a registration's check and its insert leaves the registry empty")
+    func closeRacingRegister() async throws {
+        let registry = Registry<String, Int>(keys: .unique, name: "closing")
+        let holder = await Holder(runtime: runtime)
+        let removed = Recorder<String>()
+        registry.addListener(.handler { event in
+            if case .unregistered(let key, _, .registryClosed) = event { removed.record(key) }
+        })
+        let outcome = RegistrySeams.$beforeInsert.withValue({ registry.close() }) {
+            Result { () throws(RegistryError) in try registry.register("a", value: 1, for: holder.pid) }
+        }
+        // Either the registration is refused, or it went in and close() took it out again
+        // (and said so): never an entry in a closed registry.
+        #expect(registry.isClosed)
+        #expect(registry.count() == 0)
+        #expect(registry.lookup("a").isEmpty)
+        switch outcome {
+        case .failure(let error): #expect(error == .closed)
+        case .success: #expect(removed.all == ["a"])
+        }
+        Process.exit(holder.pid, .kill)
+    }
 }

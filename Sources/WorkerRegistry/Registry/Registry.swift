@@ -133,6 +133,9 @@ public final class Registry<Key: Hashable & Sendable, Value: Sendable>: Sendable
         if !partition.knows(pid) {
             guard Process.addExitHook(partition.exitHook, to: pid) else { throw .noProcess(pid) }
         }
+        #if FAULTS
+        RegistrySeams.runBeforeInsert()
+        #endif
         // Closed is read under the same lock: a `close()` racing this either empties the
         // partition after the entry went in, or is seen here and nothing goes in.
         switch partition.insert(key, RegistryEntry(pid: pid, value: value), unique: keys == .unique,
