@@ -136,7 +136,7 @@ let package = Package(
         ),
         .target(
             name: "EtcdTesting",
-            dependencies: ["ScalableLocks", "EtcdClient", "TestSupport"],
+            dependencies: ["ScalableLocks", "EtcdClient", "Supervision", "TestSupport"],
             swiftSettings: strict
         ),
         .testTarget(
@@ -287,7 +287,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ScalableLocksTests",
-            dependencies: ["ScalableLocks"],
+            dependencies: ["ScalableLocks", "Supervision"],
             swiftSettings: strict
         ),
         .testTarget(

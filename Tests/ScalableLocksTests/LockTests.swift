@@ -1,29 +1,24 @@
-import Dispatch
 import Testing
 @testable import ScalableLocks
 
 /// The project's one lock: a `Mutex` whose critical sections ThreadSanitizer can see.
-/// Threads here are Dispatch's, and the test waits for them to finish (an event), never
-/// for time to pass.
+/// Threads here are OS threads of their own (``onThreads(_:_:)``), and the test waits for
+/// them to finish (an event), never for time to pass.
 @Suite("Lock: one holder at a time, seen by ThreadSanitizer", .timeLimit(.minutes(1)))
 struct LockTests {
     @Test("increments from four threads, each read-modify-write under the lock, are all counted")
-    func criticalSectionsDoNotOverlap() {
+    func criticalSectionsDoNotOverlap() async {
         let lock = Lock<(value: Int, inside: Int, overlaps: Int)>((0, 0, 0))
-        let group = DispatchGroup()
-        for _ in 0..<4 {
-            DispatchQueue.global().async(group: group) {
-                for _ in 0..<20_000 {
-                    lock.withLock { state in
-                        state.inside += 1
-                        if state.inside != 1 { state.overlaps += 1 }
-                        state.value += 1
-                        state.inside -= 1
-                    }
+        await onThreads(4) { _ in
+            for _ in 0..<20_000 {
+                lock.withLock { state in
+                    state.inside += 1
+                    if state.inside != 1 { state.overlaps += 1 }
+                    state.value += 1
+                    state.inside -= 1
                 }
             }
         }
-        group.wait()
         let final = lock.withLock { $0 }
         #expect(final.value == 80_000)
         #expect(final.overlaps == 0)

@@ -10,8 +10,9 @@ import Darwin
 #endif
 
 /// The lock under every registry lookup and every pid lookup: readers share it, a writer
-/// has it alone, and a writer waits for the readers already inside. Threads here are
-/// Dispatch's, coordinated by semaphores (events), never by waiting for time to pass.
+/// has it alone, and a writer waits for the readers already inside. Threads here are OS
+/// threads of their own (``onThreads(_:_:)``), coordinated by semaphores (events), never
+/// by waiting for time to pass.
 @Suite("ReadMostlyLock: shared readers, one writer", .timeLimit(.minutes(1)))
 struct ReadMostlyLockTests {
     /// A value a writer changes in two steps; a reader that ever sees the steps apart was
@@ -28,53 +29,50 @@ struct ReadMostlyLockTests {
         let flag = Atomic<Bool>(false)
         let torn = Atomic<Int>(0)
         let reads = Atomic<Int>(0)
+        let wroteEarly = Atomic<Bool>(false)
     }
 
     @Test("two readers are inside at once")
-    func readersShare() {
+    func readersShare() async {
         let lock = ReadMostlyLock()
         let firstInside = DispatchSemaphore(value: 0)
         let secondInside = DispatchSemaphore(value: 0)
-        let done = DispatchSemaphore(value: 0)
-        DispatchQueue.global().async {
-            lock.withReadLock {
-                firstInside.signal()
-                secondInside.wait() // Only returns if the second reader got in meanwhile.
+        await onThreads(2) { index in
+            if index == 0 {
+                lock.withReadLock {
+                    firstInside.signal()
+                    secondInside.wait() // Only returns if the second reader got in meanwhile.
+                }
+            } else {
+                firstInside.wait()
+                lock.withReadLock { _ = secondInside.signal() }
             }
-            done.signal()
         }
-        firstInside.wait()
-        lock.withReadLock { _ = secondInside.signal() }
-        done.wait()
     }
 
     @Test("a writer waits until the readers inside have left")
-    func writerWaitsForReaders() {
+    func writerWaitsForReaders() async {
         let lock = ReadMostlyLock()
         let readerInside = DispatchSemaphore(value: 0)
-        let releaseReader = DispatchSemaphore(value: 0)
         let shared = Shared()
-        let writerDone = DispatchSemaphore(value: 0)
-        DispatchQueue.global().async {
-            lock.withReadLock {
-                readerInside.signal()
-                releaseReader.wait()
+        await onThreads(2) { index in
+            if index == 0 {
+                lock.withReadLock {
+                    readerInside.signal()
+                    // The writer has announced itself and is waiting for this reader (an
+                    // event the lock exposes), and has not written.
+                    while !lock.writerActive.load(ordering: .sequentiallyConsistent) { sched_yield() }
+                    shared.wroteEarly.store(shared.flag.load(ordering: .relaxed), ordering: .relaxed)
+                }
+            } else {
+                readerInside.wait()
+                lock.withWriteLock { shared.flag.store(true, ordering: .relaxed) }
             }
         }
-        readerInside.wait()
-        DispatchQueue.global().async {
-            lock.withWriteLock { shared.flag.store(true, ordering: .relaxed) }
-            writerDone.signal()
-        }
-        // The writer has announced itself and is waiting for the reader (an event the
-        // lock exposes), and has not written.
-        while !lock.writerActive.load(ordering: .sequentiallyConsistent) { sched_yield() }
-        let wroteEarly = shared.flag.load(ordering: .relaxed)
-        #expect(!wroteEarly)
-        releaseReader.signal()
-        writerDone.wait()
+        let wroteEarly = shared.wroteEarly.load(ordering: .relaxed)
         let wroteAfter = shared.flag.load(ordering: .relaxed)
         let writerStillActive = lock.writerActive.load(ordering: .relaxed)
+        #expect(!wroteEarly)
         #expect(wroteAfter)
         #expect(!writerStillActive)
     }
@@ -85,8 +83,8 @@ struct ReadMostlyLockTests {
         let pair = Pair()
         let writes = 20_000
         let shared = Shared()
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask {
+        await onThreads(4) { index in
+            if index == 0 {
                 for value in 1...writes {
                     lock.withWriteLock {
                         pair.first = value
@@ -94,18 +92,15 @@ struct ReadMostlyLockTests {
                     }
                 }
                 shared.flag.store(true, ordering: .releasing)
-            }
-            for _ in 0..<3 {
-                group.addTask {
-                    // Read until the writer is done, and at least a few thousand times.
-                    var reads = 0
-                    while !shared.flag.load(ordering: .acquiring) || reads < 5_000 {
-                        let torn = lock.withReadLock { pair.first != pair.second }
-                        if torn { shared.torn.wrappingAdd(1, ordering: .relaxed) }
-                        reads += 1
-                    }
-                    shared.reads.wrappingAdd(reads, ordering: .relaxed)
+            } else {
+                // Read until the writer is done, and at least a few thousand times.
+                var reads = 0
+                while !shared.flag.load(ordering: .acquiring) || reads < 5_000 {
+                    let torn = lock.withReadLock { pair.first != pair.second }
+                    if torn { shared.torn.wrappingAdd(1, ordering: .relaxed) }
+                    reads += 1
                 }
+                shared.reads.wrappingAdd(reads, ordering: .relaxed)
             }
         }
         let torn = shared.torn.load(ordering: .relaxed)
