@@ -1,6 +1,7 @@
 import EtcdClient
 import Foundation
 import ScalableLocks
+import Supervision
 import TestSupport
 import Synchronization
 
@@ -47,7 +48,9 @@ public final class EtcdCluster: Sendable {
         }
         var attempt = 1
         while true {
-            let started = try launch(members: members, executable: executable)
+            let started = try await Task(executorPreference: parentThread) {
+                try launch(members: members, executable: executable)
+            }.value
             switch await started.waitUntilServing() {
             case .serving:
                 return started
@@ -64,7 +67,34 @@ public final class EtcdCluster: Sendable {
         }
     }
 
+    /// The thread members are started from, which lives as long as the process.
+    ///
+    /// Each member is started through `setpriv --pdeathsig KILL` (util-linux, where it is
+    /// installed), so that it is killed when the test process dies, even by SIGKILL or a
+    /// crash, instead of serving on as an orphan and loading the machine. Linux sends that
+    /// signal when the *thread* that started the child ends, not the process; threads of
+    /// Swift's cooperative pool come and go, so the members are started from this one.
+    private static let parentThread = SingleThreadExecutor("the parent of etcd test members")
+
+    /// `setpriv`, if installed: it sets the parent-death signal and runs etcd in its place.
+    private static let setpriv: String? = ["/usr/bin/setpriv", "/bin/setpriv"].first {
+        FileManager.default.isExecutableFile(atPath: $0)
+    }
+
+    /// Removes, once per process, the folders of clusters whose test process died without
+    /// stopping them (their members died with it: see ``parentThread``).
+    private static let leftoversRemoved: Void = {
+        let temporary = FileManager.default.temporaryDirectory
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: temporary.path)) ?? [] {
+            let parts = name.split(separator: "-")  // etcd-test-PID-RANDOM
+            guard parts.count == 4, parts[0] == "etcd", parts[1] == "test", let pid = Int32(parts[2]),
+                  pid != getpid(), kill(pid, 0) != 0, errno == ESRCH else { continue }
+            try? FileManager.default.removeItem(at: temporary.appendingPathComponent(name))
+        }
+    }()
+
     private static func launch(members: Int, executable: String) throws -> EtcdCluster {
+        leftoversRemoved
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("etcd-test-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let clientPorts = try (0..<members).map { _ in try freePort() }
@@ -73,8 +103,8 @@ public final class EtcdCluster: Sendable {
         var processes: [Foundation.Process] = []
         for member in 0..<members {
             let process = Foundation.Process()
-            process.executableURL = URL(fileURLWithPath: executable)
-            process.arguments = [
+            process.executableURL = URL(fileURLWithPath: setpriv ?? executable)
+            process.arguments = (setpriv == nil ? [] : ["--pdeathsig", "KILL", "--", executable]) + [
                 "--name", "n\(member)",
                 "--data-dir", folder.appendingPathComponent("n\(member)").path,
                 "--listen-client-urls", "http://127.0.0.1:\(clientPorts[member])",
