@@ -77,7 +77,7 @@ public struct SupervisionTree: Service, CustomStringConvertible {
         let requested = ShutdownRequest()
         let reason = await withTaskCancellationHandler {
             await withGracefulShutdownHandler {
-                await watch.reason
+                await watch.reasonIgnoringCancellation
             } onGracefulShutdown: { [stop] in
                 // The first request stops the tree, on a task of its own; `run` returns
                 // when the root's DOWN arrives.

@@ -30,7 +30,7 @@ struct SupervisionTreesTests {
             Process.exit(first, .kill)                      // one restart: within the intensity
             // rest_for_one: the directory restarts, and the pool started after it too.
             let directory = try #require(await restarts.restart(of: first))
-            #expect(await watchSessions.reason == .shutdown)
+            #expect(try await watchSessions.reason == .shutdown)
             let children = try await root.whichChildren()
             #expect(children.map(\.id) == ["directory", "sessions"])
             #expect(children[0].pid == directory)
@@ -38,7 +38,7 @@ struct SupervisionTreesTests {
 
             let down = Process.watch(root.pid)
             try await root.stop()                           // sessions first, then the directory
-            #expect(await down.reason == .normal)
+            #expect(try await down.reason == .normal)
             #expect(runtime.liveProcessCount == 0)
         }
     }

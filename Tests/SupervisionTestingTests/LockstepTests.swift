@@ -211,7 +211,7 @@ struct LockstepTests {
         let run = await Lockstep.run(seed: 1) { _ in
             // Waits for a message that never comes.
             let never = Process.spawn { inbox in _ = try await inbox.receive() }
-            _ = await Process.watch(never).reason
+            _ = try await Process.watch(never).reason
         }
         #expect(run.violation?.invariant == "progress")
     }

@@ -152,7 +152,7 @@ struct DynamicSupervisorTests {
         let pid = try await supervisor.startChild(counter(1, restart: .transient)).pid!
         let watch = Process.watch(pid)
         _ = try await ServerRef<Counter>(pid: pid).call(.stop(.normal))
-        #expect(await watch.reason == .normal)
+        #expect(try await watch.reason == .normal)
         try await supervisor.sync()
         #expect(supervisor.countChildren().specs == 0)
         try await supervisor.stop()
@@ -272,7 +272,7 @@ struct DynamicSupervisorTests {
         let restarted = await events.restart(of: permanent)
         #expect(!restarted.isAlive)
         #expect(!supervisor.whichChildren().contains { $0.pid == restarted })
-        #expect(await watch.reason == .shutdown)
+        #expect(try await watch.reason == .shutdown)
     }
 
     @Test("a child being restarted counts once toward maxChildren")

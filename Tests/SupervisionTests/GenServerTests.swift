@@ -272,7 +272,7 @@ struct GenServerTests {
         let counter = try await Counter.start(3, runtime: runtime)
         let watch = Process.watch(counter.pid!)
         #expect(try await counter.call(.stop(.normal)) == 3)
-        #expect(await watch.reason == .normal)
+        #expect(try await watch.reason == .normal)
     }
 
     @Test("terminate is not called when the server is killed")
@@ -300,7 +300,7 @@ struct GenServerTests {
         await started.wait()
         let watch = Process.watch(child.all[0])
         release.fire()
-        #expect(await watch.reason == .shutdown)
+        #expect(try await watch.reason == .shutdown)
         #expect(terminated.all == [.shutdown])
         Process.exit(parent, .kill)
     }

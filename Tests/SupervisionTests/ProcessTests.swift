@@ -103,6 +103,22 @@ struct ProcessTests {
         #expect(watch.exitReason == .killed)
     }
 
+    @Test("awaiting a watch ends when the waiting task is cancelled; the watch still fires later")
+    func watchReasonEndsOnCancellation() async throws {
+        let pid = Process.spawn(runtime: runtime) { _ in await suspendUntilCancelled() }
+        let watch = Process.watch(pid)
+        let waiting = Latch()
+        let waiter = Task {
+            waiting.fire()
+            return try await watch.reason
+        }
+        await waiting.wait()
+        waiter.cancel()
+        await #expect(throws: CancellationError.self) { try await waiter.value }
+        Process.exit(pid, .kill)
+        #expect(try await watch.reason == .killed)
+    }
+
     @Test("killed code can no longer send")
     func killedCodeCannotSend() async throws {
         let sink = Process.spawn(runtime: runtime) { inbox in _ = try await inbox.receive(timeout: .infinity) }
@@ -139,7 +155,7 @@ struct ProcessTests {
         let watch = Process.watch(pid)
         Process.exit(pid, .shutdownWith("maintenance"))
         #expect(!pid.isAlive)
-        #expect(await watch.reason == .shutdownWith("maintenance"))
+        #expect(try await watch.reason == .shutdownWith("maintenance"))
     }
 
     @Test("a process that traps exits receives exit signals as messages")
@@ -195,7 +211,7 @@ struct ProcessTests {
         await linked.wait()
         let watchA = Process.watch(a)
         finish.fire()
-        #expect(await watchA.reason == .normal)
+        #expect(try await watchA.reason == .normal)
         #expect(b.isAlive)
         Process.exit(b, .kill)
     }
@@ -236,13 +252,13 @@ struct ProcessTests {
         await done.wait()
         #expect(got.all == ["true killed"])
         // It survived the signal and finished its body normally.
-        #expect(await watchA.reason == .normal)
+        #expect(try await watchA.reason == .normal)
     }
 
     @Test("linking to a dead process throws noProcess, or delivers EXIT noproc when trapping")
     func linkToDead() async throws {
         let dead = Process.spawn(runtime: runtime) { _ in }
-        _ = await Process.watch(dead).reason
+        _ = try await Process.watch(dead).reason
         let outcomes = Recorder<String>()
         let done = Latch()
         Process.spawn(runtime: runtime) { inbox in
@@ -312,7 +328,7 @@ struct ProcessTests {
     @Test("monitoring a dead pid delivers DOWN noproc at once")
     func monitorDead() async throws {
         let dead = Process.spawn(runtime: runtime) { _ in }
-        _ = await Process.watch(dead).reason
+        _ = try await Process.watch(dead).reason
         let watch = Process.watch(dead)
         #expect(watch.exitReason == .noproc)
         let got = Recorder<ExitReason>()
@@ -342,7 +358,7 @@ struct ProcessTests {
         #expect(throws: ProcessError.notInProcess(operation: "monitor")) { try Process.monitor(pid) }
         let watch = Process.watch(pid)
         Process.exit(pid, .kill)
-        #expect(await watch.reason == .killed)
+        #expect(try await watch.reason == .killed)
     }
 
     // MARK: timers and inspection

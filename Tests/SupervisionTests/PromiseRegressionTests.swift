@@ -153,7 +153,7 @@ struct PromiseRegressionTests {
         Process.send(pid, 1)
         let drained = Process.watch(pid)
         Process.send(pid, "end")
-        #expect(await drained.reason == .normal)
+        #expect(try await drained.reason == .normal)
     }
 
     // MARK: starts and shutdowns

@@ -68,7 +68,7 @@ struct RuntimeShutdownTests {
         let runtime = withLogger(captured.logger(label: "service")) { _ in Runtime(label: "scoped") }
         #expect(runtime.logger.label == "service")
         let crasher = Process.spawn(runtime: runtime) { _ in throw TestFailure("boom") }
-        _ = await Process.watch(crasher).reason
+        _ = try await Process.watch(crasher).reason
         #expect(captured.records.contains { $0.level == .error && $0.metadata["process.pid"] == "\(crasher)" })
         await runtime.shutdown()
     }

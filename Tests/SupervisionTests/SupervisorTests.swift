@@ -240,7 +240,7 @@ struct SupervisorTests {
         }
         let b = try await supervisor.pid(of: "b")!
         Process.exit(try await supervisor.pid(of: "a")!, .kill)
-        #expect(await watch.reason == .shutdown)
+        #expect(try await watch.reason == .shutdown)
         #expect(!b.isAlive)
         #expect(log.all.last == "stop b")
         #expect(runtime.liveProcessCount == 0)
@@ -290,7 +290,7 @@ struct SupervisorTests {
         // Second crash: the inner gives up again; the root's second restart exceeds its
         // intensity (1), so it stops and exits shutdown too.
         Process.exit(worker2, .kill)
-        #expect(await rootWatch.reason == .shutdown)
+        #expect(try await rootWatch.reason == .shutdown)
         #expect(runtime.liveProcessCount == 0)
     }
 
@@ -305,7 +305,7 @@ struct SupervisorTests {
         failing.set(true)
         Process.exit(try await supervisor.pid(of: "a")!, .kill)
         // Restart attempts 1, 2, 3 fail and are retried; attempt 4 exceeds the intensity.
-        #expect(await watch.reason == .shutdown)
+        #expect(try await watch.reason == .shutdown)
         #expect(log.all.filter { $0 == "fail a" }.count == 3)
     }
 
@@ -329,7 +329,7 @@ struct SupervisorTests {
         #expect(pid.isAlive)
         clock.advance(by: .seconds(2))
         try await terminating.value
-        #expect(await watch.reason == .killed)
+        #expect(try await watch.reason == .killed)
         #expect(terminated.all == [.shutdown])
         try await supervisor.stop()
     }

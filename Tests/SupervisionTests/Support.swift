@@ -272,7 +272,7 @@ extension Supervisor {
     /// the watch fires after the exit signal reached the supervisor's mailbox, and the
     /// snapshot call is handled after it.
     func afterExit(of watch: ExitWatch) async throws -> SupervisorSnapshot {
-        _ = await watch.reason
+        _ = try await watch.reason
         return try await snapshot()
     }
 }

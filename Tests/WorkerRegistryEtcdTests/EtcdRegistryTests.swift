@@ -209,7 +209,7 @@ struct EtcdRegistryTests {
         let exited = Process.watch(pid)
 
         cluster.pause(0)  // a's member answers nothing: a cannot renew
-        _ = await exited.reason  // a fences: its holder is killed
+        _ = try await exited.reason  // a fences: its holder is killed
         let fencedAt = ContinuousClock.now
         // The majority expires a's lease on its own clock; the key goes, and b's view says so.
         await history.wait { $0.node == "b" && $0.event == .viewChanged("carol", holder: nil) }

@@ -47,7 +47,7 @@ struct StaleViewTests {
         }
         let exited = Process.watch(pid)
         a.registry.registry.unregister("x", for: pid)
-        #expect(await exited.reason == .killed, "the holder is stopped: it must not run without its claim")
+        #expect(try await exited.reason == .killed, "the holder is stopped: it must not run without its claim")
         await history.wait { $0.event == .ended("x", pid, token: token) }
         guard case .local(let again, let newer) = try await a.lookupOrStart("x") else {
             Issue.record("x was not free again")

@@ -68,7 +68,7 @@ struct RegistryTests {
         Process.exit(holder.pid, .kill)
         #expect(throws: RegistryError.noProcess(holder.pid)) { try registry.register("a", value: 1, for: holder.pid) }
         let fresh = Process.spawn(runtime: runtime) { _ in }
-        _ = await Process.watch(fresh).reason
+        _ = try await Process.watch(fresh).reason
         #expect(throws: RegistryError.noProcess(fresh)) { try registry.register("a", value: 1, for: fresh) }
         #expect(registry.count() == 0)
     }

@@ -95,8 +95,26 @@ public struct ExitWatch: Sendable {
     public var pid: PID { ref.target }
 
     /// Suspends until the process has exited, and returns why.
+    ///
+    /// - Throws: `CancellationError` if the calling task is cancelled first. The watch
+    ///   stays in place: await it again, or ``cancel()`` it.
     public var reason: ExitReason {
-        get async { await waiter.wait(timeout: .infinity, clock: clock)! }
+        get async throws(CancellationError) {
+            guard let reason = await waiter.wait(timeout: .infinity, clock: clock, cancellable: true) else {
+                throw CancellationError()
+            }
+            return reason
+        }
+    }
+
+    /// Suspends until the process has exited, whatever happens to the calling task: for
+    /// the runtime's own waits that must not end early (a supervisor waiting for a child
+    /// it killed, a tree's `run()` waiting for the root it stopped).
+    package var reasonIgnoringCancellation: ExitReason {
+        get async {
+            // Without a timeout and not cancellable, the wait ends only with a reason.
+            await waiter.wait(timeout: .infinity, clock: clock) ?? .noproc
+        }
     }
 
     /// Suspends until the process has exited or `timeout` has passed on its runtime's

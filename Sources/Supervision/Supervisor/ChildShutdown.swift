@@ -40,13 +40,13 @@ enum ChildShutdown {
             // Only a cancelled wait ends unresolved: whoever stops it gave up waiting,
             // so the child is killed rather than waited for.
             watch.pid.core?.terminate(.killed)
-            _ = await watch.reason
+            _ = await watch.reasonIgnoringCancellation
         case .timeout:
             let remaining = deadline - clock.now()
             if remaining > .zero, await watch.reason(timeout: .after(remaining)) != nil { return }
             if watch.exitReason != nil { return }
             watch.pid.core?.terminate(.killed)
-            _ = await watch.reason
+            _ = await watch.reasonIgnoringCancellation
         }
     }
 
