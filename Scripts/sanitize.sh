@@ -24,7 +24,10 @@ mkdir -p "$scratch"
 export ASAN_OPTIONS="${ASAN_OPTIONS:-halt_on_error=0:detect_leaks=0}"
 export TSAN_OPTIONS="${TSAN_OPTIONS:-halt_on_error=0:second_deadlock_stack=1}"
 status=0
-swift test --skip-build --scratch-path "$scratch" --sanitize="$kind" "$@" > "$log" 2>&1 || status=$?
+# A run that hangs is a failure with a log, not a job that never ends: the outer limit
+# (SANITIZE_TIMEOUT seconds, default 90 minutes) ends it with status 124.
+timeout -k 60 "${SANITIZE_TIMEOUT:-5400}" \
+    swift test --skip-build --scratch-path "$scratch" --sanitize="$kind" "$@" > "$log" 2>&1 || status=$?
 reports=$(grep -c "$marker" "$log" || true)
 tail -3 "$log"
 echo "sanitize: $kind: $reports reports; swift test exited $status (log: $log)"
