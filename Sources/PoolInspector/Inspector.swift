@@ -43,6 +43,9 @@ public final class Inspector: Sendable {
     private enum Serving {
         case idle
         case starting
+        /// ``stop()`` came while ``start()`` was binding: `start()` stops what it began,
+        /// then resumes these stops.
+        case stopRequested([CheckedContinuation<Void, Never>])
         case serving(UnixSocketServer)
         case stopped
     }
@@ -109,14 +112,23 @@ public final class Inspector: Sendable {
             if SocketDirectory.probe(path) != .missing { unlink(path) }
             let server = try await UnixSocketServer.start(path: path, service: service)
             await Self.boundSeam?()
-            let published = serving.withLock { state -> Bool in
-                guard case .starting = state else { return false }
-                state = .serving(server)
-                return true
+            let (published, stops) = serving.withLock { state -> (Bool, [CheckedContinuation<Void, Never>]) in
+                switch state {
+                case .starting:
+                    state = .serving(server)
+                    return (true, [])
+                case .stopRequested(let stops):
+                    state = .stopped
+                    return (false, stops)
+                case .idle, .serving, .stopped:
+                    return (false, [])
+                }
             }
             guard published else {
-                // stop() ran meanwhile and found nothing to stop: this start stops what it began.
+                // stop() ran meanwhile: this start stops what it began, then lets the
+                // stops waiting for it return, with nothing left serving.
                 await server.stop(closeSessions: service.closeSessions)
+                for stop in stops { stop.resume() }
                 throw InspectorError(.stopped, "the inspector \(name) was stopped while it started")
             }
             service.logger.info("inspector: \(name) serving \(service.watched.count) pools on \(path)",
@@ -124,9 +136,19 @@ public final class Inspector: Sendable {
             return path
         } catch {
             // A stopped inspector stays stopped; one that failed to start may try again.
-            serving.withLock { state in
-                if case .starting = state { state = .idle }
+            let stops = serving.withLock { state -> [CheckedContinuation<Void, Never>] in
+                switch state {
+                case .starting:
+                    state = .idle
+                    return []
+                case .stopRequested(let stops):
+                    state = .stopped
+                    return stops
+                case .idle, .serving, .stopped:
+                    return []
+                }
             }
+            for stop in stops { stop.resume() }
             throw error
         }
     }
@@ -134,9 +156,35 @@ public final class Inspector: Sendable {
     /// Test seam: runs once ``start()`` has bound its socket, before it publishes it.
     @TaskLocal package static var boundSeam: (@Sendable () async -> Void)?
 
+    /// Test seam: runs when ``stop()`` has found a ``start()`` in progress and waits for it.
+    @TaskLocal package static var stopWaitsSeam: (@Sendable () -> Void)?
+
     /// Stops serving: closes every client, removes the socket, stops listening to the
     /// registries. An inspector is not started again.
+    ///
+    /// A ``start()`` in progress is let finish first (it then throws
+    /// ``InspectorError/Code/stopped``): when this returns, no socket of this inspector
+    /// exists.
     public func stop() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let waits = serving.withLock { state -> Bool in
+                switch state {
+                case .starting:
+                    state = .stopRequested([continuation])
+                    return true
+                case .stopRequested(let stops):
+                    state = .stopRequested(stops + [continuation])
+                    return true
+                case .idle, .serving, .stopped:
+                    return false
+                }
+            }
+            if waits {
+                Self.stopWaitsSeam?()
+            } else {
+                continuation.resume()
+            }
+        }
         let previous = serving.withLock { state -> Serving in
             defer { state = .stopped }
             return state

@@ -1,6 +1,7 @@
 import Foundation
 import InspectorProtocol
 import Logging
+import ScalableLocks
 @testable import PoolInspector
 import Supervision
 import Synchronization
@@ -31,14 +32,26 @@ struct SocketTests {
         await #expect(throws: InspectorError.self) { try await app.inspector.start() }
     }
 
-    @Test("stop() while start() is binding: start throws stopped, and no socket is left serving")
-    func stopDuringStart() async throws {
+    @Test("stop() while start() is binding: start throws stopped, and stop returns once no socket is left")
+    func stopWaitsForStart() async throws {
         let folder = TemporaryFolder()
         let app = try await TestApp.start(Talker.self, ids: [1], directory: folder.path)
         let path = "\(folder.path)/test.\(getpid()).sock"
         let inspector = app.inspector
-        // The seam runs once the socket is bound, before start publishes it.
-        let failure = await Inspector.$boundSeam.withValue({ await inspector.stop() }) { () async -> InspectorError? in
+        let stopWaits = Latch()
+        let afterStop = Recorder<Bool>()
+        let stopper = Lock<Task<Void, Never>?>(nil)
+        // The seam runs once the socket is bound, before start publishes it: a stop begun
+        // there must wait for this start, which then stops what it began.
+        let failure = await Inspector.$boundSeam.withValue({
+            stopper.withLock {
+                $0 = Task {
+                    await Inspector.$stopWaitsSeam.withValue({ stopWaits.fire() }) { await inspector.stop() }
+                    afterStop.record(FileManager.default.fileExists(atPath: path))
+                }
+            }
+            await stopWaits.wait()
+        }) { () async -> InspectorError? in
             do {
                 try await inspector.start()
                 return nil
@@ -46,9 +59,10 @@ struct SocketTests {
                 return error as? InspectorError
             }
         }
+        await stopper.withLock { $0 }?.value
         #expect(failure?.code == .stopped)
+        #expect(afterStop.all == [false], "when stop() returned, the socket was gone")
         #expect(inspector.socketPath == nil)
-        #expect(!FileManager.default.fileExists(atPath: path), "the socket is removed")
         #expect(throws: (any Error).self) { try RawSocket.connect(path) }
         await #expect(throws: InspectorError.self) { try await inspector.start() }
         await app.stop()
