@@ -7,7 +7,7 @@ import TestSupport
 /// Every field of every op at its edges: each line gets an answer or an error, never a
 /// trap, never a wait past the op's own timeout (the suite's time limit is the guard),
 /// and the app keeps serving and keeps its workers.
-@Suite("Protocol edges: every numeric field at its extremes, every string at its worst", .timeLimit(.minutes(2)))
+@Suite("Protocol edges: every numeric field at its extremes, every string at its worst", .timeLimit(.minutes(Slowdown.scaled(2))))
 struct ProtocolEdgeTests {
     /// JSON numbers at and past the edges of Int64 and UInt64, as a hostile client writes them.
     static let numbers = [
