@@ -28,9 +28,11 @@ import Glibc
 /// What it costs the app: a registry listener that queues each registration and exit
 /// (no work on lookups), a subscription to the runtime's lifecycle events, and an index
 /// of every watched worker kept by a background drain — about a few hundred bytes per
-/// worker. With no client attached it keeps no thread busy; a slow or stalled client
-/// never slows, blocks or grows the app (its queue is bounded; past the bound it is told
-/// to resync).
+/// worker; and one OS thread, started when the inspector is made and ended by ``stop()``
+/// (or when it is dropped), on which it does all its work, so that its clients never take
+/// a thread of Swift's cooperative pool from the app. With no client attached that thread
+/// sleeps; a slow or stalled client never slows, blocks or grows the app (its queue is
+/// bounded; past the bound it is told to resync).
 public final class Inspector: Sendable {
     /// The app's name, as `pooltui ls` shows it and `pooltui attach NAME` takes it.
     public let name: String
@@ -45,8 +47,10 @@ public final class Inspector: Sendable {
         case starting
         /// ``stop()`` came while ``start()`` was binding: `start()` stops what it began,
         /// then resumes these stops.
-        case stopRequested([CheckedContinuation<Void, Never>])
+        case stopRequested([CheckedContinuation<Bool, Never>])
         case serving(UnixSocketServer)
+        /// One stop is closing the server and the service; these stops wait for it.
+        case stopping([CheckedContinuation<Bool, Never>])
         case stopped
     }
 
@@ -93,8 +97,14 @@ public final class Inspector: Sendable {
             throw InspectorError(.invalidName, error.message)
         }
         try serving.withLock { state throws(InspectorError) in
-            guard case .idle = state else { throw InspectorError(.alreadyStarted, "the inspector \(name) has been started already") }
-            state = .starting
+            switch state {
+            case .idle:
+                state = .starting
+            case .starting, .serving:
+                throw InspectorError(.alreadyStarted, "the inspector \(name) has been started already")
+            case .stopRequested, .stopping, .stopped:
+                throw InspectorError(.stopped, "the inspector \(name) has been stopped; an inspector is not started again")
+            }
         }
         let directory = self.directory
         let path = directory.socketPath(app: name, pid: getpid())
@@ -112,43 +122,43 @@ public final class Inspector: Sendable {
             if SocketDirectory.probe(path) != .missing { unlink(path) }
             let server = try await UnixSocketServer.start(path: path, service: service)
             await Self.boundSeam?()
-            let (published, stops) = serving.withLock { state -> (Bool, [CheckedContinuation<Void, Never>]) in
+            let published = serving.withLock { state -> Bool in
                 switch state {
                 case .starting:
                     state = .serving(server)
-                    return (true, [])
+                    return true
                 case .stopRequested(let stops):
-                    state = .stopped
-                    return (false, stops)
-                case .idle, .serving, .stopped:
-                    return (false, [])
+                    state = .stopping(stops)
+                    return false
+                case .idle, .serving, .stopping, .stopped:
+                    return false  // not reached: only this start leaves .starting, or a stop asks it to
                 }
             }
             guard published else {
-                // stop() ran meanwhile: this start stops what it began, then lets the
-                // stops waiting for it return, with nothing left serving.
-                await server.stop(closeSessions: service.closeSessions)
-                for stop in stops { stop.resume() }
+                // stop() ran meanwhile: this start stops what it began; the stops waiting
+                // for it return once nothing is left serving.
+                await finishStop(server)
                 throw InspectorError(.stopped, "the inspector \(name) was stopped while it started")
             }
             service.logger.info("inspector: \(name) serving \(service.watched.count) pools on \(path)",
                                 metadata: ["inspector.socket": "\(path)", "inspector.commands": "\(options.commands.kinds.map(\.rawValue).sorted())"])
             return path
         } catch {
-            // A stopped inspector stays stopped; one that failed to start may try again.
-            let stops = serving.withLock { state -> [CheckedContinuation<Void, Never>] in
+            // One that failed to start may try again, unless a stop came meanwhile: then it
+            // finishes that stop.
+            let stopAsked = serving.withLock { state -> Bool in
                 switch state {
                 case .starting:
                     state = .idle
-                    return []
+                    return false
                 case .stopRequested(let stops):
-                    state = .stopped
-                    return stops
-                case .idle, .serving, .stopped:
-                    return []
+                    state = .stopping(stops)
+                    return true
+                case .idle, .serving, .stopping, .stopped:
+                    return false  // .stopping: this start's own finishStop, above
                 }
             }
-            for stop in stops { stop.resume() }
+            if stopAsked { await finishStop(nil) }
             throw error
         }
     }
@@ -156,43 +166,79 @@ public final class Inspector: Sendable {
     /// Test seam: runs once ``start()`` has bound its socket, before it publishes it.
     @TaskLocal package static var boundSeam: (@Sendable () async -> Void)?
 
-    /// Test seam: runs when ``stop()`` has found a ``start()`` in progress and waits for it.
+    /// Test seam: runs when ``stop()`` waits for a ``start()`` in progress, or for another
+    /// stop, to finish.
     @TaskLocal package static var stopWaitsSeam: (@Sendable () -> Void)?
 
     /// Stops serving: closes every client, removes the socket, stops listening to the
     /// registries. An inspector is not started again.
     ///
     /// A ``start()`` in progress is let finish first (it then throws
-    /// ``InspectorError/Code/stopped``): when this returns, no socket of this inspector
-    /// exists.
+    /// ``InspectorError/Code/stopped``), and stops made at once all wait for the one that
+    /// does the work: when any of them returns, no socket of this inspector exists.
     public func stop() async {
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            let waits = serving.withLock { state -> Bool in
+        enum Step { case stop(UnixSocketServer?), wait, done }
+        while true {
+            let step = serving.withLock { state -> Step in
                 switch state {
-                case .starting:
-                    state = .stopRequested([continuation])
-                    return true
-                case .stopRequested(let stops):
-                    state = .stopRequested(stops + [continuation])
-                    return true
-                case .idle, .serving, .stopped:
-                    return false
+                case .idle:
+                    state = .stopping([])
+                    return .stop(nil)
+                case .serving(let server):
+                    state = .stopping([])
+                    return .stop(server)
+                case .starting, .stopRequested, .stopping:
+                    return .wait
+                case .stopped:
+                    return .done
                 }
             }
-            if waits {
-                Self.stopWaitsSeam?()
-            } else {
-                continuation.resume()
+            switch step {
+            case .stop(let server):
+                await finishStop(server)
+                return
+            case .done:
+                return
+            case .wait:
+                // Resumed with true by whoever finishes the stop; false at once if the
+                // state moved on before this stop could wait (then it looks again).
+                let stopped = await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
+                    let waits = serving.withLock { state -> Bool in
+                        switch state {
+                        case .starting:
+                            state = .stopRequested([continuation])
+                        case .stopRequested(let stops):
+                            state = .stopRequested(stops + [continuation])
+                        case .stopping(let stops):
+                            state = .stopping(stops + [continuation])
+                        case .idle, .serving, .stopped:
+                            return false
+                        }
+                        return true
+                    }
+                    if waits {
+                        Self.stopWaitsSeam?()
+                    } else {
+                        continuation.resume(returning: false)
+                    }
+                }
+                if stopped { return }
             }
         }
-        let previous = serving.withLock { state -> Serving in
-            defer { state = .stopped }
-            return state
-        }
-        if case .serving(let server) = previous {
-            await server.stop(closeSessions: service.closeSessions)
-        }
+    }
+
+    /// Closes `server` (if any) and the service, then marks the inspector stopped and
+    /// resumes every stop waiting. Called once, by whoever moved the state to `.stopping`
+    /// (a stop, or a start a stop interrupted).
+    private func finishStop(_ server: UnixSocketServer?) async {
+        if let server { await server.stop(closeSessions: service.closeSessions) }
         service.shutdown()
+        let stops = serving.withLock { state -> [CheckedContinuation<Bool, Never>] in
+            guard case .stopping(let stops) = state else { return [] }
+            state = .stopped
+            return stops
+        }
+        for stop in stops { stop.resume(returning: true) }
     }
 
     /// Serves until the calling task is cancelled, then stops: for a task group or a

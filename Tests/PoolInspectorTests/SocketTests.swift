@@ -68,6 +68,26 @@ struct SocketTests {
         await app.stop()
     }
 
+    @Test("stops made at once all return after the socket is gone; a start after a stop is refused as stopped")
+    func concurrentStops() async throws {
+        let folder = TemporaryFolder()
+        let app = try await TestApp.start(Talker.self, ids: [1], directory: folder.path)
+        let path = try await app.inspector.start()
+        let socketAtReturn = Recorder<Bool>()
+        await withTaskGroup(of: Void.self) { group in
+            for _ in 0..<4 {
+                group.addTask {
+                    await app.inspector.stop()
+                    socketAtReturn.record(FileManager.default.fileExists(atPath: path))
+                }
+            }
+        }
+        #expect(socketAtReturn.all == [false, false, false, false])
+        let refused = await #expect(throws: InspectorError.self) { try await app.inspector.start() }
+        #expect(refused?.code == .stopped)
+        await app.stop()
+    }
+
     @Test("sockets left by apps that are gone are recognised and removed; a live app's are left alone")
     func staleSockets() async throws {
         let folder = TemporaryFolder()
@@ -279,10 +299,10 @@ struct SocketTests {
             }
         }
         do {
-            _ = try await InspectorClient.connect(path: path)
+            _ = try await InspectorClient.connect(path: path, timeout: Slowdown.scaled(.seconds(5)))
             Issue.record("a version-2 server was accepted")
         } catch {
-            #expect(error.message.contains("speaks pooltui protocol 2") && error.message.contains("this pooltui speaks 1"))
+            #expect(error.message.contains("speaks pooltui protocol 2") && error.message.contains("this pooltui speaks 1"), "\(error.message)")
         }
         await thread.value
         server.close()
