@@ -50,6 +50,10 @@ final class UnixSocketServer: Sendable {
     /// How long a refused client has to send its first line (which is read and dropped)
     /// before its connection is closed.
     static let refusalGrace = Duration.seconds(1)
+    /// How many refused connections may wait out their grace at once; past that, a
+    /// refused client is closed as soon as it is told why, so that a client refused in a
+    /// loop cannot pile up connections.
+    static let maxRefusalsWaiting = 64
 
     private init(path: String, group: MultiThreadedEventLoopGroup, acceptor: Task<Void, Never>, channel: any Channel,
                  accepted: Accepted) {
@@ -89,6 +93,7 @@ final class UnixSocketServer: Sendable {
             throw InspectorError(.bind, "cannot make \(path) private (mode 0600): \(reason)")
         }
         let owner = geteuid()
+        let refusals = RefusalsWaiting()
         // Connections are served on the inspector's own thread (their task groups inherit it).
         let acceptor = Task(executorPreference: service.executor) {
             do {
@@ -97,7 +102,7 @@ final class UnixSocketServer: Sendable {
                         do {
                             for try await connection in connections {
                                 accepted.take(connection)
-                                clients.addTask { await serve(connection, service: service, owner: owner) }
+                                clients.addTask { await serve(connection, service: service, owner: owner, refusals: refusals) }
                             }
                         } catch {
                             // The listening socket closed: the inspector is stopping.
@@ -140,7 +145,8 @@ final class UnixSocketServer: Sendable {
     /// How long ``stop(closeSessions:)`` lets connections send what is queued.
     static let stopGrace = Duration.seconds(1)
 
-    private static func serve(_ connection: Connection, service: InspectorService, owner: UInt32) async {
+    private static func serve(_ connection: Connection, service: InspectorService, owner: UInt32,
+                              refusals: RefusalsWaiting) async {
         do {
             // Every accepted connection goes through `executeThenClose`, even one refused
             // at once: that is what closes it.
@@ -150,6 +156,8 @@ final class UnixSocketServer: Sendable {
                 // (EPIPE), and the client would report a broken pipe instead of the reason.
                 func refuse(_ error: ProtocolError) async throws {
                     try await outbound.write(ByteBuffer(bytes: WireCodec.line(ServerMessage.failure(id: nil, error))))
+                    guard refusals.begin() else { return }
+                    defer { refusals.end() }
                     await withTaskGroup(of: Void.self) { group in
                         group.addTask {
                             do {
@@ -230,4 +238,20 @@ final class UnixSocketServer: Sendable {
             service.logger.debug("inspector: a client disconnected: \(error)")
         }
     }
+}
+
+/// Refused connections waiting out their grace (``UnixSocketServer/refusalGrace``), at
+/// most ``UnixSocketServer/maxRefusalsWaiting`` at once.
+final class RefusalsWaiting: Sendable {
+    private let count = Atomic<Int>(0)
+
+    /// Takes a place, or returns `false` if all are taken.
+    func begin() -> Bool {
+        if count.wrappingAdd(1, ordering: .relaxed).newValue <= UnixSocketServer.maxRefusalsWaiting { return true }
+        count.wrappingSubtract(1, ordering: .relaxed)
+        return false
+    }
+
+    /// Gives back a place taken by ``begin()``.
+    func end() { count.wrappingSubtract(1, ordering: .relaxed) }
 }
