@@ -2,7 +2,7 @@ import Supervision
 import Testing
 import TestSupport
 
-@Suite("Processes: pids, mailboxes, exit signals, links, monitors", .timeLimit(.minutes(2)))
+@Suite("Processes: pids, mailboxes, exit signals, links, monitors", .timeLimit(.minutes(Slowdown.scaled(2))))
 struct ProcessTests {
     let runtime = quietRuntime()
 
@@ -107,12 +107,9 @@ struct ProcessTests {
     func watchReasonEndsOnCancellation() async throws {
         let pid = Process.spawn(runtime: runtime) { _ in await suspendUntilCancelled() }
         let watch = Process.watch(pid)
-        let waiting = Latch()
-        let waiter = Task {
-            waiting.fire()
-            return try await watch.reason
-        }
-        await waiting.wait()
+        let waiter = Task { try await watch.reason }
+        // Cancelled while it waits (not before it began).
+        while watch.waiting == 0 { await Task.yield() }
         waiter.cancel()
         await #expect(throws: CancellationError.self) { try await waiter.value }
         Process.exit(pid, .kill)

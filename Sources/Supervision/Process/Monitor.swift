@@ -62,6 +62,9 @@ final class ExitWaiter: Sendable {
 
     var firedReason: ExitReason? { state.withLock { $0.reason } }
 
+    /// How many waits are suspended on it now.
+    var waiting: Int { state.withLock { $0.listeners.count } }
+
     /// Waits for the reason; `nil` if `timeout` passed first or (when `cancellable`) the
     /// calling task was cancelled. A listener that gave up is forgotten at once.
     nonisolated(nonsending)
@@ -123,6 +126,10 @@ public struct ExitWatch: Sendable {
     nonisolated(nonsending) public func reason(timeout: Timeout) async -> ExitReason? {
         await waiter.wait(timeout: timeout, clock: clock, cancellable: true)
     }
+
+    /// How many waits on this watch are suspended now: for tests that must act while one
+    /// waits.
+    package var waiting: Int { waiter.waiting }
 
     /// The exit reason if the process has already exited, without waiting.
     public var exitReason: ExitReason? { waiter.firedReason }
