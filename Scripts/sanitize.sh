@@ -26,8 +26,14 @@ export TSAN_OPTIONS="${TSAN_OPTIONS:-halt_on_error=0:second_deadlock_stack=1}"
 status=0
 # A run that hangs is a failure with a log, not a job that never ends: the outer limit
 # (SANITIZE_TIMEOUT seconds, default 90 minutes) ends it with status 124.
+# timeout runs the tests in a process group of its own, which a terminal's Ctrl-C does not
+# reach: the trap passes it on.
 timeout -k 60 "${SANITIZE_TIMEOUT:-5400}" \
-    swift test --skip-build --scratch-path "$scratch" --sanitize="$kind" "$@" > "$log" 2>&1 || status=$?
+    swift test --skip-build --scratch-path "$scratch" --sanitize="$kind" "$@" > "$log" 2>&1 &
+runner=$!
+trap 'kill -TERM -- "-$runner" 2>/dev/null' INT TERM
+wait "$runner" || status=$?
+trap - INT TERM
 reports=$(grep -c "$marker" "$log" || true)
 tail -3 "$log"
 echo "sanitize: $kind: $reports reports; swift test exited $status (log: $log)"

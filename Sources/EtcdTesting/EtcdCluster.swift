@@ -76,10 +76,22 @@ public final class EtcdCluster: Sendable {
     /// Swift's cooperative pool come and go, so the members are started from this one.
     private static let parentThread = SingleThreadExecutor("the parent of etcd test members")
 
-    /// `setpriv`, if installed: it sets the parent-death signal and runs etcd in its place.
-    private static let setpriv: String? = ["/usr/bin/setpriv", "/bin/setpriv"].first {
-        FileManager.default.isExecutableFile(atPath: $0)
-    }
+    /// `setpriv`, if installed and new enough to have `--pdeathsig` (util-linux 2.33): it
+    /// sets the parent-death signal and runs etcd in its place. Without it, members start
+    /// as they are (and outlive a killed test process).
+    private static let setpriv: String? = {
+        guard let path = ["/usr/bin/setpriv", "/bin/setpriv"].first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
+            return nil
+        }
+        let probe = Foundation.Process()
+        probe.executableURL = URL(fileURLWithPath: path)
+        probe.arguments = ["--pdeathsig", "KILL", "--", "/bin/true"]
+        probe.standardOutput = FileHandle.nullDevice
+        probe.standardError = FileHandle.nullDevice
+        guard (try? probe.run()) != nil else { return nil }
+        probe.waitUntilExit()
+        return probe.terminationStatus == 0 ? path : nil
+    }()
 
     /// Removes, once per process, the folders of clusters whose test process died without
     /// stopping them (their members died with it: see ``parentThread``).

@@ -150,7 +150,7 @@ func asProcess<T: Sendable>(_ runtime: Runtime, _ body: @escaping @Sendable (Inb
     // checks of live process counts that follow never see it still exiting.
     let exited = Process.watch(pid)
     for await _ in finished {}
-    _ = try? await exited.reason
+    _ = await exited.reasonIgnoringCancellation
     return try box.withLock { $0! }.get()
 }
 

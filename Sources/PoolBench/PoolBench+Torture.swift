@@ -154,7 +154,7 @@ func tortureSection(_ reporter: Reporter, seconds: Int, seed: UInt64, logger: Lo
                         let watch = Process.watch(pid)
                         Process.exit(pid, .kill)
                         killed.insert(pid)
-                        _ = try? await watch.reason
+                        _ = await watch.reasonIgnoringCancellation
                         tally.check(!pid.isAlive && pool.lookup(id) != pid, "\(pid) still named after its watch fired")
                     default:
                         // A linked process that traps exits receives the worker's end as a message.
@@ -173,7 +173,7 @@ func tortureSection(_ reporter: Reporter, seconds: Int, seed: UInt64, logger: Lo
                         Process.exit(pid, .kill)
                         killed.insert(pid)
                         let watch = Process.watch(watcher)
-                        _ = try? await watch.reason
+                        _ = await watch.reasonIgnoringCancellation
                         let reason = got.withLock { $0 }
                         // Killed here, or ended by another thread first (any reason): the
                         // exit reaches the linked process that traps exits, as a message.

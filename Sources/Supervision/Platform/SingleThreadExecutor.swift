@@ -9,8 +9,8 @@ import Darwin
 
 /// A task executor with one OS thread of its own (started through ``OSThread``): jobs run
 /// one at a time, in the order they were enqueued. An idle executor sleeps on a condition
-/// and costs no CPU. The package's one such executor: each inspector's thread, and the
-/// tests' one-thread runtimes.
+/// and costs no CPU. The package's one such executor: each inspector's thread, the thread
+/// etcd test members are started from, and the tests' one-thread runtimes.
 ///
 /// ``shutdown()`` ends the thread once the jobs queued so far have run; a job enqueued
 /// after it runs on the global concurrent executor instead, so a task that prefers this
