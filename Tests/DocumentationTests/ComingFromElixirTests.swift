@@ -4,7 +4,7 @@ import TestSupport
 import WorkerRegistry
 
 /// The code of the "Coming from Elixir" article, run.
-@Suite("Article: Coming from Elixir", .timeLimit(.minutes(1)))
+@Suite("Article: Coming from Elixir", .timeLimit(.minutes(Slowdown.scaled(1))))
 struct ComingFromElixirTests {
     struct Room: GenServer {
         enum Request: Sendable { case occupants }

@@ -3,7 +3,7 @@ import Testing
 import TestSupport
 
 /// The code of the "Getting started" article, run.
-@Suite("Article: Getting started", .timeLimit(.minutes(1)))
+@Suite("Article: Getting started", .timeLimit(.minutes(Slowdown.scaled(1))))
 struct GettingStartedTests {
     struct Cart: GenServer {
         enum Request: Sendable { case count }

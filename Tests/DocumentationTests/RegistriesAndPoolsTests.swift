@@ -4,7 +4,7 @@ import TestSupport
 import WorkerRegistry
 
 /// The code of the "Registries and pools" article, run.
-@Suite("Article: Registries and pools", .timeLimit(.minutes(1)))
+@Suite("Article: Registries and pools", .timeLimit(.minutes(Slowdown.scaled(1))))
 struct RegistriesAndPoolsTests {
     struct Cart: GenServer {
         enum Request: Sendable { case count }

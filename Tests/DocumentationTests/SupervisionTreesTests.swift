@@ -3,7 +3,7 @@ import Testing
 import TestSupport
 
 /// The code of the "Supervision trees" article, run.
-@Suite("Article: Supervision trees", .timeLimit(.minutes(1)))
+@Suite("Article: Supervision trees", .timeLimit(.minutes(Slowdown.scaled(1))))
 struct SupervisionTreesTests {
     /// A server with nothing to say: the tree's shape is what matters here.
     struct Directory: GenServer {

@@ -1,11 +1,12 @@
 import Supervision
 import SupervisionTesting
 import Testing
+import TestSupport
 import WorkerRegistry
 import WorkerRegistryLockstep
 
 /// The code of the "Testing with Lockstep" article, run.
-@Suite("Article: Testing with Lockstep", .timeLimit(.minutes(2)))
+@Suite("Article: Testing with Lockstep", .timeLimit(.minutes(Slowdown.scaled(2))))
 struct TestingWithLockstepTests {
     struct Session: GenServer {
         struct Arguments: Sendable {}

@@ -12,7 +12,7 @@ import WorkerRegistry
 
 /// The code of the "Watching your app" article, run: with a capturing logger and
 /// swift-metrics' test backend in place of the app's.
-@Suite("Article: Watching your app", .timeLimit(.minutes(1)))
+@Suite("Article: Watching your app", .timeLimit(.minutes(Slowdown.scaled(1))))
 struct WatchingYourAppTests {
     struct Session: GenServer {
         static func initialize(_ user: String) async throws -> InitResult<Session> { .ok(Session()) }

@@ -115,7 +115,8 @@ struct EtcdClientTests {
     func threeMembersOneHolder() async throws {
         let cluster = try await EtcdCluster.start(members: 3)
         defer { cluster.stop() }
-        let first = EtcdClient(endpoints: [cluster.endpoints[0]]), second = EtcdClient(endpoints: [cluster.endpoints[2]])
+        let first = EtcdClient(endpoints: [cluster.endpoints[0]], requestTimeout: Slowdown.scaled(.seconds(2)))
+        let second = EtcdClient(endpoints: [cluster.endpoints[2]], requestTimeout: Slowdown.scaled(.seconds(2)))
         let leases = [try await first.grantLease(ttl: Slowdown.scaled(30)), try await second.grantLease(ttl: Slowdown.scaled(30))]
         let wins = try await withThrowingTaskGroup(of: (Int, Int).self) { group in
             for (index, client) in [first, second].enumerated() {
@@ -143,7 +144,7 @@ struct EtcdClientTests {
         defer { cluster.stop() }
         let watcher = EtcdClient(endpoints: cluster.endpoints, requestTimeout: Slowdown.scaled(.milliseconds(500)),
                                  watchProbeInterval: Slowdown.scaled(.milliseconds(200)))
-        let writer = EtcdClient(endpoints: Array(cluster.endpoints[1...]))
+        let writer = EtcdClient(endpoints: Array(cluster.endpoints[1...]), requestTimeout: Slowdown.scaled(.seconds(2)))
         let (_, revision) = try await writer.range(prefix: "w/")
         var updates = watcher.watch(prefix: "w/", from: revision + 1).makeAsyncIterator()
         guard case .watching = await updates.next() else {

@@ -15,7 +15,7 @@ import Glibc
 /// The headless demo's `--metrics`: a Prometheus server scraping `/metrics` reads every
 /// metric of the runtime, the supervisors, the registries and the pools, and sees them
 /// move as a worker is killed and restarted.
-@Suite("PrometheusEndpoint: the demo's metrics in Prometheus' text format", .timeLimit(.minutes(1)))
+@Suite("PrometheusEndpoint: the demo's metrics in Prometheus' text format", .timeLimit(.minutes(Slowdown.scaled(1))))
 struct PrometheusEndpointTests {
     @Test("a scrape of the running demo has every metric, and a kill moves the exit and restart counts")
     func scrapeTheDemo() async throws {

@@ -4,7 +4,7 @@ import Supervision
 import Testing
 import TestSupport
 
-@Suite("Dashboard behaviour people rely on", .timeLimit(.minutes(2)))
+@Suite("Dashboard behaviour people rely on", .timeLimit(.minutes(Slowdown.scaled(2))))
 struct DashboardBehaviourTests {
     @Test("the selection stays on the same worker while rows come and go before it")
     func selectionFollowsID() async throws {

@@ -4,7 +4,7 @@ import Supervision
 import Testing
 import TestSupport
 
-@Suite("Dashboard keys: what each key does, over a real app", .timeLimit(.minutes(2)))
+@Suite("Dashboard keys: what each key does, over a real app", .timeLimit(.minutes(Slowdown.scaled(2))))
 struct DashboardKeyTests {
     @Test("↑ ↓ j k move the selection; it starts on the first row; ids are Ints in natural order")
     func arrows() async throws {

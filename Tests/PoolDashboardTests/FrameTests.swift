@@ -4,7 +4,7 @@ import Supervision
 import Testing
 import TestSupport
 
-@Suite("Frames: what reaches the terminal", .timeLimit(.minutes(2)))
+@Suite("Frames: what reaches the terminal", .timeLimit(.minutes(Slowdown.scaled(2))))
 struct FrameTests {
     /// A dashboard fed a hostile app by hand: every text field carries escapes.
     func hostile() -> (DashboardState, Duration) {

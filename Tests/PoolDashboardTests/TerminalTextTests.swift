@@ -2,7 +2,7 @@
 import Testing
 import TestSupport
 
-@Suite("Terminal text: escaping, widths, fitting", .timeLimit(.minutes(2)))
+@Suite("Terminal text: escaping, widths, fitting", .timeLimit(.minutes(Slowdown.scaled(2))))
 struct TerminalTextTests {
     @Test("control characters and escape sequences are shown escaped, never raw")
     func escaping() {

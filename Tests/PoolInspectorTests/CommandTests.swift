@@ -6,7 +6,7 @@ import Testing
 import WorkerRegistry
 import TestSupport
 
-@Suite("Commands: only what the app allows, only on the process the person saw", .timeLimit(.minutes(2)))
+@Suite("Commands: only what the app allows, only on the process the person saw", .timeLimit(.minutes(Slowdown.scaled(2))))
 struct CommandTests {
     func runtime<T: Sendable>(_ app: TestApp<Fragile, Int>, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
         try await app.runtime.run { try await body() }

@@ -4,7 +4,7 @@ import Supervision
 import Testing
 import TestSupport
 
-@Suite("The inspector's index: natural order, windows around a focus, filtered views", .timeLimit(.minutes(2)))
+@Suite("The inspector's index: natural order, windows around a focus, filtered views", .timeLimit(.minutes(Slowdown.scaled(2))))
 struct IndexTests {
     @Test("ids sort as people read them: numbers by value, text by bytes, leading zeros tie-broken")
     func naturalOrder() {

@@ -10,7 +10,7 @@ import Synchronization
 
 /// The inspector in a ServiceGroup: serving while the group runs, gone after a graceful
 /// shutdown, and a start that fails ending the group with the inspector's error.
-@Suite("InspectorLifecycleService: the inspector in a ServiceGroup", .timeLimit(.minutes(1)))
+@Suite("InspectorLifecycleService: the inspector in a ServiceGroup", .timeLimit(.minutes(Slowdown.scaled(1))))
 struct InspectorLifecycleServiceTests {
     let quiet = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
 

@@ -9,7 +9,7 @@ import TestSupport
 /// The README's "Watch your own app" example, compiled and run: every line of the
 /// README's code block appears here, in order (checked by the second test), with the
 /// test's own checks between them.
-@Suite("README: embedding the inspector in a service", .timeLimit(.minutes(1)))
+@Suite("README: embedding the inspector in a service", .timeLimit(.minutes(Slowdown.scaled(1))))
 struct ReadmeEmbeddingTests {
     struct Session: GenServer, StateDescribing {
         struct Arguments: Sendable { var user: String }

@@ -2,7 +2,7 @@
 import Testing
 import TestSupport
 
-@Suite("A session's states: hello first, then served, until it closes", .timeLimit(.minutes(1)))
+@Suite("A session's states: hello first, then served, until it closes", .timeLimit(.minutes(Slowdown.scaled(1))))
 struct SessionStateTests {
     @Test("waiting for the hello, only a hello is served; anything else is told to say hello first")
     func awaitingHello() {

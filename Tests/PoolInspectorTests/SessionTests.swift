@@ -5,7 +5,7 @@ import Supervision
 import Testing
 import TestSupport
 
-@Suite("A client session: hello first, clear errors, bounded queues", .timeLimit(.minutes(3)))
+@Suite("A client session: hello first, clear errors, bounded queues", .timeLimit(.minutes(Slowdown.scaled(3))))
 struct SessionTests {
     @Test("nothing but a hello is served before the hello")
     func helloFirst() async throws {

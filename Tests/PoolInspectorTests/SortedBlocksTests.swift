@@ -2,7 +2,7 @@
 import Testing
 import TestSupport
 
-@Suite("SortedBlocks: an ordered multiset with positional access", .timeLimit(.minutes(2)))
+@Suite("SortedBlocks: an ordered multiset with positional access", .timeLimit(.minutes(Slowdown.scaled(2))))
 struct SortedBlocksTests {
     @Test("random inserts and removes agree with a sorted array at every step", arguments: [1, 2, 3, 4])
     func agreesWithSortedArray(seed: UInt64) {

@@ -5,7 +5,7 @@ import Testing
 import WorkerRegistry
 import TestSupport
 
-@Suite("Watching a pool: rows, counts and the event log follow what the runtime does", .timeLimit(.minutes(2)))
+@Suite("Watching a pool: rows, counts and the event log follow what the runtime does", .timeLimit(.minutes(Slowdown.scaled(2))))
 struct WatchTests {
     @Test("a pool with Int ids: every worker it held before the watch is a row, in natural order, with its value")
     func intIDs() async throws {

@@ -7,7 +7,7 @@ import TestSupport
 
 /// A supervision tree as a service in a `ServiceGroup`: started by the group, stopped the
 /// OTP way on graceful shutdown, and a tree that gives up is an error the group sees.
-@Suite("SupervisionTree: a supervision tree in a ServiceGroup", .timeLimit(.minutes(1)))
+@Suite("SupervisionTree: a supervision tree in a ServiceGroup", .timeLimit(.minutes(Slowdown.scaled(1))))
 struct SupervisionTreeTests {
     private let logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
 

@@ -2,11 +2,12 @@ import Supervision
 import SupervisionTesting
 import WorkerRegistryLockstep
 import Testing
+import TestSupport
 import WorkerRegistry
 import ScalableLocks
 import Synchronization
 
-@Suite("Lockstep: a seeded, replayable scheduler for whole trees", .serialized, .timeLimit(.minutes(5)))
+@Suite("Lockstep: a seeded, replayable scheduler for whole trees", .serialized, .timeLimit(.minutes(Slowdown.scaled(5))))
 struct LockstepTests {
     static let seedsPerScenario: UInt64 = 200
 

@@ -6,7 +6,7 @@ import TestSupport
 /// The call slot's state machine (``CallSlotState``), driven directly: the caller and the
 /// settlers meet in either order, exactly one settle wins, and the outcome reaches the
 /// caller once.
-@Suite("CallSlot: the state machine a call waits on", .timeLimit(.minutes(1)))
+@Suite("CallSlot: the state machine a call waits on", .timeLimit(.minutes(Slowdown.scaled(1))))
 struct CallSlotTests {
     private func slot() -> ReplySlot<Int> { ReplySlot<Int>(caller: nil, timeout: .infinity) }
     private func phase(_ slot: ReplySlot<Int>) -> CallSlotState { slot.state.load(ordering: .acquiring) }

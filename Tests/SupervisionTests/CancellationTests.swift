@@ -8,7 +8,7 @@ import Synchronization
 /// 23, item 9): a start whose `initialize` hangs, a stop whose `terminate` hangs, a
 /// `terminateChild` waiting for a restart attempt that waits for the caller, and one
 /// waiting for a child that will not exit. Each hung (until the time limit) before.
-@Suite("Cancellation ends every wait a caller can be stuck in", .timeLimit(.minutes(1)))
+@Suite("Cancellation ends every wait a caller can be stuck in", .timeLimit(.minutes(Slowdown.scaled(1))))
 struct CancellationTests {
     let runtime = quietRuntime()
 

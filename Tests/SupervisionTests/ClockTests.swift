@@ -19,7 +19,7 @@ final class ProbeTimer: ScheduledTimer, Sendable {
     func fire() { fired.record(name) }
 }
 
-@Suite("Clocks and restart intensity", .timeLimit(.minutes(2)))
+@Suite("Clocks and restart intensity", .timeLimit(.minutes(Slowdown.scaled(2))))
 struct ClockTests {
     @Test("a manual clock fires due timers in deadline order, then arming order, and only when advanced")
     func manualClockOrder() {
@@ -124,7 +124,7 @@ struct ClockTests {
     }
 }
 
-@Suite("Observability: events and snapshots", .timeLimit(.minutes(2)))
+@Suite("Observability: events and snapshots", .timeLimit(.minutes(Slowdown.scaled(2))))
 struct ObservabilityTests {
     @Test("events carry start and exit, in order, for every process of the runtime")
     func lifecycleEvents() async throws {

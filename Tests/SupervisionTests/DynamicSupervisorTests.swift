@@ -4,7 +4,7 @@ import TestSupport
 import ScalableLocks
 import Synchronization
 
-@Suite("DynamicSupervisor: start, terminate, restart, limits, stop", .timeLimit(.minutes(2)))
+@Suite("DynamicSupervisor: start, terminate, restart, limits, stop", .timeLimit(.minutes(Slowdown.scaled(2))))
 struct DynamicSupervisorTests {
     let runtime = quietRuntime()
 

@@ -10,7 +10,7 @@ final class NamedHook: ProcessExitHook {
     func names(of pid: PID) -> [String] { [name] }
 }
 
-@Suite("ExitHooks: the hooks of a process, the first inline", .timeLimit(.minutes(2)))
+@Suite("ExitHooks: the hooks of a process, the first inline", .timeLimit(.minutes(Slowdown.scaled(2))))
 struct ExitHooksTests {
     let a = NamedHook("a")
     let b = NamedHook("b")

@@ -2,7 +2,7 @@ import Supervision
 import Testing
 import TestSupport
 
-@Suite("GenServer: start, calls, casts, stop", .timeLimit(.minutes(2)))
+@Suite("GenServer: start, calls, casts, stop", .timeLimit(.minutes(Slowdown.scaled(2))))
 struct GenServerTests {
     let runtime = quietRuntime()
 

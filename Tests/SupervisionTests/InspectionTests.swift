@@ -15,7 +15,7 @@ struct Described: GenServer, StateDescribing {
     func describeState() -> String { "count \(count)\nsecond line" }
 }
 
-@Suite("Inspection: what tools can ask of a runtime", .timeLimit(.minutes(2)))
+@Suite("Inspection: what tools can ask of a runtime", .timeLimit(.minutes(Slowdown.scaled(2))))
 struct InspectionTests {
     @Test("a server that adopts StateDescribing describes its state, after the messages already in its mailbox")
     func describes() async throws {

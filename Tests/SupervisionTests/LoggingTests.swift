@@ -6,7 +6,7 @@ import TestSupport
 
 /// Supervisor and crash reports through the logger the runtime was given: OTP's reports
 /// at sensible levels, with structured metadata under dotted keys.
-@Suite("Logging: crash and supervisor reports", .timeLimit(.minutes(1)))
+@Suite("Logging: crash and supervisor reports", .timeLimit(.minutes(Slowdown.scaled(1))))
 struct LoggingTests {
     @Test("a crash is an error with the pid; a restart is info with the child's id and both pids; intensity reached is an error with its limits")
     func supervisorReports() async throws {

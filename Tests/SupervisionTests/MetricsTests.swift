@@ -8,7 +8,7 @@ import TestSupport
 /// A static supervisor's metrics, through swift-metrics' test backend: what a Grafana
 /// board of a service shows when a child crashes, is restarted with its siblings, and
 /// the supervisor gives up.
-@Suite("Metrics of the runtime and a static supervisor", .timeLimit(.minutes(1)))
+@Suite("Metrics of the runtime and a static supervisor", .timeLimit(.minutes(Slowdown.scaled(1))))
 struct SupervisorMetricsTests {
     let metrics = TestMetrics()
     let root = [(SupervisionMetrics.supervisorDimension, "root")]

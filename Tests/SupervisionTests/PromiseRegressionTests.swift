@@ -8,7 +8,7 @@ import ScalableLocks
 /// The runtime's promises where a race or a repeat broke them once (issue 23). Each test
 /// widens its window with a seam or a hook that blocks, never with a sleep, and failed
 /// before its fix.
-@Suite("Promises under races and repeats", .timeLimit(.minutes(2)))
+@Suite("Promises under races and repeats", .timeLimit(.minutes(Slowdown.scaled(2))))
 struct PromiseRegressionTests {
     let runtime = quietRuntime()
 

@@ -14,7 +14,7 @@ private final class LatchTimer: ScheduledTimer {
 /// A runtime's end: what is left is killed, and its clock's timer thread ends — at once
 /// when nothing is armed, after the last armed timer when something is — and comes back
 /// for the next timer. And the library's logger is the caller's, never one of its own.
-@Suite("Runtime: shutdown, the clock's thread, the default logger", .timeLimit(.minutes(1)))
+@Suite("Runtime: shutdown, the clock's thread, the default logger", .timeLimit(.minutes(Slowdown.scaled(1))))
 struct RuntimeShutdownTests {
     @Test("shutdown kills the processes left, returns once they are gone, and ends the clock's thread")
     func shutdownStopsEverything() async throws {

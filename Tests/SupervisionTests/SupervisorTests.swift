@@ -2,7 +2,7 @@ import Supervision
 import Testing
 import TestSupport
 
-@Suite("Supervisor: strategies, restart policies, management, intensity", .timeLimit(.minutes(2)))
+@Suite("Supervisor: strategies, restart policies, management, intensity", .timeLimit(.minutes(Slowdown.scaled(2))))
 struct SupervisorTests {
     let runtime = quietRuntime()
 

@@ -8,7 +8,7 @@ import WorkerRegistry
 /// What a service sees on its metrics board: every metric of the runtime, the pool's
 /// supervisor, its registry and the pool moves as workers miss, start, crash, restart and
 /// the supervisor gives up — read through swift-metrics' test backend, never bootstrapped.
-@Suite("Metrics: the runtime, the supervisor, the registry and the pool report through swift-metrics", .timeLimit(.minutes(1)))
+@Suite("Metrics: the runtime, the supervisor, the registry and the pool report through swift-metrics", .timeLimit(.minutes(Slowdown.scaled(1))))
 struct MetricsTests {
     let metrics = TestMetrics()
 

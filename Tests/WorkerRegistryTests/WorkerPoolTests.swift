@@ -4,7 +4,7 @@ import WorkerRegistry
 import TestSupport
 
 /// gen_registry's own suite, case by case, plus what this pool promises beyond it.
-@Suite("WorkerPool: gen_registry in Swift", .timeLimit(.minutes(2)))
+@Suite("WorkerPool: gen_registry in Swift", .timeLimit(.minutes(Slowdown.scaled(2))))
 struct WorkerPoolTests {
     let runtime = quietRuntime()
 
