@@ -1,5 +1,4 @@
 import ScalableLocks
-import Synchronization
 
 /// What a watch delivers.
 public enum EtcdWatchUpdate: Sendable, Hashable {

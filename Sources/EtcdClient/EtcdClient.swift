@@ -1,5 +1,4 @@
 import ScalableLocks
-import Synchronization
 
 /// A client of etcd's v3 API through its JSON gateway, over HTTP/1.1 on swift-nio: leases,
 /// claims (a put only if the key does not exist), ranges and watches — what a cluster-wide

@@ -3,7 +3,6 @@ import Foundation
 import ScalableLocks
 import Supervision
 import TestSupport
-import Synchronization
 
 #if canImport(Glibc)
 import Glibc

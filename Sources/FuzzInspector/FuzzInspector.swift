@@ -19,7 +19,6 @@ import PoolInspector
 import Supervision
 import WorkerRegistry
 import ScalableLocks
-import Synchronization
 
 /// A worker with a state to describe, as the dashboard asks.
 struct Teller: GenServer, StateDescribing {

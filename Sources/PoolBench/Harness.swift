@@ -1,7 +1,6 @@
 import CBenchProbes
 import PoolDemo
 import ScalableLocks
-import Synchronization
 import Supervision
 
 #if canImport(Glibc)

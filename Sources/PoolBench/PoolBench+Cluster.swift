@@ -2,7 +2,6 @@ import EtcdClient
 import EtcdTesting
 import Logging
 import Supervision
-import Synchronization
 import WorkerRegistryEtcd
 
 /// Cluster-wide registration on etcd, against etcd members this section starts itself

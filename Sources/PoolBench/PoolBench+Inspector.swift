@@ -3,7 +3,6 @@ import InspectorProtocol
 import PoolDashboard
 import PoolInspector
 import Supervision
-import Synchronization
 import WorkerRegistry
 
 #if canImport(Glibc)

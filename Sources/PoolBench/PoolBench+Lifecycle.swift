@@ -1,5 +1,4 @@
 import Supervision
-import Synchronization
 import WorkerRegistry
 
 /// Section 5: kill → lookup no longer returns the pid, and kill → DOWN.

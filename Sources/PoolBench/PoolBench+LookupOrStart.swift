@@ -1,5 +1,4 @@
 import Supervision
-import Synchronization
 import WorkerRegistry
 
 typealias BenchPool = WorkerPool<BenchWorker, Int, Void>

@@ -1,5 +1,4 @@
 import Supervision
-import Synchronization
 
 /// Message passing, beside the Swift floor measured in the same run:
 ///

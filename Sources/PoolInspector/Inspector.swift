@@ -1,7 +1,6 @@
 import InspectorProtocol
 import Logging
 import ScalableLocks
-import Synchronization
 import Supervision
 
 #if canImport(Glibc)

@@ -2,7 +2,6 @@ import ArgumentParser
 import EtcdClient
 import Logging
 import Supervision
-import Synchronization
 import WorkerRegistryEtcd
 
 #if canImport(Glibc)

@@ -1,6 +1,5 @@
 import Supervision
 import ScalableLocks
-import Synchronization
 
 extension Invariant {
     /// A dynamic supervisor's active count equals its children that are alive: a dead

@@ -1,6 +1,5 @@
 import Logging
 import ScalableLocks
-import Synchronization
 import Supervision
 
 #if canImport(Glibc)

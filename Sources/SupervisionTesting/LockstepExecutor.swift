@@ -1,5 +1,4 @@
 import ScalableLocks
-import Synchronization
 import Supervision
 
 #if canImport(Glibc)

@@ -1,6 +1,5 @@
 import Supervision
 import ScalableLocks
-import Synchronization
 
 /// What a lockstep run did, folded into a digest: every scheduling decision, every
 /// lifecycle event of the runtime and every fact a scenario records, with pids named by

@@ -2,7 +2,6 @@ import EtcdClient
 import Supervision
 import WorkerRegistry
 import ScalableLocks
-import Synchronization
 
 /// Cluster-wide registration on etcd: at most one live holder of a name across every
 /// node that shares a key prefix.

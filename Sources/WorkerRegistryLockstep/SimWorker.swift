@@ -1,7 +1,6 @@
 import Supervision
 import SupervisionTesting
 import ScalableLocks
-import Synchronization
 
 /// The worker of the built-in scenarios: its start yields to the scheduler a chosen
 /// number of times (so other jobs interleave with it, mid-registration), may fail, and

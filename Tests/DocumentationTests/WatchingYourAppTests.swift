@@ -5,7 +5,6 @@ import MetricsTestKit
 import PoolInspector
 import ServiceLifecycle
 import Supervision
-import Synchronization
 import Testing
 import TestSupport
 import WorkerRegistry

@@ -3,7 +3,6 @@ import Logging
 @testable import PoolDashboard
 import PoolInspector
 import Supervision
-import Synchronization
 import Testing
 import WorkerRegistry
 import TestSupport

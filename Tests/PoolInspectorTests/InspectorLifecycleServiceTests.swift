@@ -6,7 +6,6 @@ import Supervision
 import Testing
 import TestSupport
 import ScalableLocks
-import Synchronization
 
 /// The inspector in a ServiceGroup: serving while the group runs, gone after a graceful
 /// shutdown, and a start that fails ending the group with the inspector's error.

@@ -4,7 +4,6 @@ import Logging
 import ScalableLocks
 @testable import PoolInspector
 import Supervision
-import Synchronization
 import Testing
 import TestSupport
 

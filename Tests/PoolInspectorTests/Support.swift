@@ -7,7 +7,6 @@ import WorkerRegistry
 import Logging
 import TestSupport
 import ScalableLocks
-import Synchronization
 
 /// A silent logger for inspectors under test.
 let quiet = Logger(label: "inspector-test", factory: { _ in SwiftLogNoOpLogHandler() })

@@ -5,7 +5,6 @@ import Testing
 import TestSupport
 import WorkerRegistry
 import ScalableLocks
-import Synchronization
 
 @Suite("Lockstep: a seeded, replayable scheduler for whole trees", .serialized, .timeLimit(.minutes(Slowdown.scaled(5))))
 struct LockstepTests {

@@ -2,7 +2,6 @@ import Supervision
 import Testing
 import TestSupport
 import ScalableLocks
-import Synchronization
 
 /// Every wait a caller can be stuck in ends when the caller's task is cancelled (issue
 /// 23, item 9): a start whose `initialize` hangs, a stop whose `terminate` hangs, a

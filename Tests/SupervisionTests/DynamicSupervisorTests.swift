@@ -2,7 +2,6 @@ import Supervision
 import Testing
 import TestSupport
 import ScalableLocks
-import Synchronization
 
 @Suite("DynamicSupervisor: start, terminate, restart, limits, stop", .timeLimit(.minutes(Slowdown.scaled(2))))
 struct DynamicSupervisorTests {

@@ -1,5 +1,4 @@
 import Supervision
-import Synchronization
 import Testing
 import TestSupport
 

@@ -1,6 +1,5 @@
 import Logging
 import Supervision
-import Synchronization
 import Testing
 import TestSupport
 

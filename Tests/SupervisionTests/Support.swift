@@ -3,7 +3,6 @@ import Supervision
 import Testing
 import TestSupport
 import ScalableLocks
-import Synchronization
 
 /// Reads a runtime's lifecycle events in order. Subscribe *before* the action whose
 /// events the test waits for.

@@ -2,7 +2,6 @@ import Dispatch
 import Logging
 import Supervision
 import ScalableLocks
-import Synchronization
 
 // What the test targets share (as swift-collections' test kit is shared): a quiet
 // runtime, a one-shot latch, a recorder, a test error, a log capture, and waits on

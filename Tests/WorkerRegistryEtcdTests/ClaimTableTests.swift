@@ -2,7 +2,6 @@ import Supervision
 import Testing
 @testable import WorkerRegistryEtcd
 import ScalableLocks
-import Synchronization
 
 @Suite("ClaimTable: a node's claims, from granted to released, and the callers waiting on them", .timeLimit(.minutes(2)))
 struct ClaimTableTests {

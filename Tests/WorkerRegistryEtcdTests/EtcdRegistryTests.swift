@@ -7,7 +7,6 @@ import WorkerRegistry
 import WorkerRegistryEtcd
 import TestSupport
 import ScalableLocks
-import Synchronization
 
 /// A worker that answers who it is.
 struct Session: GenServer {

@@ -4,7 +4,6 @@ import Testing
 import WorkerRegistry
 import TestSupport
 import ScalableLocks
-import Synchronization
 
 /// Runs `body` as a process and returns what it returns: for APIs that act on "the
 /// calling process".

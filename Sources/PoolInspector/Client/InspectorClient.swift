@@ -2,7 +2,6 @@ import InspectorProtocol
 import NIOCore
 import NIOPosix
 import ScalableLocks
-import Synchronization
 
 #if canImport(Glibc)
 import Glibc

@@ -1,7 +1,6 @@
 import InspectorProtocol
 import Logging
 import ScalableLocks
-import Synchronization
 
 /// One client of the inspector, whatever carries its bytes (a Unix socket, or memory in
 /// tests and the built-in demo): reads request lines, answers them through its

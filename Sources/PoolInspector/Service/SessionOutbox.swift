@@ -1,7 +1,6 @@
 import DequeModule
 import InspectorProtocol
 import ScalableLocks
-import Synchronization
 
 /// The lines waiting to go out to one client, bounded so that a slow or stalled client
 /// never slows, blocks or grows the app.

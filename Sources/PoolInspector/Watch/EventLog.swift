@@ -2,7 +2,6 @@ import DequeModule
 import InspectorProtocol
 import Supervision
 import ScalableLocks
-import Synchronization
 
 /// The app's event log as clients read it: entries numbered 1, 2, 3 … in the order they
 /// were added, the newest ``capacity`` kept.

@@ -1,5 +1,4 @@
 import ScalableLocks
-import Synchronization
 
 /// What the runtime's callbacks post, from any thread, until a drain applies it to the
 /// index: a lock and an append for the poster, whose own work (a registration, an exit)

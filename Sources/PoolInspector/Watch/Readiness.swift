@@ -1,5 +1,4 @@
 import ScalableLocks
-import Synchronization
 
 /// A condition that becomes true once — a watch's first look at its registry is done —
 /// and the tasks waiting for it.

@@ -4,7 +4,6 @@ import InspectorProtocol
 import Supervision
 import WorkerRegistry
 import ScalableLocks
-import Synchronization
 
 /// Watches one registry — a `WorkerPool`'s, or a plain `Registry` the app names — for
 /// the inspector: keeps its rows indexed, counts what happens to them, writes the event

@@ -1,7 +1,6 @@
 import InspectorProtocol
 import PoolInspector
 import ScalableLocks
-import Synchronization
 
 /// The link of `pooltui attach`: a socket to the app's inspector. When the app goes, it
 /// says so and keeps looking for an app of the same name in the user's folder, and

@@ -1,5 +1,4 @@
 import ScalableLocks
-import Synchronization
 
 /// A ``SupervisionClock`` that only moves when a test says so.
 ///

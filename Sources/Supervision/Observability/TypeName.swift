@@ -1,5 +1,4 @@
 import ScalableLocks
-import Synchronization
 
 /// Type names for diagnostics, computed once per type: `String(describing:)` on a
 /// metatype goes through reflection and is far too slow for every process start.

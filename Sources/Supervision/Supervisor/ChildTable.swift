@@ -1,5 +1,4 @@
 import ScalableLocks
-import Synchronization
 
 /// The shared child table of a ``DynamicSupervisor``.
 ///

@@ -1,5 +1,4 @@
 import ScalableLocks
-import Synchronization
 
 /// The supervisors a runtime has started, for tools that draw its supervision tree
 /// (``Runtime/supervisors()``). A supervisor is added when it begins `initialize`;

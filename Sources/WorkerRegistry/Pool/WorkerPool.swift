@@ -1,7 +1,6 @@
 import CoreMetrics
 import Supervision
 import ScalableLocks
-import Synchronization
 
 /// A pool of workers of one `GenServer` type, one per id, started on demand under a
 /// `DynamicSupervisor`: Discord's `gen_registry`, in Swift.
