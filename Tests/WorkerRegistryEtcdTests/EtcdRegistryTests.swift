@@ -96,7 +96,12 @@ struct Node: Sendable {
                                               runtime: runtime)
         let sessions = try #require(try await root.whichChildren()[1].pid)
         let supervisor = try #require(DynamicSupervisor(pid: sessions))
-        try await registry.start()
+        do {
+            try await registry.start()
+        } catch {
+            try? await root.stop()
+            throw error
+        }
         return Node(registry: registry, supervisor: supervisor, root: root)
     }
 

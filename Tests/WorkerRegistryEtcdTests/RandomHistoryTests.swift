@@ -30,7 +30,19 @@ struct RandomHistoryTests {
         var nodes: [Node?] = []
         var incarnations = [0, 0, 0]
         for member in 0..<3 {
-            nodes.append(try await Node.start("n\(member).0", client: client(member), prefix: "h/", ttl: ttl, history: history))
+            // The short request timeout is for noticing partitions quickly; beside the
+            // rest of the suite, a node's first lease or read can outlast it. The run
+            // starts from three nodes, so a start that times out is tried again.
+            var started: Node?
+            var attempts: [ClusterError] = []
+            while started == nil {
+                do {
+                    started = try await Node.start("n\(member).0", client: client(member), prefix: "h/", ttl: ttl, history: history)
+                } catch let error as ClusterError where error.code == .unavailable && attempts.count < 4 {
+                    attempts.append(error)
+                }
+            }
+            nodes.append(started)
         }
         var actions: [String] = []
         var calls: [Task<Void, Never>] = []
