@@ -225,6 +225,46 @@ struct DynamicSupervisorTests {
         try await supervisor.stop()
     }
 
+    @Test("terminateChild of a child whose restart is running waits for it and ends the child for good: what the restart started is stopped, nothing is retried (OTP's terminate_child)")
+    func terminateDuringRestart() async throws {
+        // Before the fix terminateChild threw already_started and left the restarted child running.
+        let supervisor = try await DynamicSupervisor.start(options: .init(maxRestarts: 1_000, period: .seconds(3_600)), runtime: runtime)
+        let attempts = Lock(0)
+        let attempting = Latch(), gate = Latch()
+        let restartedAs = Lock<PID?>(nil)
+        // Its first start is immediate; its restart is held at the gate.
+        let spec = ChildSpec(id: "held") {
+            let attempt = attempts.withLock { $0 += 1; return $0 }
+            if attempt > 1 {
+                attempting.fire()
+                await gate.wait()
+            }
+            let pid = try await Counter.startLink(0).pid!
+            if attempt > 1 { restartedAs.withLock { $0 = pid } }
+            return pid
+        }
+        let first = try #require(try await supervisor.startChild(spec).pid)
+        Process.exit(first, .kill)
+        await attempting.wait()
+        let parked = Latch()
+        let terminate = DynamicSupervisor.$terminateWaitsSeam.withValue({ parked.fire() }) {
+            Task { try await supervisor.terminateChild(first) }
+        }
+        await parked.wait()
+        gate.fire()
+        try await terminate.value
+
+        let started = try #require(restartedAs.withLock { $0 }, "the restart ran to the end")
+        #expect(!started.isAlive, "what the restart started is dead when terminateChild returns")
+        #expect(supervisor.whichChildren().isEmpty)
+        #expect(supervisor.countChildren() == ChildCounts(specs: 0, active: 0, supervisors: 0, workers: 0))
+        try await supervisor.sync()
+        #expect(attempts.withLock { $0 } == 2, "nothing is retried")
+        #expect(supervisor.pid.isAlive)
+        await #expect(throws: SupervisorError.notFound(first.description)) { try await supervisor.terminateChild(first) }
+        try await supervisor.stop()
+    }
+
     @Test("a child that dies right after starting is still restarted")
     func earlyExit() async throws {
         var events = EventLog(runtime)

@@ -52,7 +52,12 @@ struct Holder: Sendable {
 
 /// The worker of the pool tests.
 struct PoolWorker: GenServer {
-    enum Mode: Sendable { case ok, fail, ignore, hang(Latch), startsOnce(StartCount) }
+    enum Mode: Sendable {
+        case ok, fail, ignore, hang(Latch), startsOnce(StartCount)
+        /// Starts at once the first time; every later start (a restart) fires `entered`
+        /// and waits for `gate`.
+        case restartsWait(StartCount, entered: Latch, gate: Latch)
+    }
     struct Arguments: Sendable {
         var value: Int
         var mode: Mode = .ok
@@ -72,6 +77,12 @@ struct PoolWorker: GenServer {
         case .fail: throw TestFailure("invalid arguments \(arguments.value)")
         case .startsOnce(let starts):
             guard starts.next() == 1 else { throw TestFailure("cannot start again") }
+            return .ok(PoolWorker(value: arguments.value))
+        case .restartsWait(let starts, let entered, let gate):
+            if starts.next() > 1 {
+                entered.fire()
+                await gate.wait()
+            }
             return .ok(PoolWorker(value: arguments.value))
         case .ignore: return .ignore
         case .hang(let entered):

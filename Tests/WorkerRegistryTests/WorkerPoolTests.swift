@@ -282,6 +282,65 @@ struct WorkerPoolTests {
         }
     }
 
+    @Test("a caller that starts an id while its restart waits wins: the restart stands down, uncharged, and the pool lives (issue 24)",
+          arguments: [RestartPolicy.transient, .permanent])
+    func callerRacingARestart(restart: RestartPolicy) async throws {
+        // Before the fix the restart failed with already_started, was retried at once, over
+        // and over, until the pool exceeded its intensity and shut down with every worker.
+        let pool = try await pool(options: .init(restart: restart, maxRestarts: 10, period: .seconds(3_600)))
+        let supervisor = try #require(pool.supervisor)
+        // The supervisor process handles restarts one at a time: while the restart of
+        // "slow" waits at the gate, the restart of "a" waits behind it.
+        let entered = Latch(), gate = Latch()
+        let slow = try await pool.lookupOrStart("slow", arguments: .init(1, mode: .restartsWait(StartCount(), entered: entered, gate: gate)))
+        let a = try await pool.lookupOrStart("a", arguments: .init(2))
+        Process.exit(slow, .kill)
+        await entered.wait()
+        Process.exit(a, .kill)
+        #expect(pool.lookup("a") == nil, "gone when kill returns; its restart is queued")
+        let callers = try await pool.lookupOrStart("a", arguments: .init(3))
+        gate.fire()
+        try await supervisor.sync()
+
+        #expect(supervisor.pid.isAlive && pool.supervisor?.pid == supervisor.pid, "the pool did not give up")
+        #expect(pool.lookup("a") == callers && callers.isAlive, "the caller's worker serves the id")
+        #expect(try await value(callers) == 3)
+        #expect(supervisor.restartingChildren().isEmpty, "the superseded child is forgotten, not retried")
+        #expect(supervisor.countChildren().specs == 2 && pool.count() == 2)
+        #expect(supervisor.intensity().restarts == 1, "only the restart of slow was charged")
+        try await supervisor.sync()
+        #expect(supervisor.intensity().restarts == 1, "and nothing was retried since")
+    }
+
+    @Test("a restart that finds its name held outside the pool still fails and is retried, as in OTP")
+    func restartBlockedByAStranger() async throws {
+        let pool = try await pool(options: .init(restart: .permanent, maxRestarts: 1_000_000, period: .seconds(3_600)))
+        let supervisor = try #require(pool.supervisor)
+        let entered = Latch(), gate = Latch()
+        let slow = try await pool.lookupOrStart("slow", arguments: .init(1, mode: .restartsWait(StartCount(), entered: entered, gate: gate)))
+        let a = try await pool.lookupOrStart("a", arguments: .init(2))
+        Process.exit(slow, .kill)
+        await entered.wait()
+        Process.exit(a, .kill)
+        // A process that is no child of the pool takes the name meanwhile.
+        let stranger = try await PoolWorker.start(.init(7), name: pool.registry.via("a", value: 7), runtime: runtime)
+        var events = runtime.events.subscribe().makeAsyncIterator()
+        gate.fire()
+        var failed = 0
+        while failed < 3, let event = await events.next() {
+            if case .restartFailed = event.kind { failed += 1 }
+        }
+        #expect(supervisor.restartingChildren().map(\.lastPID) == [a], "still restarting")
+        try await stranger.stop()
+        // Once the name is free a retry succeeds.
+        var restarted: PID?
+        while restarted == nil, let event = await events.next() {
+            if case .restarted(_, _, let old, let new, _) = event.kind, old == a { restarted = new }
+        }
+        #expect(restarted != nil && pool.lookup("a") == restarted)
+        #expect(supervisor.pid.isAlive)
+    }
+
     @Test("a temporary pool does not restart a crashed worker: its id is simply free")
     func temporaryNoRestart() async throws {
         let pool = try await pool()

@@ -35,8 +35,8 @@ extension RegistryWatch {
     /// A worker whose restarts keep failing, as the person saw it: the pool's restarting
     /// child with the row's id, when the pid shown is no live holder of the id (its last
     /// pid, or one of its failed attempts — the row may already show a later one).
-    /// Ending it never stops a process: an attempt under way that starts the worker is left
-    /// running and the command refused (``endRestarts``). O(restarting children).
+    /// Ending it ends its restarts, and what an attempt under way started (``endRestarts``).
+    /// O(restarting children).
     func restartingChild(of target: WorkerTarget) -> (text: String, last: PID, supervisor: DynamicSupervisor)? {
         guard let supervisor = pool?.supervisor(), let (identity, row) = find(ref: target.ref) else { return nil }
         guard !registry.lookup(identity.key).contains(where: { $0.pid.description == target.pid }) else { return nil }
@@ -48,17 +48,14 @@ extension RegistryWatch {
     }
 
     /// Stop or kill of a worker whose restarts keep failing: there is no process to signal,
-    /// so its retries end (the supervisor's `terminateChild` by its last pid). An attempt
-    /// under way that starts the worker leaves it running — the person never saw that
-    /// process — and the command is refused as a pid mismatch.
+    /// so its retries end (the supervisor's `terminateChild` by its last pid, OTP's
+    /// `terminate_child` of a restarting child). An attempt under way is waited for, and
+    /// what it started is stopped too.
     func endRestarts(_ kind: WireEvent.Kind, _ verb: String, text: String, last: PID, supervisor: DynamicSupervisor,
                      by client: String) async throws(ProtocolError) -> CommandReply {
         note(kind, "\(verb.uppercased()) \(text) \(last) (restarting: its restarts keep failing) — by \(client)")
         do {
             try await supervisor.terminateChild(last)
-        } catch let error where error.code == .alreadyStarted {
-            let started = error.pid.map { "\($0)" } ?? "another process"
-            throw ProtocolError(.pidMismatch, "\(text) was restarted meanwhile as \(started), not shown yet. Nothing was done; look again and confirm.")
         } catch {
             throw ProtocolError(.notRunning, "\(text) \(last) is no longer restarting under \(name) (it was ended meanwhile)")
         }

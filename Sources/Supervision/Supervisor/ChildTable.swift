@@ -17,6 +17,9 @@ final class ChildTable: Sendable {
         var restarts = 0
         var lastPID: PID?
         var startedAt: Timestamp
+        /// When the restart now pending was recorded against the intensity (while the
+        /// child is restarting): a restart another child makes needless is withdrawn.
+        var chargedAt: Timestamp?
 
         init(spec: ChildSpec, startedAt: Timestamp) {
             self.spec = spec
@@ -176,6 +179,7 @@ final class ChildTable: Sendable {
             return .forgotten
         }
         guard state.intensity.recordRestart(at: now) else { return .giveUp }
+        child.chargedAt = now
         child.lastPID = pid
         let ticket = state.nextTicket
         state.nextTicket &+= 1
@@ -193,6 +197,7 @@ final class ChildTable: Sendable {
         state.withLock { state -> ExitDecision in
             guard state.status == .running, let child = state.restarting[ticket] else { return .ignore }
             guard state.intensity.recordRestart(at: now) else { return .giveUp }
+            child.chargedAt = now
             return .restart(ticket: ticket, child)
         }
     }
@@ -210,21 +215,23 @@ final class ChildTable: Sendable {
     enum RestartEnd: Sendable {
         /// No restarting child ran last as that pid.
         case notFound
-        /// Ended: no retry follows, and no attempt of it is running.
+        /// Ended: no retry follows, no attempt of it is running, and what an attempt
+        /// in flight started has been shut down.
         case ended
-        /// Its restart in flight succeeded meanwhile: it runs as this pid, untouched.
-        case restarted(PID)
         /// The caller's task was cancelled while an attempt ran: nothing was changed.
         case cancelled
     }
 
-    /// Ends, for `terminateChild`, a child whose restart failed and is being retried,
-    /// found by the pid it last ran as. If an attempt is running, waits for it: a failed
-    /// attempt ends the child; one that started leaves it running (the caller never saw
-    /// that process) and says so.
+    /// Ends, for `terminateChild`, a child waiting for its restart (or whose restart
+    /// failed and is being retried), found by the pid it last ran as. If an attempt is
+    /// running, waits for it: a failed attempt ends the child; what one that succeeded
+    /// started is never listed, and the supervisor shuts it down before this returns.
     /// A caller whose task is cancelled meanwhile stops waiting (``RestartEnd/cancelled``).
+    ///
+    /// - Parameter parked: called once the caller waits for an attempt in flight (a
+    ///   test seam).
     nonisolated(nonsending)
-    func endRestarting(lastPID pid: PID, clock: any SupervisionClock) async -> RestartEnd {
+    func endRestarting(lastPID pid: PID, clock: any SupervisionClock, parked: (@Sendable () -> Void)? = nil) async -> RestartEnd {
         var parkedOn: UInt64?
         let end = await OneShot<RestartEnd>.wait(deadline: .infinity, clock: clock, cancellable: true) { waiter in
             let now = state.withLock { state -> RestartEnd? in
@@ -240,7 +247,7 @@ final class ChildTable: Sendable {
                 if child.spec.type == .supervisor { state.supervisorSpecs -= 1 }
                 return .ended
             }
-            if let now { waiter.resolve(now) }
+            if let now { waiter.resolve(now) } else { parked?() }
         } unregister: { waiter in
             guard let ticket = parkedOn else { return }
             state.withLock { state in
@@ -259,12 +266,14 @@ final class ChildTable: Sendable {
         /// Restarted as `pid`, `restarts` times in all. If it already exited,
         /// `earlyExit` says what that exit calls for, and it is not listed.
         case restarted(PID, restarts: Int, earlyExit: ExitDecision?)
+        /// A `terminateChild` ended the child while this attempt ran: the caller must
+        /// shut `pid` down (it is not listed) and then resolve `waiters` with `.ended`.
+        case terminated(PID, waiters: [OneShot<RestartEnd>])
     }
 
     /// Ends a restart begun with ``beginRestart()``.
     func finishRestart(ticket: UInt64, pid: PID?, now: Timestamp) -> RestartRegistration {
         var waiters: [OneShot<RestartEnd>] = []
-        var outcome = RestartEnd.ended
         let registration = state.withLock { state -> RestartRegistration in
             state.pendingRestarts -= 1
             state.inFlight.remove(ticket)
@@ -280,9 +289,19 @@ final class ChildTable: Sendable {
             guard state.status == .running, let child = state.restarting.removeValue(forKey: ticket) else {
                 return .supervisorStopping
             }
+            if !waiters.isEmpty {
+                // Ended while it started (OTP's terminate_child of a restarting child):
+                // what it started is never listed, and is shut down by the caller.
+                if child.spec.type == .supervisor { state.supervisorSpecs -= 1 }
+                let handed = waiters
+                waiters = []
+                // Dead already: its exit, stashed for this restart, needs nothing more.
+                state.earlyExits.removeValue(forKey: pid)
+                return .terminated(pid, waiters: handed)
+            }
             child.restarts += 1
             child.startedAt = now
-            outcome = .restarted(pid)
+            child.chargedAt = nil
             if let reason = state.earlyExits.removeValue(forKey: pid) {
                 return .restarted(pid, restarts: child.restarts,
                                   earlyExit: Self.decide(child, pid: pid, reason: reason, now: now, &state))
@@ -291,8 +310,24 @@ final class ChildTable: Sendable {
             instruments?.childrenChanged(by: 1)
             return .restarted(pid, restarts: child.restarts, earlyExit: nil)
         }
-        for waiter in waiters { waiter.resolve(outcome) }
+        for waiter in waiters { waiter.resolve(.ended) }
         return registration
+    }
+
+    /// A restart found the child's place taken by `holder`, a live process this
+    /// supervisor started (another child started under the same name — in a pool, a
+    /// caller that asked for the id while the restart was pending): the child is
+    /// replaced, so it is forgotten, and the restart is withdrawn from the intensity.
+    /// (Nothing waits on it: no attempt of it is in flight.) Returns whether the child
+    /// was still restarting (a `terminateChild` may have ended it meanwhile).
+    @discardableResult
+    func restartSuperseded(ticket: UInt64) -> Bool {
+        state.withLock { state -> Bool in
+            guard let child = state.restarting.removeValue(forKey: ticket) else { return false }
+            if child.spec.type == .supervisor { state.supervisorSpecs -= 1 }
+            if let charged = child.chargedAt { state.intensity.withdrawRestart(at: charged) }
+            return true
+        }
     }
 
     /// A restart's start said "ignore": the child is forgotten.

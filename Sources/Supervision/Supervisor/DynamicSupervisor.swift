@@ -7,6 +7,12 @@ import ScalableLocks
 /// different children proceed in parallel. Exits and restarts are still handled by the
 /// supervisor process, in order. Stopping the supervisor signals every child at once and
 /// then waits for them, so it takes time linear in the number of children.
+///
+/// A restart that finds its child's name held by a live process this supervisor started
+/// (a pool's caller started the same id first) counts as done: the child is replaced,
+/// forgotten, and its restart not charged to the intensity, where OTP's would retry the
+/// `already_started` until its intensity ran out. A name held by any other process fails
+/// the restart, which is retried as in OTP.
 public struct DynamicSupervisor: Sendable, CustomStringConvertible {
     /// A dynamic supervisor's flags.
     public struct Options: Sendable {
@@ -35,6 +41,15 @@ public struct DynamicSupervisor: Sendable, CustomStringConvertible {
             #endif
         }
 
+        /// The `retrySupersededRestarts` fault; a constant `false` in a release build.
+        var retriesSupersededRestarts: Bool {
+            #if FAULTS
+            faults.contains(.retrySupersededRestarts)
+            #else
+            false
+            #endif
+        }
+
         /// Elixir's defaults: 3 restarts in 5 seconds, no child limit. Checked when the supervisor starts (``StartError/invalidOption(field:problem:)``).
         public init(
             maxRestarts: Int = 3, period: Duration = .seconds(5), maxChildren: Int? = nil, metricsName: String? = nil
@@ -57,6 +72,10 @@ public struct DynamicSupervisor: Sendable, CustomStringConvertible {
         /// the supervisor process — until that catches up, the supervisor lists and
         /// counts a dead child. Only some interleavings expose it.
         package static var listEarlyExits: Faults { Faults(rawValue: 1) }
+        /// OTP's behaviour, back: a restart that finds its name held by a sibling (a
+        /// pool's caller started the id first) fails and is retried until the intensity
+        /// runs out, and the supervisor shuts down with every child.
+        package static var retrySupersededRestarts: Faults { Faults(rawValue: 2) }
     }
     #endif
 
@@ -171,11 +190,12 @@ public struct DynamicSupervisor: Sendable, CustomStringConvertible {
     /// Stops a child and forgets it: OTP's `terminate_child`. Returns once the child is
     /// dead (after its shutdown policy ran: signal, wait, kill).
     ///
-    /// A child whose restart failed and is being retried is reached by the pid it last ran
-    /// as (``ChildInfo/lastPID``), as in OTP: its retries end and it is no longer counted.
-    /// If an attempt to start it is running, this waits for it: a failed attempt ends the
-    /// child (returning once no attempt of it runs); one that succeeded is left running,
-    /// with ``SupervisorError/alreadyStarted(id:_:)`` naming its new pid.
+    /// A child waiting for its restart — or whose restart failed and is being retried —
+    /// is reached by the pid it last ran as (``ChildInfo/lastPID``), as in OTP: it is
+    /// not restarted again and no longer counted. If an attempt to start it is running,
+    /// this waits for it and ends the child either way: a failed attempt leaves nothing;
+    /// what a successful one started is never listed, and is shut down (by the child's
+    /// shutdown policy) before this returns.
     ///
     /// The caller may give up: if its task is cancelled, a running child's shutdown
     /// ends in a kill at once (the child still dies before this returns), and a wait for
@@ -183,20 +203,22 @@ public struct DynamicSupervisor: Sendable, CustomStringConvertible {
     /// leaving the child as it was.
     ///
     /// - Throws: ``SupervisorError/notFound(_:)`` if `child` is neither a running child
-    ///   nor the last pid of a restarting one; ``SupervisorError/alreadyStarted(id:_:)``
-    ///   as above.
+    ///   nor the last pid of a restarting one.
     nonisolated(nonsending) public func terminateChild(_ child: PID) async throws(SupervisorError) {
         if let entry = table.remove(child) {
             await ChildShutdown.run(child, supervisor: core, policy: entry.spec.shutdown)
             return
         }
-        switch await table.endRestarting(lastPID: child, clock: core.runtime.clock) {
+        switch await table.endRestarting(lastPID: child, clock: core.runtime.clock, parked: Self.terminateWaitsSeam) {
         case .notFound: throw .notFound(child.description)
         case .ended: return
-        case .restarted(let pid): throw .alreadyStarted(id: child.description, pid)
         case .cancelled: throw .callFailed(.cancelled)
         }
     }
+
+    /// Test seam: runs when a `terminateChild` starts waiting for a restart attempt in
+    /// flight.
+    @TaskLocal package static var terminateWaitsSeam: (@Sendable () -> Void)?
 
     /// The children: OTP's `which_children`, plus restart counts. O(children).
     public func whichChildren() -> [ChildInfo] { table.children() }

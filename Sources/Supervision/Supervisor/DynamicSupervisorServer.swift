@@ -23,6 +23,9 @@ struct DynamicSupervisorServer: GenServer {
 
     let table: ChildTable
     let me: ProcessCore
+    /// Whether a restart that finds its name held by a sibling is retried (the
+    /// `retrySupersededRestarts` fault; always `false` outside its tests).
+    let retriesSupersededRestarts: Bool
 
     static func initialize(_ arguments: Arguments) async throws -> InitResult<DynamicSupervisorServer> {
         try Process.flag(trapExit: true)
@@ -49,7 +52,8 @@ struct DynamicSupervisorServer: GenServer {
             rare.attachment = table
             rare.linkExitHandler = handler
         }
-        return .ok(DynamicSupervisorServer(table: table, me: me))
+        return .ok(DynamicSupervisorServer(table: table, me: me,
+                                           retriesSupersededRestarts: arguments.options.retriesSupersededRestarts))
     }
 
     mutating func handleCall(_ request: Request, from caller: Caller<Void>) async throws -> CallResult<Void> {
@@ -101,6 +105,11 @@ struct DynamicSupervisorServer: GenServer {
                 if case .success(let pid) = result {
                     await ChildShutdown.run(pid, supervisor: me, policy: child.spec.shutdown)
                 }
+            case .terminated(let pid, let waiters):
+                // A terminateChild ended the child while it restarted: what the restart
+                // started goes too, before the caller hears it ended.
+                await ChildShutdown.run(pid, supervisor: me, policy: child.spec.shutdown)
+                for waiter in waiters { waiter.resolve(.ended) }
             case .restarted(let pid, let restarts, let earlyExit):
                 table.instruments?.restarts.increment()
                 if let old {
@@ -116,22 +125,41 @@ struct DynamicSupervisorServer: GenServer {
                 // restarts count toward the intensity, which ends the loop).
                 if let earlyExit { Self.post(earlyExit, to: me) }
             case .notStarted:
-                if case .failure(let error) = result {
-                    if (error as? StartError)?.code == .ignored {
-                        table.restartIgnored(ticket: ticket)
-                    } else {
-                        let reason = exitReason(ofStartFailure: error)
-                        runtime.events.publish(.restartFailed(supervisor: me.pid, childID: nil, reason: reason))
-                        runtime.logger.error("dynamic supervisor failed to restart a child", metadata: [
-                            "supervisor.pid": "\(me.pid)", "process.pid": "\(old.map { "\($0)" } ?? "none")",
-                            "error.reason": "\(reason)",
+                guard case .failure(let error) = result else { break }
+                if (error as? StartError)?.code == .ignored {
+                    table.restartIgnored(ticket: ticket)
+                } else if !retriesSupersededRestarts, let holder = (error as? StartError)?.holder, await supersedes(holder) {
+                    // Its name is held by a sibling — in a pool, a caller's start for the
+                    // same id won the race with this restart: the id is served, nothing
+                    // failed. The child is replaced and its restart not charged (OTP's
+                    // supervisor would retry until its intensity ran out).
+                    if table.restartSuperseded(ticket: ticket) {
+                        runtime.logger.info("child restart superseded by a sibling holding its name", metadata: [
+                            "supervisor.pid": "\(me.pid)", "process.previous_pid": "\(old.map { "\($0)" } ?? "none")",
+                            "process.pid": "\(holder)",
                         ])
-                        me.deliver(.info(Info.retryRestart(ticket: ticket)))
                     }
+                } else {
+                    let reason = exitReason(ofStartFailure: error)
+                    runtime.events.publish(.restartFailed(supervisor: me.pid, childID: nil, reason: reason))
+                    runtime.logger.error("dynamic supervisor failed to restart a child", metadata: [
+                        "supervisor.pid": "\(me.pid)", "process.pid": "\(old.map { "\($0)" } ?? "none")",
+                        "error.reason": "\(reason)",
+                    ])
+                    me.deliver(.info(Info.retryRestart(ticket: ticket)))
                 }
             }
             return .noreply
         }
+    }
+
+    /// Whether `holder`, which holds the name a restart needed, is a live process this
+    /// supervisor started (a child, or one whose `startChild` is still registering it)
+    /// that completed its start. Waits for a holder still initializing: its start is
+    /// bounded by its own start timeout.
+    private func supersedes(_ holder: PID) async -> Bool {
+        guard let core = holder.core, core.parent == me.pid else { return false }
+        return await Process.awaitStarted(holder) && holder.acceptsMessages
     }
 
     /// Sends the supervisor process what a child's exit, decided outside it, calls for:

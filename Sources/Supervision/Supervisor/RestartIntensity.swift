@@ -35,6 +35,15 @@ public struct RestartIntensity: Sendable, Hashable {
         return recent.count <= maxRestarts
     }
 
+    /// Takes back one restart recorded at `time` (one that turned out needless): it no
+    /// longer counts. Does nothing if none was recorded then, or it has left the window.
+    ///
+    /// - Complexity: O(restarts in the window).
+    mutating func withdrawRestart(at time: Timestamp) {
+        guard let index = recent.lastIndex(of: time) else { return }
+        recent.remove(at: index)
+    }
+
     /// Restarts inside the window that ends at `now`.
     public func restarts(at now: Timestamp) -> Int {
         let threshold = now - period

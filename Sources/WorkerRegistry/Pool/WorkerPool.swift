@@ -304,18 +304,12 @@ public final class WorkerPool<Worker: GenServer, ID: Hashable & Sendable, Value:
         }
         // And any child under the id whose restarts keep failing (what holds the id meanwhile
         // is an attempt still initializing, or another worker that took the id): ending it
-        // ends its retries; an attempt that succeeded meanwhile is the id's worker, stopped too.
+        // ends its retries, and stops what an attempt under way started.
         let childID = "\(id)"
         for child in supervisor.restartingChildren() where child.id == childID {
             guard let last = child.lastPID else { continue }
-            do {
-                try await supervisor.terminateChild(last)
-                stopped = true
-            } catch let error where error.code == .alreadyStarted {
-                if let started = error.pid, (try? await supervisor.terminateChild(started)) != nil { stopped = true }
-            } catch {
-                continue  // ended meanwhile
-            }
+            // Not found: ended meanwhile.
+            if (try? await supervisor.terminateChild(last)) != nil { stopped = true }
         }
         return stopped ? .stopped : .notFound
     }
