@@ -43,6 +43,9 @@ public protocol GenServer: SendableMetatype {
     /// Plain messages (`Process/send(_:_:)`, timers, anything not a call or a cast)
     /// accepted by ``handleInfo(_:)``: OTP's `Info` in `handle_info/2`.
     associatedtype Info: Sendable = Never
+    /// Work a handler asks to run next, before any message (``Then/continue(_:)``),
+    /// handed to ``handleContinue(_:)``: the term of OTP's `{:continue, term}`.
+    associatedtype Continue: Sendable = Never
 
     /// Creates the state inside the new process: OTP's `init/1`.
     ///
@@ -71,6 +74,19 @@ public protocol GenServer: SendableMetatype {
     /// `handle_info`). Defaults to ignoring it.
     mutating func handleDown(_ monitor: MonitorRef, reason: ExitReason) async throws -> HandleResult
 
+    /// Runs the work a handler (or `initialize`) asked for with ``Then/continue(_:)``,
+    /// before the server takes its next message: OTP's `handle_continue/2`. Use it for
+    /// work that must not delay the starter or the caller — loading state after
+    /// `initialize` returned, sending after a reply — and that no message may overtake.
+    mutating func handleContinue(_ work: Continue) async throws -> HandleResult
+
+    /// Called when the server was idle for the ``Then/timeout(_:)`` a handler (or
+    /// `initialize`) asked for: no message arrived meanwhile. OTP's `handle_info(:timeout, …)`.
+    /// Any message that arrives first cancels the timeout; a tool reading the server's
+    /// state (``StateDescribing``) does not. Measured on the runtime's clock, so
+    /// `ManualClock` and Lockstep drive it. Defaults to logging a warning and going on.
+    mutating func handleTimeout() async throws -> HandleResult
+
     /// Called when the server stops in an orderly way: a handler returned `.stop`, a
     /// handler threw, ``ServerRef/stop(_:timeout:)`` was called, or — when it traps
     /// exits — its parent asked it to shut down. Not called when it is killed, or when
@@ -78,31 +94,134 @@ public protocol GenServer: SendableMetatype {
     mutating func terminate(_ reason: ExitReason) async
 }
 
-/// What ``GenServer/initialize(_:)`` decided.
-public enum InitResult<Server> {
-    /// Run with this state.
-    case ok(Server)
-    /// Start nothing: the starter gets ``StartError/ignored``, a supervisor keeps no
-    /// child. The process exits with reason ``ExitReason/normal``.
-    case ignore
-    /// Fail the start with this reason.
-    case stop(ExitReason)
+/// What a server does after a handler returned, before it takes a message as usual: OTP's
+/// `timeout` and `{:continue, term}` in a callback's result.
+public enum Then: Sendable {
+    /// Wait at most this long for the next message; if none arrives,
+    /// ``GenServer/handleTimeout()`` runs (a duration of zero or less: at once, unless a
+    /// message is already waiting). Any message that arrives first cancels it. OTP's
+    /// `{:noreply, state, timeout}`, `{:reply, reply, state, timeout}`.
+    case timeout(Duration)
+    /// Run ``GenServer/handleContinue(_:)`` with this work before taking any message:
+    /// OTP's `{:continue, term}`. The work must be the server's `Continue`; anything else
+    /// crashes the server with ``UnexpectedContinue``.
+    case `continue`(any Sendable)
 }
 
-/// What ``GenServer/handleCall(_:from:)`` decided.
-public enum CallResult<Reply> {
+/// The error a server crashes with when a handler asked to continue with work that is not
+/// of its `Continue` type (or its `Continue` is `Never`).
+public struct UnexpectedContinue: Error, CustomStringConvertible {
+    /// The type of the work given.
+    public var given: String
+    /// The server's `Continue` type.
+    public var expected: String
+
+    @usableFromInline
+    init(given: String, expected: String) {
+        self.given = given
+        self.expected = expected
+    }
+
+    /// What was wrong, as a sentence.
+    public var description: String {
+        "a handler asked to continue with a \(given), but the server's Continue is \(expected)"
+    }
+}
+
+/// What ``GenServer/initialize(_:)`` decided: ``ok(_:)``, ``ok(_:then:)``, ``ignore`` or
+/// ``stop(_:)``.
+public struct InitResult<Server> {
+    @usableFromInline
+    enum Decision {
+        case ok(Server, then: Then?)
+        case ignore
+        case stop(ExitReason)
+    }
+
+    @usableFromInline
+    let decision: Decision
+
+    @inlinable
+    init(_ decision: Decision) {
+        self.decision = decision
+    }
+
+    /// Run with this state.
+    @inlinable
+    public static func ok(_ server: Server) -> InitResult { InitResult(.ok(server, then: nil)) }
+
+    /// Run with this state, and first ``Then/continue(_:)`` or wait at most a
+    /// ``Then/timeout(_:)``: OTP's `{:ok, state, timeout | {:continue, term}}`. The starter
+    /// is answered before the continuation runs.
+    @inlinable
+    public static func ok(_ server: Server, then: Then) -> InitResult { InitResult(.ok(server, then: then)) }
+
+    /// Start nothing: the starter gets ``StartError/ignored``, a supervisor keeps no
+    /// child. The process exits with reason ``ExitReason/normal``.
+    @inlinable
+    public static var ignore: InitResult { InitResult(.ignore) }
+
+    /// Fail the start with this reason.
+    @inlinable
+    public static func stop(_ reason: ExitReason) -> InitResult { InitResult(.stop(reason)) }
+}
+
+/// What ``GenServer/handleCall(_:from:)`` decided: ``reply(_:)``, ``reply(_:then:)``,
+/// ``noreply``, ``timeout(_:)``, ``continue(_:)`` or ``stop(_:reply:)``.
+public struct CallResult<Reply> {
+    @usableFromInline
+    enum Decision {
+        case reply(Reply, then: Then?)
+        case noreply(then: Then?)
+        case stop(ExitReason, reply: Reply)
+    }
+
+    @usableFromInline
+    let decision: Decision
+
+    @inlinable
+    init(_ decision: Decision) {
+        self.decision = decision
+    }
+
     /// Answer the caller now.
-    case reply(Reply)
+    @inlinable
+    public static func reply(_ reply: Reply) -> CallResult { CallResult(.reply(reply, then: nil)) }
+
+    /// Answer the caller now, then ``Then/continue(_:)`` or wait at most a
+    /// ``Then/timeout(_:)``: OTP's `{:reply, reply, state, timeout | {:continue, term}}`.
+    @inlinable
+    public static func reply(_ reply: Reply, then: Then) -> CallResult { CallResult(.reply(reply, then: then)) }
+
     /// Answer later with ``Caller/reply(_:)``, from this or another handler or task.
-    case noreply
+    @inlinable
+    public static var noreply: CallResult { CallResult(.noreply(then: nil)) }
+
+    /// Answer later (as ``noreply``), and if no message arrives within `duration`, run
+    /// ``GenServer/handleTimeout()``: OTP's `{:noreply, state, timeout}`.
+    @inlinable
+    public static func timeout(_ duration: Duration) -> CallResult { CallResult(.noreply(then: .timeout(duration))) }
+
+    /// Answer later (as ``noreply``), and first run ``GenServer/handleContinue(_:)`` with
+    /// `work`: OTP's `{:noreply, state, {:continue, term}}`.
+    @inlinable
+    public static func `continue`(_ work: any Sendable) -> CallResult { CallResult(.noreply(then: .continue(work))) }
+
     /// Answer the caller, run ``GenServer/terminate(_:)`` and exit with the reason.
-    case stop(ExitReason, reply: Reply)
+    @inlinable
+    public static func stop(_ reason: ExitReason, reply: Reply) -> CallResult { CallResult(.stop(reason, reply: reply)) }
 }
 
 /// What a cast, info, exit or down handler decided.
 public enum HandleResult: Sendable {
     /// Go on with the next message.
     case noreply
+    /// Go on, and if no message arrives within the duration, run
+    /// ``GenServer/handleTimeout()``: OTP's `{:noreply, state, timeout}`.
+    case timeout(Duration)
+    /// Run ``GenServer/handleContinue(_:)`` with the work before the next message: OTP's
+    /// `{:noreply, state, {:continue, term}}`.
+    case `continue`(any Sendable)
     /// Run ``GenServer/terminate(_:)`` and exit with the reason.
     case stop(ExitReason)
 }
@@ -117,6 +236,11 @@ extension GenServer where Cast == Never {
     public mutating func handleCast(_ message: Never) async throws -> HandleResult {}
 }
 
+extension GenServer where Continue == Never {
+    /// A server without continuations is never asked to continue (`Never` has no values).
+    public mutating func handleContinue(_ work: Never) async throws -> HandleResult {}
+}
+
 extension GenServer where Info == Never {
     /// A server without plain messages drops any it is sent, with a warning in the log.
     public mutating func handleInfo(_ message: Never) async throws -> HandleResult {}
@@ -129,6 +253,16 @@ extension GenServer {
     public mutating func handleDown(_ monitor: MonitorRef, reason: ExitReason) async throws -> HandleResult { .noreply }
     /// Does nothing: a server with nothing to clean up need not write one.
     public mutating func terminate(_ reason: ExitReason) async {}
+    /// Logs a warning — a handler asked for a timeout this server does not handle — and
+    /// goes on (OTP's default `handle_info` logs an unexpected `:timeout` too).
+    public mutating func handleTimeout() async throws -> HandleResult {
+        if let current = ProcessContext.current {
+            current.runtime.logger.warning("server timed out but does not implement handleTimeout()", metadata: [
+                "process.pid": "\(current.pid)", "process.behaviour": "\(TypeName.of(Self.self))",
+            ])
+        }
+        return .noreply
+    }
 }
 
 /// The caller of a request being handled, and the way to answer it later.

@@ -20,6 +20,10 @@ final class ServerProcess<Server: GenServer>: ProcessCore, @unchecked Sendable {
     /// overlap, and each starts after the previous one released the process lock.
     @usableFromInline @exclusivity(unchecked)
     var server: Server?
+    /// The idle timeout the last handler asked for (``Then/timeout(_:)``), while armed.
+    /// Only the running activation touches it, like `server`.
+    @usableFromInline @exclusivity(unchecked)
+    var idleTimeout: IdleTimeout?
     /// Runs one activation; specialized for `Server` where the process was created.
     @usableFromInline
     let run: nonisolated(nonsending) @Sendable (ServerProcess<Server>, Bool) async -> Void
@@ -92,9 +96,18 @@ final class ServerProcess<Server: GenServer>: ProcessCore, @unchecked Sendable {
     @inlinable
     nonisolated(nonsending)
     func firstActivation(_ arguments: Server.Arguments) async {
-        guard await initialize(arguments) else {
+        let (started, then) = await initialize(arguments)
+        guard started else {
             releaseBehaviourState()
             return
+        }
+        if let then {
+            // The starter has its answer: give it the thread before the continuation runs.
+            if case .continue = then { await Task.yield() }
+            guard await follow(then) else {
+                releaseBehaviourState()
+                return
+            }
         }
         await activate(inline: true)
     }
@@ -115,26 +128,26 @@ final class ServerProcess<Server: GenServer>: ProcessCore, @unchecked Sendable {
 
     @inlinable
     nonisolated(nonsending)
-    func initialize(_ arguments: Server.Arguments) async -> Bool {
+    func initialize(_ arguments: Server.Arguments) async -> (started: Bool, then: Then?) {
         let result: InitResult<Server>
         do {
             result = try await Server.initialize(arguments)
         } catch {
-            guard acceptsMessages else { return false }
+            guard acceptsMessages else { return (false, nil) }
             report(crash: error, during: "initialize")
             endStartup(.failed(.error(error)), exiting: .error(error))
-            return false
+            return (false, nil)
         }
-        switch result {
-        case .ok(let server):
+        switch result.decision {
+        case .ok(let server, let then):
             self.server = server
-            return acknowledgeStart()
+            return (acknowledgeStart(), then)
         case .ignore:
             endStartup(.ignored, exiting: .normal)
-            return false
+            return (false, nil)
         case .stop(let reason):
             endStartup(.failed(reason.asExitReason), exiting: reason)
-            return false
+            return (false, nil)
         }
     }
 
@@ -176,6 +189,8 @@ final class ServerProcess<Server: GenServer>: ProcessCore, @unchecked Sendable {
     @usableFromInline
     enum Outcome {
         case proceed
+        /// Go on, after a continuation or with an idle timeout armed (``follow(_:)``).
+        case proceedThen(Then)
         case stop(ExitReason)
         case crash(any Error)
     }
@@ -241,6 +256,9 @@ final class ServerProcess<Server: GenServer>: ProcessCore, @unchecked Sendable {
             switch await handle(envelope) {
             case .proceed:
                 if case .call = envelope { finishedCall = true } else { finishedCall = false }
+            case .proceedThen(let then):
+                if case .call = envelope { finishedCall = true } else { finishedCall = false }
+                guard await follow(then) else { return .processEnded }
             case .stop(let reason):
                 await stop(reason)
                 return .processEnded
@@ -251,9 +269,66 @@ final class ServerProcess<Server: GenServer>: ProcessCore, @unchecked Sendable {
         }
     }
 
+    /// Carries out what a handler asked for once it returned: runs continuations until
+    /// one asks for nothing more, then arms the idle timeout asked for, if any. Returns
+    /// `false` if the server ended meanwhile (stopped, crashed or killed).
+    @inlinable
+    nonisolated(nonsending)
+    func follow(_ then: Then) async -> Bool {
+        var next = then
+        while true {
+            guard acceptsMessages else { return false }
+            switch next {
+            case .timeout(let duration):
+                armIdleTimeout(after: duration)
+                return true
+            case .continue(let work):
+                let outcome: Outcome
+                if let work = work as? Server.Continue {
+                    do { outcome = self.outcome(try await server!.handleContinue(work)) } catch { outcome = .crash(error) }
+                } else {
+                    outcome = .crash(UnexpectedContinue(given: "\(type(of: work))", expected: TypeName.of(Server.Continue.self)))
+                }
+                switch outcome {
+                case .proceed: return true
+                case .proceedThen(let then): next = then
+                case .stop(let reason):
+                    await stop(reason)
+                    return false
+                case .crash(let error):
+                    await crash(error)
+                    return false
+                }
+            }
+        }
+    }
+
+    /// Arms an idle timeout of `duration` on the runtime's clock (at once, behind any
+    /// waiting message, if it is not positive), replacing one still armed.
+    @usableFromInline
+    func armIdleTimeout(after duration: Duration) {
+        idleTimeout?.disarm()
+        let timeout = IdleTimeout(target: pid)
+        idleTimeout = timeout
+        if duration <= .zero {
+            timeout.fire()
+        } else {
+            runtime.clock.schedule(timeout, after: duration)
+        }
+    }
+
     @inlinable
     nonisolated(nonsending)
     func handle(_ envelope: Envelope) async -> Outcome {
+        // Any message but a tool's state request (or a timeout) cancels the idle timeout.
+        if let armed = idleTimeout {
+            switch envelope {
+            case .describe, .timeout: break
+            default:
+                armed.disarm()
+                idleTimeout = nil
+            }
+        }
         do {
             switch envelope {
             case .call(let untyped):
@@ -261,11 +336,13 @@ final class ServerProcess<Server: GenServer>: ProcessCore, @unchecked Sendable {
                 // `resolve()` checked (`as?`) that this process is a ServerProcess<Server>,
                 // and `Envelope` is internal, so its slot is this server's RequestSlot.
                 let slot = unsafeDowncast(untyped, to: RequestSlot<Server.Request, Server.Reply>.self)
-                switch try await server!.handleCall(slot.request, from: Caller(slot: slot, server: self)) {
-                case .reply(let reply):
+                switch try await server!.handleCall(slot.request, from: Caller(slot: slot, server: self)).decision {
+                case .reply(let reply, let then):
                     slot.settle(.success(reply))
-                case .noreply:
+                    if let then { return .proceedThen(then) }
+                case .noreply(let then):
                     keepForLater(slot)
+                    if let then { return .proceedThen(then) }
                 case .stop(let reason, let reply):
                     slot.settle(.success(reply))
                     return .stop(reason)
@@ -292,6 +369,11 @@ final class ServerProcess<Server: GenServer>: ProcessCore, @unchecked Sendable {
             case .describe(let slot):
                 slot.settle(.success(Self.describe(server!)))
                 return .proceed
+            case .timeout(let fired):
+                // Dropped if stale: a message was handled, or another timeout armed, since.
+                guard fired === idleTimeout else { return .proceed }
+                idleTimeout = nil
+                return outcome(try await server!.handleTimeout())
             }
         } catch {
             return .crash(error)
@@ -328,6 +410,8 @@ final class ServerProcess<Server: GenServer>: ProcessCore, @unchecked Sendable {
     func outcome(_ result: HandleResult) -> Outcome {
         switch result {
         case .noreply: return .proceed
+        case .timeout(let duration): return .proceedThen(.timeout(duration))
+        case .continue(let work): return .proceedThen(.continue(work))
         case .stop(let reason): return .stop(reason)
         }
     }

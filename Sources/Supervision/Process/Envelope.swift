@@ -17,6 +17,9 @@ enum Envelope: Sendable {
     /// `format_status`): answered between messages, in mailbox order, with `nil` when
     /// the process's behaviour does not adopt ``StateDescribing``.
     case describe(ReplySlot<String?>)
+    /// A server's idle timeout (``Then/timeout(_:)``) fired: handled only if it is still
+    /// the one armed, no message having arrived since.
+    case timeout(IdleTimeout)
 }
 
 /// A message as a spawned process receives it from its ``Inbox``.

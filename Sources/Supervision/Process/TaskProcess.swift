@@ -130,7 +130,7 @@ final class TaskProcess: ProcessCore, @unchecked Sendable {
         case .info(let payload), .cast(let payload): return .message(payload)
         case .exit(let from, let reason): return .exit(from: from, reason: reason)
         case .down(let ref, let reason): return .down(ref, reason: reason)
-        case .call, .stop, .describe: return nil
+        case .call, .stop, .describe, .timeout: return nil
         }
     }
 
@@ -139,7 +139,7 @@ final class TaskProcess: ProcessCore, @unchecked Sendable {
         switch envelope {
         case .call(let slot): slot.fail(.wrongServerType(target: "spawned process", expected: "a GenServer"))
         case .describe(let slot): slot.settle(.success(nil))  // no state the runtime can reach
-        case .info, .cast, .exit, .down, .stop: break
+        case .info, .cast, .exit, .down, .stop, .timeout: break
         }
     }
 }
