@@ -50,7 +50,7 @@ public enum Lockstep {
         let runtime = Runtime(clock: clock, executor: executor, logger: logger, label: "lockstep seed \(seed)")
         let trace = Trace()
         runtime.events.observe { event in
-            trace.line(trace.describe(event.kind, at: event.time), isEvent: true)
+            trace.event(event.kind, at: event.time)
         }
         let context = LockstepContext(runtime: runtime, clock: clock, seed: seed, trace: trace)
         let outcome = Lock<Result<Void, any Error>?>(nil)
@@ -140,7 +140,8 @@ public enum Lockstep {
         }
         let abandoned = executor.abandon()
         return LockstepRun(seed: seed, strategy: strategy, steps: step, virtualTime: clock.now() - .zero,
-                           digest: trace.digest, events: trace.eventCount, facts: trace.factCount,
+                           digest: trace.digest, events: trace.eventCount, restartsFailed: trace.restartsFailed,
+                           facts: trace.factCount,
                            liveProcesses: runtime.liveProcessCount, abandonedJobs: abandoned, violation: violation,
                            decisions: decisions)
     }

@@ -12,6 +12,9 @@ public struct LockstepRun: Sendable, CustomStringConvertible {
     public var digest: UInt64
     /// Runtime lifecycle events (starts, exits, restarts …) in the trace.
     public var events: Int
+    /// Restart attempts that failed (`restartFailed` events of the runtime),
+    /// each of which a supervisor retries or gives up on.
+    public var restartsFailed: Int
     /// Facts the scenario recorded in the trace.
     public var facts: Int
     /// Processes of the run still alive at its end.
@@ -37,7 +40,7 @@ public struct LockstepRun: Sendable, CustomStringConvertible {
 
     /// One line of summary, and the violation's report if there is one.
     public var description: String {
-        var text = "seed \(seed) strategy \(strategy): \(steps) steps, \(virtualTime) virtual, \(events) events, \(facts) facts, \(liveProcesses) live at the end, digest \(digestHex)"
+        var text = "seed \(seed) strategy \(strategy): \(steps) steps, \(virtualTime) virtual, \(events) events (\(restartsFailed) failed restarts), \(facts) facts, \(liveProcesses) live at the end, digest \(digestHex)"
         if let violation { text += "\n" + violation.description }
         return text
     }

@@ -5,11 +5,18 @@ import ScalableLocks
 /// lifecycle event of the runtime and every fact a scenario records, with pids named by
 /// the order they first appear (`p1`, `p2` …) so that the digest does not depend on what
 /// else the OS process has spawned.
+///
+/// Every line is normalised before it is mixed in: a pid printed anywhere in it — in an
+/// exit reason (`error(already started as <0.68.0>)`), in a fact a scenario wrote with
+/// plain interpolation — becomes its run-stable name, so no line can carry a raw serial
+/// into the digest.
 final class Trace: Sendable {
     private struct State {
         var digest: UInt64 = 0xCBF2_9CE4_8422_2325
-        var labels: [PID: Int] = [:]
+        /// Run-stable names by pid serial.
+        var labels: [UInt64: Int] = [:]
         var events = 0
+        var restartsFailed = 0
         var facts = 0
         var tail: [String] = []
     }
@@ -22,6 +29,7 @@ final class Trace: Sendable {
     var digest: UInt64 { state.withLock { $0.digest } }
 
     var eventCount: Int { state.withLock { $0.events } }
+    var restartsFailed: Int { state.withLock { $0.restartsFailed } }
     var factCount: Int { state.withLock { $0.facts } }
     var recent: [String] { state.withLock { $0.tail } }
 
@@ -36,6 +44,7 @@ final class Trace: Sendable {
     /// A line of the trace (an event or a scenario's fact).
     func line(_ text: String, isEvent: Bool) {
         state.withLock { state in
+            let text = Self.normalised(text, &state)
             for byte in text.utf8 { Self.mix(&state.digest, UInt64(byte)) }
             Self.mix(&state.digest, 0x0A)
             if isEvent { state.events += 1 } else { state.facts += 1 }
@@ -44,27 +53,77 @@ final class Trace: Sendable {
         }
     }
 
-    /// `text` with every pid the trace has named, as it prints (`<0.42.0>`), replaced by
-    /// its run-stable name (`<p7>`), so that reports compare equal across replays.
+    /// `text` with every pid in it, as it prints (`<0.42.0>`), replaced by its run-stable
+    /// name (`<p7>`), so that reports compare equal across replays.
     ///
-    /// - Complexity: O(named pids × text length); for a report, once per run.
+    /// - Complexity: O(text length).
     func relabel(_ text: String) -> String {
-        let labels = state.withLock { $0.labels }
-        var result = text
-        for (pid, label) in labels where result.contains(pid.description) {
-            result = result.replacing(pid.description, with: "<p\(label)>")
-        }
-        return result
+        state.withLock { Self.normalised(text, &$0) }
     }
 
     /// The run-stable name of `pid`.
     func label(_ pid: PID) -> String {
-        state.withLock { state in
-            if let label = state.labels[pid] { return "p\(label)" }
-            let label = state.labels.count + 1
-            state.labels[pid] = label
-            return "p\(label)"
+        state.withLock { "p\(Self.label(pid.serial, &$0))" }
+    }
+
+    private static func label(_ serial: UInt64, _ state: inout State) -> Int {
+        if let label = state.labels[serial] { return label }
+        let label = state.labels.count + 1
+        state.labels[serial] = label
+        return label
+    }
+
+    /// `text` with every pid printed in it (`<0.SERIAL.0>`) named as ``label(_:)`` names
+    /// it (`<pN>`); a pid not seen before is named here, in order of appearance.
+    /// Returns `text` itself, unscanned beyond a byte search, when it prints no pid.
+    ///
+    /// - Complexity: O(text length).
+    private static func normalised(_ text: String, _ state: inout State) -> String {
+        let bytes = Array(text.utf8)
+        let prefix = Array("<0.".utf8)
+        guard bytes.count >= 7, bytes.indices.contains(where: { bytes[$0] == prefix[0] }) else { return text }
+        var result: [UInt8] = []
+        result.reserveCapacity(bytes.count)
+        var index = 0
+        var changed = false
+        while index < bytes.count {
+            if let (serial, end) = pid(in: bytes, at: index) {
+                result += Array("<p\(label(serial, &state))>".utf8)
+                index = end
+                changed = true
+            } else {
+                result.append(bytes[index])
+                index += 1
+            }
         }
+        return changed ? String(decoding: result, as: UTF8.self) : text
+    }
+
+    /// The serial of a pid printed at `start` (`<0.SERIAL.0>`) and the index just past
+    /// it, if one is printed there.
+    private static func pid(in bytes: [UInt8], at start: Int) -> (serial: UInt64, end: Int)? {
+        let open = Array("<0.".utf8), close = Array(".0>".utf8)
+        guard start + open.count < bytes.count, Array(bytes[start..<start + open.count]) == open else { return nil }
+        var index = start + open.count
+        var serial: UInt64 = 0
+        let digits = index
+        while index < bytes.count, bytes[index] >= UInt8(ascii: "0"), bytes[index] <= UInt8(ascii: "9") {
+            let (times, overflowA) = serial.multipliedReportingOverflow(by: 10)
+            let (sum, overflowB) = times.addingReportingOverflow(UInt64(bytes[index] - UInt8(ascii: "0")))
+            guard !overflowA, !overflowB else { return nil }
+            serial = sum
+            index += 1
+        }
+        guard index > digits, index + close.count <= bytes.count, Array(bytes[index..<index + close.count]) == close else {
+            return nil
+        }
+        return (serial, index + close.count)
+    }
+
+    /// A lifecycle event of the runtime.
+    func event(_ kind: SupervisionEvent.Kind, at time: Timestamp) {
+        if case .restartFailed = kind { state.withLock { $0.restartsFailed += 1 } }
+        line(describe(kind, at: time), isEvent: true)
     }
 
     func describe(_ kind: SupervisionEvent.Kind, at time: Timestamp) -> String {

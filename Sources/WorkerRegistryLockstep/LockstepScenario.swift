@@ -9,8 +9,16 @@ public enum LockstepScenario: String, Sendable, CaseIterable {
     /// Callers start, stop and kill workers over a few ids, as fast as the schedule lets them.
     case churn
     /// Permanent workers crash again and again: restarts, the intensity window in virtual
-    /// time, the pool supervisor giving up and its parent restarting it.
+    /// time, the pool supervisor giving up and its parent restarting it. Now and then a
+    /// process outside the pool takes a crashed worker's name for a while, so its restart
+    /// fails (`already_started`) and is retried, as in OTP.
     case crashStorm = "crash-storm"
+    /// Transient workers are killed, and a caller asks for the same id at once, racing
+    /// the pool's restart of it: whichever starts first serves the id. A restart that
+    /// finds the id served by a worker of the same pool is superseded, not failed, so
+    /// the pool never gives up over the race (at most 3 kills in any 5 s, within its
+    /// intensity).
+    case restartRace = "restart-race"
     /// Callers race gen_registry's `start` over the same ids while starts yield and
     /// sometimes fail: exactly one worker per id, and every caller gets a worker whose
     /// start completed (its own, or the holder's through `alreadyStarted`).
@@ -26,6 +34,9 @@ public enum LockstepScenario: String, Sendable, CaseIterable {
         /// (the bug exploration found, switched back on): only interleavings where a
         /// kill lands between the worker's start and its registration expose it.
         case listEarlyExits = "list-early-exits"
+        /// The pool's supervisor retries a restart whose id a caller already serves
+        /// (OTP's behaviour), until its intensity runs out: `restart-race` finds it.
+        case retrySupersededRestarts = "retry-superseded-restarts"
 
         /// Whether this build has the faults: debug builds only (the `FAULTS` condition),
         /// so that release code carries neither the switches nor their branches.
@@ -74,12 +85,18 @@ public enum LockstepScenario: String, Sendable, CaseIterable {
     // MARK: - Bodies
 
     private func body(_ context: LockstepContext, faults: Set<Fault>) async throws {
+        let restart: RestartPolicy = switch self {
+        case .crashStorm: .permanent
+        case .restartRace: .transient
+        default: .temporary
+        }
         var options = WorkerPool<SimWorker, Int, Int>.Options(
-            restart: self == .crashStorm ? .permanent : .temporary,
+            restart: restart,
             shutdown: .brutalKill, maxRestarts: 3, period: .seconds(5))
         #if FAULTS
         if faults.contains(.skipStartedRecheck) { options.faults.insert(.skipStartedRecheck) }
         if faults.contains(.listEarlyExits) { options.supervisorFaults.insert(.listEarlyExits) }
+        if faults.contains(.retrySupersededRestarts) { options.supervisorFaults.insert(.retrySupersededRestarts) }
         #else
         precondition(faults.isEmpty, "faults are compiled into debug builds only (Fault.areAvailable)")
         #endif
@@ -102,6 +119,8 @@ public enum LockstepScenario: String, Sendable, CaseIterable {
             try await churn(context, pool, ledger, monitors)
         case .crashStorm:
             try await crashStorm(context, pool, ledger, monitors)
+        case .restartRace:
+            try await restartRace(context, pool, ledger, monitors)
         case .lookupOrStartRace:
             try await race(context, pool, ledger, monitors)
         case .killDuringRegistration:
@@ -159,19 +178,65 @@ public enum LockstepScenario: String, Sendable, CaseIterable {
             if let pid = try? await pool.lookupOrStart(id, arguments: arguments(context, ledger)) { monitors.watch(pid) }
         }
         var crashes = 0
+        var intruders = 0
         while !context.shouldStop {
             // Crashes come in bursts, some closer together than the intensity period.
             await context.sleep(for: .milliseconds(Int64(context.random(in: 1..<1_500))))
             let id = context.random(in: 0..<6)
             if let pid = pool.lookup(id) {
                 monitors.watch(pid)
-                ServerRef<SimWorker>(pid: pid).cast(.crash)
+                if context.chance(0.2) {
+                    // Killed, and its name taken at once by a process outside the pool:
+                    // the pool's restart fails with already_started until it goes.
+                    Process.exit(pid, .kill)
+                    if let intruder = try? await SimWorker.start(arguments(context, ledger), name: pool.registry.via(id, value: id)) {
+                        intruders += 1
+                        let holds = Duration.milliseconds(Int64(context.random(in: 1..<400)))
+                        await context.sleep(for: holds)
+                        try? await intruder.stop()
+                    }
+                } else {
+                    ServerRef<SimWorker>(pid: pid).cast(.crash)
+                }
                 crashes += 1
             } else if pool.supervisor != nil, let pid = try? await pool.lookupOrStart(id, arguments: arguments(context, ledger)) {
                 monitors.watch(pid)
             }
         }
-        context.record("\(crashes) crashes")
+        context.record("\(crashes) crashes, \(intruders) names taken from outside the pool")
+    }
+
+    private func restartRace(_ context: LockstepContext, _ pool: Pool, _ ledger: StartLedger, _ monitors: MonitorLedger) async throws {
+        let ids = 0..<4
+        for id in ids {
+            if let pid = try? await pool.lookupOrStart(id, arguments: arguments(context, ledger)) { monitors.watch(pid) }
+        }
+        guard let supervisor = pool.supervisor else {
+            context.check(false, "the pool runs", "no pool supervisor after the first starts")
+            return
+        }
+        var kills = 0
+        while !context.shouldStop {
+            // At least 2 s apart: at most 3 kills in any 5 s, within the intensity even if
+            // every one of them were charged.
+            await context.sleep(for: .milliseconds(Int64(context.random(in: 2_000..<3_000))))
+            let id = context.random(in: ids)
+            guard let killed = pool.lookup(id) else { continue }
+            monitors.watch(killed)
+            Process.exit(killed, .kill)
+            kills += 1
+            // The caller does not wait for the supervisor: it asks for the id again at once,
+            // while the restart is pending or running.
+            if let pid = try? await pool.lookupOrStart(id, arguments: arguments(context, ledger)) { monitors.watch(pid) }
+            try? await supervisor.sync()
+            context.check(pool.supervisor?.pid == supervisor.pid && supervisor.pid.isAlive, "a restart raced by a caller is not a failure",
+                          "after \(kills) kills (never more than 3 in 5 s) the pool's supervisor \(context.label(supervisor.pid)) gave up")
+            // Settled: one child per served id, none left restarting.
+            let counts = supervisor.countChildren()
+            context.check(counts.specs == pool.count() && supervisor.restartingChildren().isEmpty, "one child per served id",
+                          "\(counts.specs) children (\(supervisor.restartingChildren().count) restarting) for \(pool.count()) served ids")
+        }
+        context.record("\(kills) kills")
     }
 
     private func race(_ context: LockstepContext, _ pool: Pool, _ ledger: StartLedger, _ monitors: MonitorLedger) async throws {

@@ -44,6 +44,50 @@ struct LockstepTests {
     /// `swift run pooltui simulate --seed 42 --steps 10000 --scenario churn`.
     static let churn42 = "7af794315eaeaa01"
 
+    @Test("the same seed gives the same digest twice in one process, for 100 seeds of every scenario, failing restarts among them; and the same digests in every process")
+    func digestsRepeat() async {
+        // A trace line that printed a raw pid (a restart failing with "already started as
+        // <0.52928.0>") made the second run of a seed differ from the first: pids are
+        // never reused within a process. Every pid in every line is named now.
+        var failedRestarts = 0
+        for scenario in LockstepScenario.allCases {
+            var digests = Fingerprint()
+            for seed in 0..<UInt64(100) {
+                let first = await scenario.run(seed: seed, steps: 500)
+                let again = await scenario.run(seed: seed, steps: 500)
+                #expect(first.violation == nil, "\(first)")
+                #expect(again.digest == first.digest, "\(scenario) seed \(seed): \(first.digestHex) then \(again.digestHex)")
+                failedRestarts += first.restartsFailed
+                digests.add(first.digest)
+            }
+            // Computed in another process (another hash seed, other pids and addresses):
+            // a scenario whose digests depend on the process fails here.
+            #expect(digests.hex == Self.hundredSeeds[scenario], "\(scenario): the digests of seeds 0..<100 hash to \(digests.hex)")
+        }
+        #expect(failedRestarts > 0, "no run had a failing restart")
+    }
+
+    /// The FNV-1a hash of the digests of seeds 0..<100 (500 steps, random strategy).
+    static let hundredSeeds: [LockstepScenario: String] = [
+        .churn: "b31e385e74050377", .crashStorm: "ecf2d5d8ea274cc7", .restartRace: "c0a4b5d0204f1899",
+        .lookupOrStartRace: "604059c6f3c7593c", .killDuringRegistration: "05abc45a0dd9906e",
+    ]
+
+    @Test("a caller racing a pool's restart never tears the pool down; with OTP's retrying switched back on, the same seeds find the pool giving up",
+          arguments: strategies)
+    func restartRace(_ strategy: SchedulingStrategy) async {
+        let scenario = LockstepScenario.restartRace
+        let exploration = await scenario.explore(seeds: 0..<20, strategy: strategy, steps: 2_000)
+        #expect(exploration.failure == nil, "\(exploration.failure?.description ?? "")")
+        guard LockstepScenario.Fault.areAvailable else { return }
+        var gaveUp: [UInt64] = []
+        for seed in 0..<UInt64(20) {
+            let run = await scenario.run(seed: seed, strategy: strategy, steps: 2_000, faults: [.retrySupersededRestarts])
+            if run.violation != nil { gaveUp.append(seed) }
+        }
+        #expect(gaveUp.count >= 10, "only seeds \(gaveUp) of 20 found the retrying pool giving up")
+    }
+
     @Test("it has teeth: with the pool's started re-check dropped, exploration finds a violating seed, and that seed replays it", .enabled(if: LockstepScenario.Fault.areAvailable, "faults are compiled into debug builds only"))
     func teeth() async throws {
         let scenario = LockstepScenario.lookupOrStartRace
@@ -178,6 +222,21 @@ struct LockstepTests {
         #expect(run.violation == nil, "\(run)")
     }
 
+    @Test("a server's idle timeout follows virtual time: a worker idle for 30 s stops itself, 30 s after its last message")
+    func idleTimeoutIsVirtual() async {
+        let run = await Lockstep.run(seed: 3) { context in
+            let idler = try await IdleStopper.start(.seconds(30))
+            let watch = Process.watch(idler.pid!)
+            let start = context.clock.now()
+            await context.sleep(for: .seconds(20))
+            idler.cast(.touch)                      // re-arms: 30 s from now
+            _ = try await watch.reason
+            context.check(context.clock.now() - start == .seconds(50), "idle timeout", "stopped after \(context.clock.now() - start)")
+        }
+        #expect(run.violation == nil, "\(run)")
+        #expect(run.virtualTime == .seconds(50))
+    }
+
     @Test("work that escapes the scheduler fails the run with a clear message")
     func escapes() async {
         let plainTask = await Lockstep.run(seed: 1) { _ in
@@ -243,5 +302,38 @@ struct Stubborn: GenServer {
 
     mutating func terminate(_ reason: ExitReason) async {
         await context.sleep(for: .seconds(3_600))
+    }
+}
+
+/// Stops itself once idle for its timeout; any cast re-arms it.
+struct IdleStopper: GenServer {
+    enum Cast: Sendable { case touch }
+    let idle: Duration
+
+    static func initialize(_ idle: Duration) async throws -> InitResult<IdleStopper> {
+        .ok(IdleStopper(idle: idle), then: .timeout(idle))
+    }
+
+    mutating func handleCast(_ message: Cast) async throws -> HandleResult { .timeout(idle) }
+
+    mutating func handleTimeout() async throws -> HandleResult { .stop(.normal) }
+}
+
+/// FNV-1a over 64-bit values, for a fingerprint of many digests.
+struct Fingerprint {
+    private(set) var value: UInt64 = 0xCBF2_9CE4_8422_2325
+
+    mutating func add(_ digest: UInt64) {
+        var digest = digest
+        for _ in 0..<8 {
+            value ^= digest & 0xFF
+            value = value &* 0x0000_0100_0000_01B3
+            digest >>= 8
+        }
+    }
+
+    var hex: String {
+        let hex = String(value, radix: 16)
+        return String(repeating: "0", count: 16 - hex.count) + hex
     }
 }
