@@ -38,6 +38,9 @@ public struct SupervisionTree: Service, CustomStringConvertible {
     private let name: String
     private let start: @Sendable () async throws -> PID
     private let stop: @Sendable (PID) async -> Void
+    private let onStarted: @Sendable (PID) -> Void
+    /// Where ``started()`` waits; shared by the copies of this value.
+    private let readiness = TreeReadiness()
 
     /// A tree whose root is a `Supervisor`, started by `start` when the service runs.
     ///
@@ -46,21 +49,48 @@ public struct SupervisionTree: Service, CustomStringConvertible {
     ///   - stopTimeout: how long a graceful shutdown waits for the root to stop its
     ///     children (each child's own shutdown policy applies within it); `infinity` by
     ///     default, as OTP gives a supervisor.
+    ///   - onStarted: called with the root's pid once the tree has started — every child
+    ///     of the root started — before ``started()`` returns to anyone waiting.
     ///   - start: starts the root supervisor (with its children) in the service's task.
     public init(name: String = "supervision-tree", stopTimeout: Timeout = .infinity,
+                onStarted: @escaping @Sendable (PID) -> Void = { _ in },
                 start: @escaping @Sendable () async throws -> Supervisor) {
         self.name = name
         self.start = { try await start().pid }
         self.stop = { pid in try? await Supervisor(pid: pid).stop(.shutdown, timeout: stopTimeout) }
+        self.onStarted = onStarted
     }
 
     /// A tree whose root is a `DynamicSupervisor`, started by `start` when the service
     /// runs.
     public init(name: String = "supervision-tree", stopTimeout: Timeout = .infinity,
+                onStarted: @escaping @Sendable (PID) -> Void = { _ in },
                 start: @escaping @Sendable () async throws -> DynamicSupervisor) {
         self.name = name
         self.start = { try await start().pid }
         self.stop = { pid in try? await DynamicSupervisor(pid: pid)?.stop(.shutdown, timeout: stopTimeout) }
+        self.onStarted = onStarted
+    }
+
+    /// Waits until the tree has started — ``run()`` started the root, and the root
+    /// started its children — and returns the root's pid: the point from which a service
+    /// beside it in a `ServiceGroup` can use its pools and servers. Returns at once once
+    /// the tree runs.
+    ///
+    /// ```swift
+    /// func run() async throws {          // a service in the same group
+    ///     try await tree.started()
+    ///     // … serve requests that call the tree's pools
+    /// }
+    /// ```
+    ///
+    /// - Throws: ``SupervisionTreeError/Code/notStarted`` if `start` threw,
+    ///   ``SupervisionTreeError/Code/stopped`` if the tree has stopped (it ran and
+    ///   ended, or `run()` ended before starting it), ``SupervisionTreeError/Code/cancelled``
+    ///   if the waiting task is cancelled.
+    @discardableResult
+    public func started() async throws(SupervisionTreeError) -> PID {
+        try await readiness.wait()
     }
 
     /// The service's name.
@@ -72,7 +102,16 @@ public struct SupervisionTree: Service, CustomStringConvertible {
     ///   ``SupervisionTreeError/rootExited(_:)`` if the root exited when no shutdown was
     ///   asked for.
     public func run() async throws {
-        let root = try await start()
+        let root: PID
+        do {
+            root = try await start()
+        } catch {
+            readiness.end(.notStarted(error))
+            throw error
+        }
+        defer { readiness.end(.stopped) }
+        onStarted(root)
+        readiness.start(root)
         let watch = Process.watch(root)
         let requested = ShutdownRequest()
         let reason = await withTaskCancellationHandler {
@@ -91,6 +130,66 @@ public struct SupervisionTree: Service, CustomStringConvertible {
         // whether a shutdown was asked for is what tells the two apart.
         if requested.wasMade || Task.isCancelled { return }
         throw SupervisionTreeError.rootExited(reason)
+    }
+}
+
+/// Whether the tree has started, for ``SupervisionTree/started()``: waiting until `run`
+/// started the root, then its pid, until the tree ends.
+private final class TreeReadiness: Sendable {
+    private enum State {
+        case waiting([OneShot<Result<PID, SupervisionTreeError>>])
+        case running(PID)
+        case ended(SupervisionTreeError)
+    }
+    private let state = Mutex(State.waiting([]))
+
+    func wait() async throws(SupervisionTreeError) -> PID {
+        // The clock only matters for a deadline: there is none.
+        let outcome = await OneShot<Result<PID, SupervisionTreeError>>.wait(
+            deadline: .infinity, clock: SystemClock.shared, cancellable: true
+        ) { waiter in
+            let now = state.withLock { state -> Result<PID, SupervisionTreeError>? in
+                switch state {
+                case .waiting(var waiters):
+                    waiters.append(waiter)
+                    state = .waiting(waiters)
+                    return nil
+                case .running(let root): return .success(root)
+                case .ended(let error): return .failure(error)
+                }
+            }
+            if let now { waiter.resolve(now) }
+        } unregister: { waiter in
+            state.withLock { state in
+                if case .waiting(var waiters) = state {
+                    waiters.removeAll { $0 === waiter }
+                    state = .waiting(waiters)
+                }
+            }
+        }
+        return try (outcome ?? .failure(.cancelled)).get()
+    }
+
+    /// The root started: whoever waits gets its pid.
+    func start(_ root: PID) {
+        settle(.running(root), .success(root))
+    }
+
+    /// The tree ended (or never started): whoever waits gets `error`, and so does
+    /// whoever asks from now on.
+    func end(_ error: SupervisionTreeError) {
+        settle(.ended(error), .failure(error))
+    }
+
+    private func settle(_ next: State, _ outcome: Result<PID, SupervisionTreeError>) {
+        let waiters = state.withLock { state -> [OneShot<Result<PID, SupervisionTreeError>>] in
+            // A tree that failed to start stays failed: `stopped` does not replace it.
+            if case .ended = state { return [] }
+            defer { state = next }
+            if case .waiting(let waiters) = state { return waiters }
+            return []
+        }
+        for waiter in waiters { waiter.resolve(outcome) }
     }
 }
 

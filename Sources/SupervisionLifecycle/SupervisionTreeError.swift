@@ -7,23 +7,35 @@ import Supervision
 public struct SupervisionTreeError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The kinds of error. New kinds may be added.
     public struct Code: Hashable, Sendable, CustomStringConvertible {
-        private enum Base: Hashable, Sendable { case rootExited }
+        private enum Base: Hashable, Sendable { case rootExited, notStarted, stopped, cancelled }
         private let base: Base
         private init(_ base: Base) { self.base = base }
 
         /// The root supervisor exited when no shutdown was asked for.
         public static let rootExited = Code(.rootExited)
+        /// The tree did not start: its start function threw.
+        public static let notStarted = Code(.notStarted)
+        /// The tree has stopped (or its service ended before starting it).
+        public static let stopped = Code(.stopped)
+        /// The task waiting for the tree was cancelled.
+        public static let cancelled = Code(.cancelled)
 
         /// The kind's name.
         public var description: String {
             switch base {
             case .rootExited: return "root_exited"
+            case .notStarted: return "not_started"
+            case .stopped: return "stopped"
+            case .cancelled: return "cancelled"
             }
         }
     }
 
     private enum Storage: Sendable, Equatable {
         case rootExited(ExitReason)
+        case notStarted(String)
+        case stopped
+        case cancelled
     }
 
     private let storage: Storage
@@ -35,10 +47,24 @@ public struct SupervisionTreeError: Error, Sendable, Equatable, CustomStringConv
     /// it from outside. Its children were stopped first.
     public static func rootExited(_ reason: ExitReason) -> SupervisionTreeError { SupervisionTreeError(.rootExited(reason)) }
 
+    /// The tree's start function threw `error`.
+    public static func notStarted(_ error: any Error) -> SupervisionTreeError {
+        SupervisionTreeError(.notStarted(String(describing: error)))
+    }
+
+    /// The tree has stopped, or its service ended before starting it.
+    public static let stopped = SupervisionTreeError(.stopped)
+
+    /// The task waiting for the tree was cancelled.
+    public static let cancelled = SupervisionTreeError(.cancelled)
+
     /// The kind of error.
     public var code: Code {
         switch storage {
         case .rootExited: return .rootExited
+        case .notStarted: return .notStarted
+        case .stopped: return .stopped
+        case .cancelled: return .cancelled
         }
     }
 
@@ -46,6 +72,7 @@ public struct SupervisionTreeError: Error, Sendable, Equatable, CustomStringConv
     public var reason: ExitReason? {
         switch storage {
         case .rootExited(let reason): return reason
+        case .notStarted, .stopped, .cancelled: return nil
         }
     }
 
@@ -53,6 +80,9 @@ public struct SupervisionTreeError: Error, Sendable, Equatable, CustomStringConv
     public var description: String {
         switch storage {
         case .rootExited(let reason): return "the supervision tree's root exited (\(reason)) without a shutdown being asked for"
+        case .notStarted(let error): return "the supervision tree did not start: \(error)"
+        case .stopped: return "the supervision tree has stopped"
+        case .cancelled: return "the wait for the supervision tree was cancelled"
         }
     }
 }

@@ -48,6 +48,41 @@ struct SupervisionTreeTests {
         .worker(Worker.self, arguments: .init(id: id, log: log, terminating: terminating), id: id, shutdown: shutdown)
     }
 
+    @Test("started() waits until the tree runs and returns its root, to waiters that asked before and after; onStarted comes first")
+    func startedIsTheReadyPoint() async throws {
+        let runtime = quietRuntime()
+        let log = Recorder<String>()
+        let tree = SupervisionTree(name: "tree", onStarted: { _ in log.record("onStarted") }) {
+            try await Supervisor.start(children: [self.spec("a", log, shutdown: .brutalKill)], runtime: runtime)
+        }
+        // A service beside the tree asks before the group has started anything.
+        let early = Task { try await tree.started() }
+        let group = ServiceGroup(configuration: .init(services: [tree], logger: logger))
+        let running = Task { try await group.run() }
+        let root = try await early.value
+        #expect(log.all == ["start a", "onStarted"], "the root's children started before the tree was ready")
+        #expect(try await Supervisor(pid: root).whichChildren().map(\.id) == ["a"])
+        #expect(try await tree.started() == root, "asked again: at once")
+
+        await group.triggerGracefulShutdown()
+        try await running.value
+        await #expect(throws: SupervisionTreeError.stopped) { try await tree.started() }
+    }
+
+    @Test("started() throws notStarted when the tree's start fails, and a waiter that gives up gets cancelled")
+    func startedFails() async throws {
+        let failing = SupervisionTree(name: "broken") { () async throws -> Supervisor in throw TestFailure("no config") }
+        let waiter = Task { try await failing.started() }
+        await #expect(throws: TestFailure("no config")) { try await failing.run() }
+        let error = await #expect(throws: SupervisionTreeError.self) { try await waiter.value }
+        #expect(error?.code == .notStarted && error?.description.contains("no config") == true)
+
+        let never = SupervisionTree(name: "never run") { try await Supervisor.start(children: []) }
+        let impatient = Task { try await never.started() }
+        impatient.cancel()
+        await #expect(throws: SupervisionTreeError.cancelled) { try await impatient.value }
+    }
+
     @Test("graceful shutdown through the group stops the children in reverse order, each within its shutdown policy, and run returns")
     func gracefulShutdown() async throws {
         let clock = ManualClock()

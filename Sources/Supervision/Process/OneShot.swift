@@ -5,7 +5,7 @@ import Synchronization
 // @unchecked: `continuation` is written once before the one-shot is published (to the
 // clock or a waiter), then read only by the single winner of `claimed` (an Atomic).
 @usableFromInline
-final class OneShot<Value: Sendable>: ScheduledTimer, @unchecked Sendable {
+package final class OneShot<Value: Sendable>: ScheduledTimer, @unchecked Sendable {
     private let claimed = Atomic<Bool>(false)
     // Written once, before the one-shot is published.
     private var continuation: UnsafeContinuation<Value?, Never>?
@@ -17,7 +17,7 @@ final class OneShot<Value: Sendable>: ScheduledTimer, @unchecked Sendable {
     /// one-shot to whoever will resolve it (and may resolve it at once); `unregister`
     /// runs when it ended unresolved (timed out or cancelled), to forget it there.
     nonisolated(nonsending)
-    static func wait(
+    package static func wait(
         deadline: Timeout, clock: any SupervisionClock, cancellable: Bool = false,
         register: (OneShot<Value>) -> Void, unregister: (OneShot<Value>) -> Void = { _ in }
     ) async -> Value? {
@@ -55,7 +55,7 @@ final class OneShot<Value: Sendable>: ScheduledTimer, @unchecked Sendable {
 
     /// Resolves with `value`. Returns `false` if something else won.
     @usableFromInline @discardableResult
-    func resolve(_ value: Value) -> Bool {
+    package func resolve(_ value: Value) -> Bool {
         guard claim() else { return false }
         continuation.unsafelyUnwrapped.resume(returning: value)
         return true
@@ -66,10 +66,10 @@ final class OneShot<Value: Sendable>: ScheduledTimer, @unchecked Sendable {
     }
 
     @usableFromInline
-    var isSettled: Bool { claimed.load(ordering: .acquiring) }
+    package var isSettled: Bool { claimed.load(ordering: .acquiring) }
 
     @usableFromInline
-    func fire() {
+    package func fire() {
         if claim() { continuation.unsafelyUnwrapped.resume(returning: nil) }
     }
 }
