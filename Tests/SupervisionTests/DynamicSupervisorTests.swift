@@ -265,6 +265,42 @@ struct DynamicSupervisorTests {
         try await supervisor.stop()
     }
 
+    @Test("terminateChild of a child whose running restart then fails ends it: no failure is reported, nothing is retried")
+    func terminateDuringFailingRestart() async throws {
+        let supervisor = try await DynamicSupervisor.start(options: .init(maxRestarts: 1_000, period: .seconds(3_600)), runtime: runtime)
+        let failures = Recorder<ExitReason>()
+        runtime.events.observe { event in
+            if case .restartFailed(_, _, let reason) = event.kind { failures.record(reason) }
+        }
+        let attempts = Lock(0)
+        let attempting = Latch(), gate = Latch()
+        // Its first start is immediate; its restart waits at the gate, then fails.
+        let spec = ChildSpec(id: "held") {
+            let attempt = attempts.withLock { $0 += 1; return $0 }
+            guard attempt == 1 else {
+                attempting.fire()
+                await gate.wait()
+                throw TestFailure("cannot start again")
+            }
+            return try await Counter.startLink(0).pid!
+        }
+        let first = try #require(try await supervisor.startChild(spec).pid)
+        Process.exit(first, .kill)
+        await attempting.wait()
+        let parked = Latch()
+        let terminate = DynamicSupervisor.$terminateWaitsSeam.withValue({ parked.fire() }) {
+            Task { try await supervisor.terminateChild(first) }
+        }
+        await parked.wait()
+        gate.fire()
+        try await terminate.value
+        try await supervisor.sync()
+        #expect(supervisor.whichChildren().isEmpty)
+        #expect(failures.all.isEmpty, "an attempt of a child already ended is no failed restart: \(failures.all)")
+        #expect(attempts.withLock { $0 } == 2, "nothing is retried")
+        try await supervisor.stop()
+    }
+
     @Test("a child that dies right after starting is still restarted")
     func earlyExit() async throws {
         var events = EventLog(runtime)

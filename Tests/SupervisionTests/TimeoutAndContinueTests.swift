@@ -11,12 +11,16 @@ struct Idler: GenServer, StateDescribing {
         var then: Then?
         /// A message `initialize` sends to the server itself before returning.
         var pokesItself = false
+        /// Fired when the continuation "hang" begins (it then never ends).
+        var hanging: Latch? = nil
     }
     enum Request: Sendable {
         /// Answers at once and asks for `then`, after poking itself.
         case ping(then: Then?)
         /// Answers later, from `handleContinue("answer")`.
         case answerFromContinue
+        /// Answers later, from `handleTimeout()`, after 5 s without a message.
+        case answerOnTimeout
     }
     typealias Reply = String
     enum Cast: Sendable {
@@ -27,12 +31,13 @@ struct Idler: GenServer, StateDescribing {
     typealias Continue = String
 
     let journal: Recorder<String>
+    let hanging: Latch?
     var pending: Caller<String>?
 
     static func initialize(_ arguments: Arguments) async throws -> InitResult<Idler> {
         arguments.journal.record("init")
         if arguments.pokesItself { Process.send(Process.current!, Info.poke) }
-        let idler = Idler(journal: arguments.journal)
+        let idler = Idler(journal: arguments.journal, hanging: arguments.hanging)
         guard let then = arguments.then else { return .ok(idler) }
         return .ok(idler, then: then)
     }
@@ -48,6 +53,10 @@ struct Idler: GenServer, StateDescribing {
             journal.record("deferred")
             pending = caller
             return .continue("answer")
+        case .answerOnTimeout:
+            journal.record("deferred")
+            pending = caller
+            return .timeout(.seconds(5))
         }
     }
 
@@ -75,12 +84,18 @@ struct Idler: GenServer, StateDescribing {
         case "again": return .continue("last")
         case "then idle": return .timeout(.seconds(1))
         case "stop": return .stop(.normal)
+        case "hang":
+            hanging?.fire()
+            await suspendUntilCancelled()
+            return .continue("after hang")
         default: return .noreply
         }
     }
 
     mutating func handleTimeout() async throws -> HandleResult {
         journal.record("timeout")
+        pending?.reply("timed out")
+        pending = nil
         return .noreply
     }
 
@@ -107,8 +122,8 @@ struct TimeoutAndContinueTests {
         runtime = quietRuntime(clock: clock)
     }
 
-    func start(then: Then? = nil, pokesItself: Bool = false) async throws -> ServerRef<Idler> {
-        try await Idler.start(.init(journal: journal, then: then, pokesItself: pokesItself), runtime: runtime)
+    func start(then: Then? = nil, pokesItself: Bool = false, hanging: Latch? = nil) async throws -> ServerRef<Idler> {
+        try await Idler.start(.init(journal: journal, then: then, pokesItself: pokesItself, hanging: hanging), runtime: runtime)
     }
 
     /// The journal once everything the server had in its mailbox, then a ping and the
@@ -175,13 +190,53 @@ struct TimeoutAndContinueTests {
                 "the poke sent during initialize came first and cancelled it")
     }
 
-    @Test("a server that asks for a timeout it does not handle goes on")
+    @Test("a server that asks for a timeout it does not handle logs a warning when it fires, and goes on")
     func unhandledTimeout() async throws {
+        let captured = LogCapture()
+        let runtime = Runtime(clock: clock, logger: captured.logger(), label: "forgetful")
         let server = try await Forgetful.start(runtime: runtime)
         await clock.waitForTimers(atLeast: 1)
+        #expect(!captured.records.contains { $0.message.contains("handleTimeout") })
         clock.advance(by: .seconds(1))
+        // The timeout was in the mailbox before this call: handled by the time it returns.
         #expect(try await server.call(.get) == 7)
+        let warning = try #require(captured.records.first { $0.message.contains("does not implement handleTimeout()") })
+        #expect(warning.level == .warning && warning.metadata["process.pid"] == "\(server.pid!)")
         #expect(server.pid?.isAlive == true)
+    }
+
+    @Test("a call can be answered later with a timeout, and answered from handleTimeout")
+    func callAnsweredOnTimeout() async throws {
+        let server = try await start()
+        let answer = Task { try await server.call(.answerOnTimeout, timeout: .infinity) }
+        await clock.waitForTimers(atLeast: 1)
+        clock.advance(by: .seconds(5))
+        #expect(try await answer.value == "timed out")
+        #expect(try await settled(server) == ["init", "deferred", "timeout", "ping", "poke"])
+    }
+
+    @Test("a timeout armed before the server stopped never fires into it")
+    func timeoutAfterStop() async throws {
+        let server = try await start(then: .timeout(.seconds(10)))
+        await clock.waitForTimers(atLeast: 1)
+        try await server.stop()
+        clock.advance(by: .seconds(60))
+        #expect(journal.all == ["init"])
+        #expect(runtime.liveProcessCount == 0)
+    }
+
+    @Test("a server killed while a continuation runs is dead: the continuation never goes on")
+    func killedDuringContinuation() async throws {
+        let hanging = Latch()
+        let server = try await start(hanging: hanging)
+        let pid = try #require(server.pid)
+        let watch = Process.watch(pid)
+        server.cast(.touch(then: .continue("hang")))
+        await hanging.wait()
+        Process.exit(pid, .kill)
+        #expect(!pid.isAlive, "a kill is synchronous")
+        #expect(try await watch.reason == .killed)
+        #expect(journal.all == ["init", "touch", "continue hang"], "no continuation after the kill")
     }
 
     @Test("an idle timeout can stop an idle worker, which its transient policy does not restart")

@@ -83,7 +83,8 @@ public protocol GenServer: SendableMetatype {
     /// Called when the server was idle for the ``Then/timeout(_:)`` a handler (or
     /// `initialize`) asked for: no message arrived meanwhile. OTP's `handle_info(:timeout, …)`.
     /// Any message that arrives first cancels the timeout; a tool reading the server's
-    /// state (``StateDescribing``) does not. Measured on the runtime's clock, so
+    /// state (``StateDescribing``) neither cancels nor restarts it (OTP's system
+    /// messages restart it). Measured on the runtime's clock, so
     /// `ManualClock` and Lockstep drive it. Defaults to logging a warning and going on.
     mutating func handleTimeout() async throws -> HandleResult
 
@@ -92,40 +93,6 @@ public protocol GenServer: SendableMetatype {
     /// exits — its parent asked it to shut down. Not called when it is killed, or when
     /// it does not trap exits and a linked process or its parent ends it.
     mutating func terminate(_ reason: ExitReason) async
-}
-
-/// What a server does after a handler returned, before it takes a message as usual: OTP's
-/// `timeout` and `{:continue, term}` in a callback's result.
-public enum Then: Sendable {
-    /// Wait at most this long for the next message; if none arrives,
-    /// ``GenServer/handleTimeout()`` runs (a duration of zero or less: at once, unless a
-    /// message is already waiting). Any message that arrives first cancels it. OTP's
-    /// `{:noreply, state, timeout}`, `{:reply, reply, state, timeout}`.
-    case timeout(Duration)
-    /// Run ``GenServer/handleContinue(_:)`` with this work before taking any message:
-    /// OTP's `{:continue, term}`. The work must be the server's `Continue`; anything else
-    /// crashes the server with ``UnexpectedContinue``.
-    case `continue`(any Sendable)
-}
-
-/// The error a server crashes with when a handler asked to continue with work that is not
-/// of its `Continue` type (or its `Continue` is `Never`).
-public struct UnexpectedContinue: Error, CustomStringConvertible {
-    /// The type of the work given.
-    public var given: String
-    /// The server's `Continue` type.
-    public var expected: String
-
-    @usableFromInline
-    init(given: String, expected: String) {
-        self.given = given
-        self.expected = expected
-    }
-
-    /// What was wrong, as a sentence.
-    public var description: String {
-        "a handler asked to continue with a \(given), but the server's Continue is \(expected)"
-    }
 }
 
 /// What ``GenServer/initialize(_:)`` decided: ``ok(_:)``, ``ok(_:then:)``, ``ignore`` or

@@ -23,7 +23,7 @@ final class ServerProcess<Server: GenServer>: ProcessCore, @unchecked Sendable {
     /// The idle timeout the last handler asked for (``Then/timeout(_:)``), while armed.
     /// Only the running activation touches it, like `server`.
     @usableFromInline @exclusivity(unchecked)
-    var idleTimeout: IdleTimeout?
+    var idleTimeout: MessageTimer?
     /// Runs one activation; specialized for `Server` where the process was created.
     @usableFromInline
     let run: nonisolated(nonsending) @Sendable (ServerProcess<Server>, Bool) async -> Void
@@ -168,7 +168,7 @@ final class ServerProcess<Server: GenServer>: ProcessCore, @unchecked Sendable {
     /// to acknowledge: killed meanwhile, or the starter timed out and is killing us.
     @usableFromInline
     func acknowledgeStart() -> Bool {
-        let acknowledged = state.withLock { state -> (StartSlot, [OneShot<Bool>])? in
+        let acknowledged = state.withLock { state -> (StartSlot, [@Sendable (Bool) -> Void])? in
             guard state.status == .alive, let slot = state.startup, slot.claim() else { return nil }
             state.startup = nil
             state.acknowledged = true
@@ -177,7 +177,7 @@ final class ServerProcess<Server: GenServer>: ProcessCore, @unchecked Sendable {
         }
         guard let (slot, waiters) = acknowledged else { return false }
         slot.complete(.success(.started))
-        for waiter in waiters { waiter.resolve(true) }
+        for waiter in waiters { waiter(true) }
         if runtime.events.hasSubscribers {
             runtime.events.publish(.started(pid, parent: parent, behaviour: behaviourName))
         }
@@ -307,8 +307,8 @@ final class ServerProcess<Server: GenServer>: ProcessCore, @unchecked Sendable {
     /// waiting message, if it is not positive), replacing one still armed.
     @usableFromInline
     func armIdleTimeout(after duration: Duration) {
-        idleTimeout?.disarm()
-        let timeout = IdleTimeout(target: pid)
+        idleTimeout?.cancel()
+        let timeout = MessageTimer(target: pid, payload: .idleTimeout)
         idleTimeout = timeout
         if duration <= .zero {
             timeout.fire()
@@ -325,7 +325,7 @@ final class ServerProcess<Server: GenServer>: ProcessCore, @unchecked Sendable {
             switch envelope {
             case .describe, .timeout: break
             default:
-                armed.disarm()
+                armed.cancel()
                 idleTimeout = nil
             }
         }

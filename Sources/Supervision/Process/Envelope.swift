@@ -19,7 +19,7 @@ enum Envelope: Sendable {
     case describe(ReplySlot<String?>)
     /// A server's idle timeout (``Then/timeout(_:)``) fired: handled only if it is still
     /// the one armed, no message having arrived since.
-    case timeout(IdleTimeout)
+    case timeout(MessageTimer)
 }
 
 /// A message as a spawned process receives it from its ``Inbox``.

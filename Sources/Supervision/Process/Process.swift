@@ -1,5 +1,4 @@
 import ScalableLocks
-import Synchronization
 
 /// The process primitives, named as in Elixir's `Process` and `Kernel`: spawn, send,
 /// exit signals, links, monitors, trapping exits, timers and inspection.
@@ -187,7 +186,7 @@ public enum Process {
     /// `Process.send_after`. Cancel it with ``TimerRef/cancel()``.
     @discardableResult
     public static func sendAfter(_ pid: PID, _ message: some Sendable, after delay: Duration) -> TimerRef {
-        let timer = MessageTimer(target: pid, message: message)
+        let timer = MessageTimer(target: pid, payload: .info(message))
         (pid.core?.runtime ?? Runtime.current).clock.schedule(timer, after: delay)
         return TimerRef(timer: timer)
     }
@@ -210,30 +209,9 @@ public enum Process {
 
 /// A pending ``Process/sendAfter(_:_:after:)``.
 public struct TimerRef: Sendable {
-    fileprivate let timer: MessageTimer
+    let timer: MessageTimer
 
     /// Cancels the message. Returns `false` if it was already sent or cancelled.
     @discardableResult
     public func cancel() -> Bool { timer.cancel() }
-}
-
-
-private final class MessageTimer: ScheduledTimer {
-    private let target: PID
-    private let message: any Sendable
-    private let done = Atomic<Bool>(false)
-
-    init(target: PID, message: any Sendable) {
-        self.target = target
-        self.message = message
-    }
-
-    var isSettled: Bool { done.load(ordering: .acquiring) }
-
-    func cancel() -> Bool { !done.exchange(true, ordering: .acquiringAndReleasing) }
-
-    func fire() {
-        guard !done.exchange(true, ordering: .acquiringAndReleasing) else { return }
-        target.core?.deliver(.info(message))
-    }
 }

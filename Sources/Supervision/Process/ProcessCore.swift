@@ -82,8 +82,9 @@ final class RareProcessState: @unchecked Sendable {
     /// deferred in: the server's exit fails them in that order.
     @usableFromInline var deferred: [ObjectIdentifier: (order: UInt64, slot: CallSlot)] = [:]
     @usableFromInline var deferredCount: UInt64 = 0
-    /// Waiting for `initialize` to finish (``Process/awaitStarted(_:)``).
-    @usableFromInline var startWaiters: [OneShot<Bool>] = []
+    /// Told when `initialize` finishes (`true`) or the process exits first (`false`):
+    /// ``Process/awaitStarted(_:)``, a supervisor deciding a superseded restart.
+    @usableFromInline var startWaiters: [@Sendable (Bool) -> Void] = []
     /// An object the behaviour publishes for direct access through the pid (a
     /// dynamic supervisor's shared child table).
     @usableFromInline var attachment: (any AnyObject & Sendable)?
@@ -308,7 +309,7 @@ class ProcessCore: @unchecked Sendable {
         var startup: StartSlot?
         var silentParent: Bool
         var idle: Bool
-        var startWaiters: [OneShot<Bool>]
+        var startWaiters: [@Sendable (Bool) -> Void]
     }
 
     /// Runs the exit procedure; returns `false` if the process was already exiting or dead.
@@ -379,7 +380,7 @@ class ProcessCore: @unchecked Sendable {
         // A starter learns of the failure once the names are released and the process is
         // dead: a start it makes at once under the same name finds the name free.
         leftovers.startup?.settle(.success(.failed(reason)))
-        for waiter in leftovers.startWaiters { waiter.resolve(false) }
+        for waiter in leftovers.startWaiters { waiter(false) }
 
         // 5. Signal links, then monitors. Everything that wakes another task goes out in
         // a fixed order (never a hash table's): links oldest process first, monitors in
@@ -547,17 +548,25 @@ class ProcessCore: @unchecked Sendable {
         }
     }
 
+    /// Whether `initialize` has succeeded (`true`, the process runs) or the process has
+    /// begun exiting first (`false`: its exit may still be releasing its names); if
+    /// neither is known yet, `nil`, and `observer` is called once one is — `true` when
+    /// the start succeeds, `false` once the process exited (its names released) — on
+    /// the thread that finishes the start or the exit: it must be quick and not block.
+    final func observeStart(_ observer: @escaping @Sendable (Bool) -> Void) -> Bool? {
+        state.withLock { state -> Bool? in
+            guard state.status == .alive else { return false }
+            if state.acknowledged { return true }
+            state.rareState().startWaiters.append(observer)
+            return nil
+        }
+    }
+
     /// Waits until `initialize` has succeeded (`true`) or the process exited first.
     nonisolated(nonsending)
     final func awaitAcknowledged() async -> Bool {
         await OneShot<Bool>.wait(deadline: .infinity, clock: runtime.clock) { waiter in
-            let known = state.withLock { state -> Bool? in
-                guard state.status == .alive else { return false }
-                if state.acknowledged { return true }
-                state.rareState().startWaiters.append(waiter)
-                return nil
-            }
-            if let known { waiter.resolve(known) }
+            if let known = observeStart({ waiter.resolve($0) }) { waiter.resolve(known) }
         } ?? false
     }
 

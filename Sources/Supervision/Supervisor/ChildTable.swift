@@ -218,7 +218,8 @@ final class ChildTable: Sendable {
         /// Ended: no retry follows, no attempt of it is running, and what an attempt
         /// in flight started has been shut down.
         case ended
-        /// The caller's task was cancelled while an attempt ran: nothing was changed.
+        /// The caller's task was cancelled while an attempt ran, before the attempt
+        /// ended: nothing was changed.
         case cancelled
     }
 
@@ -226,13 +227,16 @@ final class ChildTable: Sendable {
     /// failed and is being retried), found by the pid it last ran as. If an attempt is
     /// running, waits for it: a failed attempt ends the child; what one that succeeded
     /// started is never listed, and the supervisor shuts it down before this returns.
-    /// A caller whose task is cancelled meanwhile stops waiting (``RestartEnd/cancelled``).
+    /// A caller whose task is cancelled meanwhile stops waiting (``RestartEnd/cancelled``),
+    /// unless the attempt had already ended and the child with it: then it is
+    /// ``RestartEnd/ended``, and the supervisor finishes stopping what the attempt started.
     ///
     /// - Parameter parked: called once the caller waits for an attempt in flight (a
     ///   test seam).
     nonisolated(nonsending)
     func endRestarting(lastPID pid: PID, clock: any SupervisionClock, parked: (@Sendable () -> Void)? = nil) async -> RestartEnd {
         var parkedOn: UInt64?
+        var handedOver = false
         let end = await OneShot<RestartEnd>.wait(deadline: .infinity, clock: clock, cancellable: true) { waiter in
             let now = state.withLock { state -> RestartEnd? in
                 guard state.status == .running,
@@ -250,12 +254,14 @@ final class ChildTable: Sendable {
             if let now { waiter.resolve(now) } else { parked?() }
         } unregister: { waiter in
             guard let ticket = parkedOn else { return }
-            state.withLock { state in
-                state.ending[ticket]?.removeAll { $0 === waiter }
-                if state.ending[ticket]?.isEmpty == true { state.ending[ticket] = nil }
+            handedOver = state.withLock { state -> Bool in
+                // No longer listed: the attempt ended and took this waiter with it.
+                guard let waiting = state.ending[ticket], waiting.contains(where: { $0 === waiter }) else { return true }
+                state.ending[ticket] = waiting.count == 1 ? nil : waiting.filter { $0 !== waiter }
+                return false
             }
         }
-        return end ?? .cancelled
+        return end ?? (handedOver ? .ended : .cancelled)
     }
 
     enum RestartRegistration {
@@ -266,9 +272,13 @@ final class ChildTable: Sendable {
         /// Restarted as `pid`, `restarts` times in all. If it already exited,
         /// `earlyExit` says what that exit calls for, and it is not listed.
         case restarted(PID, restarts: Int, earlyExit: ExitDecision?)
-        /// A `terminateChild` ended the child while this attempt ran: the caller must
-        /// shut `pid` down (it is not listed) and then resolve `waiters` with `.ended`.
-        case terminated(PID, waiters: [OneShot<RestartEnd>])
+        /// A `terminateChild` ended the child while this attempt ran, and the attempt
+        /// failed: nothing is left (the waiters have their answer).
+        case endedWhileStarting
+        /// A `terminateChild` ended the child while this attempt ran, and the attempt
+        /// started `pid`: the caller must shut it down (it is not listed) and then resolve
+        /// `waiters` with `.ended`.
+        case endedAfterStart(PID, waiters: [OneShot<RestartEnd>])
     }
 
     /// Ends a restart begun with ``beginRestart()``.
@@ -280,11 +290,12 @@ final class ChildTable: Sendable {
             waiters = state.ending.removeValue(forKey: ticket) ?? []
             defer { state.startEnded() }
             guard let pid else {
+                guard !waiters.isEmpty else { return .notStarted }
                 // A terminateChild was waiting on this attempt: it failed, so the child ends.
-                if !waiters.isEmpty, let child = state.restarting.removeValue(forKey: ticket), child.spec.type == .supervisor {
+                if let child = state.restarting.removeValue(forKey: ticket), child.spec.type == .supervisor {
                     state.supervisorSpecs -= 1
                 }
-                return .notStarted
+                return .endedWhileStarting
             }
             guard state.status == .running, let child = state.restarting.removeValue(forKey: ticket) else {
                 return .supervisorStopping
@@ -297,7 +308,7 @@ final class ChildTable: Sendable {
                 waiters = []
                 // Dead already: its exit, stashed for this restart, needs nothing more.
                 state.earlyExits.removeValue(forKey: pid)
-                return .terminated(pid, waiters: handed)
+                return .endedAfterStart(pid, waiters: handed)
             }
             child.restarts += 1
             child.startedAt = now
@@ -314,16 +325,17 @@ final class ChildTable: Sendable {
         return registration
     }
 
-    /// A restart found the child's place taken by `holder`, a live process this
-    /// supervisor started (another child started under the same name — in a pool, a
-    /// caller that asked for the id while the restart was pending): the child is
-    /// replaced, so it is forgotten, and the restart is withdrawn from the intensity.
-    /// (Nothing waits on it: no attempt of it is in flight.) Returns whether the child
-    /// was still restarting (a `terminateChild` may have ended it meanwhile).
+    /// A restart found the child's place taken by a live process this supervisor started
+    /// (another child started under the same name — in a pool, a caller that asked for
+    /// the id while the restart was pending) and that process completed its start: the
+    /// child is replaced, so it is forgotten, and the restart charged when it died is
+    /// withdrawn from the intensity. (Nothing waits on it: no attempt of it is in
+    /// flight.) Returns whether the child was still restarting (a `terminateChild` may
+    /// have ended it meanwhile).
     @discardableResult
     func restartSuperseded(ticket: UInt64) -> Bool {
         state.withLock { state -> Bool in
-            guard let child = state.restarting.removeValue(forKey: ticket) else { return false }
+            guard state.status == .running, let child = state.restarting.removeValue(forKey: ticket) else { return false }
             if child.spec.type == .supervisor { state.supervisorSpecs -= 1 }
             if let charged = child.chargedAt { state.intensity.withdrawRestart(at: charged) }
             return true

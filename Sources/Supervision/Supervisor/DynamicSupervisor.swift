@@ -8,10 +8,14 @@ import ScalableLocks
 /// supervisor process, in order. Stopping the supervisor signals every child at once and
 /// then waits for them, so it takes time linear in the number of children.
 ///
-/// A restart that finds its child's name held by a live process this supervisor started
-/// (a pool's caller started the same id first) counts as done: the child is replaced,
-/// forgotten, and its restart not charged to the intensity, where OTP's would retry the
-/// `already_started` until its intensity ran out. A name held by any other process fails
+/// A restart that finds its child's name held by a process this supervisor started (a
+/// pool's caller started the same id first) waits — off the supervisor process — for
+/// that sibling's start: if it runs, the child counts as replaced, is forgotten, and its
+/// restart is not charged to the intensity (the id is served by the caller's start, as
+/// in a temporary pool); if it fails or exits, the restart runs again. OTP's supervisor
+/// would retry the `already_started` until its intensity ran out. So a worker that
+/// crashes again and again while callers restart it first never trips the intensity;
+/// the crashes still show in exits and metrics. A name held by any other process fails
 /// the restart, which is retried as in OTP.
 public struct DynamicSupervisor: Sendable, CustomStringConvertible {
     /// A dynamic supervisor's flags.
@@ -200,7 +204,9 @@ public struct DynamicSupervisor: Sendable, CustomStringConvertible {
     /// The caller may give up: if its task is cancelled, a running child's shutdown
     /// ends in a kill at once (the child still dies before this returns), and a wait for
     /// a restart attempt ends with ``SupervisorError/callFailed(_:)`` (``CallError/cancelled``),
-    /// leaving the child as it was.
+    /// leaving the child as it was — unless the attempt had already ended: then the child
+    /// is ended, this returns normally, and the supervisor finishes stopping what the
+    /// attempt started.
     ///
     /// - Throws: ``SupervisorError/notFound(_:)`` if `child` is neither a running child
     ///   nor the last pid of a restarting one.

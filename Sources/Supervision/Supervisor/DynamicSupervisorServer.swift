@@ -19,6 +19,12 @@ struct DynamicSupervisorServer: GenServer {
         case giveUp
         /// A restart attempt failed; try again (counts toward the intensity).
         case retryRestart(ticket: UInt64)
+        /// The sibling holding a restarting child's name completed its start and runs:
+        /// the child is replaced (``ChildTable/restartSuperseded(ticket:)``).
+        case superseded(ticket: UInt64, by: PID)
+        /// The sibling holding a restarting child's name failed to start or exited: its
+        /// name is free, so the restart runs again, not charged a second time.
+        case retryUncharged(ticket: UInt64)
     }
 
     let table: ChildTable
@@ -74,6 +80,13 @@ struct DynamicSupervisorServer: GenServer {
             return await handle(.giveUp)
         case .retryRestart(let ticket):
             return await handle(table.retry(ticket: ticket, now: me.runtime.clock.now()))
+        case .superseded(let ticket, let holder):
+            supersede(ticket, by: holder)
+            return .noreply
+        case .retryUncharged(let ticket):
+            // Gone meanwhile if a terminateChild ended it, or the supervisor is stopping.
+            guard let child = table.restarting(ticket) else { return .noreply }
+            return await handle(.restart(ticket: ticket, child))
         }
     }
 
@@ -105,7 +118,10 @@ struct DynamicSupervisorServer: GenServer {
                 if case .success(let pid) = result {
                     await ChildShutdown.run(pid, supervisor: me, policy: child.spec.shutdown)
                 }
-            case .terminated(let pid, let waiters):
+            case .endedWhileStarting:
+                // A terminateChild ended the child while its attempt failed: nothing to retry.
+                break
+            case .endedAfterStart(let pid, let waiters):
                 // A terminateChild ended the child while it restarted: what the restart
                 // started goes too, before the caller hears it ended.
                 await ChildShutdown.run(pid, supervisor: me, policy: child.spec.shutdown)
@@ -128,16 +144,24 @@ struct DynamicSupervisorServer: GenServer {
                 guard case .failure(let error) = result else { break }
                 if (error as? StartError)?.code == .ignored {
                     table.restartIgnored(ticket: ticket)
-                } else if !retriesSupersededRestarts, let holder = (error as? StartError)?.holder, await supersedes(holder) {
+                } else if !retriesSupersededRestarts, let holder = (error as? StartError)?.holder,
+                          let core = holder.core, core.parent == me.pid {
                     // Its name is held by a sibling — in a pool, a caller's start for the
-                    // same id won the race with this restart: the id is served, nothing
-                    // failed. The child is replaced and its restart not charged (OTP's
-                    // supervisor would retry until its intensity ran out).
-                    if table.restartSuperseded(ticket: ticket) {
-                        runtime.logger.info("child restart superseded by a sibling holding its name", metadata: [
-                            "supervisor.pid": "\(me.pid)", "process.previous_pid": "\(old.map { "\($0)" } ?? "none")",
-                            "process.pid": "\(holder)",
-                        ])
+                    // same id won the race with this restart: once that sibling runs, the
+                    // id is served and nothing failed. The child is then replaced and its
+                    // restart not charged (OTP's supervisor would retry until its intensity
+                    // ran out).
+                    // A sibling still starting is decided when its start ends (the restarting
+                    // child stays listed meanwhile, and terminateChild can end it); one that
+                    // is exiting frees the name, and the restart runs again, uncharged.
+                    let supervisor = me
+                    switch core.observeStart({ started in
+                        supervisor.deliver(.info(started ? Info.superseded(ticket: ticket, by: holder)
+                                                         : Info.retryUncharged(ticket: ticket)))
+                    }) {
+                    case true?: supersede(ticket, by: holder)
+                    case false?: me.deliver(.info(Info.retryUncharged(ticket: ticket)))
+                    case nil: break
                     }
                 } else {
                     let reason = exitReason(ofStartFailure: error)
@@ -153,13 +177,13 @@ struct DynamicSupervisorServer: GenServer {
         }
     }
 
-    /// Whether `holder`, which holds the name a restart needed, is a live process this
-    /// supervisor started (a child, or one whose `startChild` is still registering it)
-    /// that completed its start. Waits for a holder still initializing: its start is
-    /// bounded by its own start timeout.
-    private func supersedes(_ holder: PID) async -> Bool {
-        guard let core = holder.core, core.parent == me.pid else { return false }
-        return await Process.awaitStarted(holder) && holder.acceptsMessages
+    /// The restart `ticket` found its name held by `holder`, a running sibling: the
+    /// child is replaced (``ChildTable/restartSuperseded(ticket:)``).
+    private func supersede(_ ticket: UInt64, by holder: PID) {
+        guard table.restartSuperseded(ticket: ticket) else { return }
+        me.runtime.logger.info("child restart superseded by a sibling holding its name", metadata: [
+            "supervisor.pid": "\(me.pid)", "process.pid": "\(holder)",
+        ])
     }
 
     /// Sends the supervisor process what a child's exit, decided outside it, calls for:
