@@ -8,13 +8,15 @@ import ScalableLocks
 ///
 /// Every line is normalised before it is mixed in: a pid printed anywhere in it — in an
 /// exit reason (`error(already started as <0.68.0>)`), in a fact a scenario wrote with
-/// plain interpolation — becomes its run-stable name, so no line can carry a raw serial
-/// into the digest.
+/// plain interpolation — becomes its run-stable name, and so does a monitor reference
+/// (`#Ref<0.12>`), so neither carries a process-wide counter into the digest.
 final class Trace: Sendable {
     private struct State {
         var digest: UInt64 = 0xCBF2_9CE4_8422_2325
         /// Run-stable names by pid serial.
         var labels: [UInt64: Int] = [:]
+        /// Run-stable names of monitor references (`#Ref<0.N>`), by number.
+        var refLabels: [UInt64: Int] = [:]
         var events = 0
         var restartsFailed = 0
         var facts = 0
@@ -54,7 +56,8 @@ final class Trace: Sendable {
     }
 
     /// `text` with every pid in it, as it prints (`<0.42.0>`), replaced by its run-stable
-    /// name (`<p7>`), so that reports compare equal across replays.
+    /// name (`<p7>`) — and every monitor reference by its own — so that reports compare
+    /// equal across replays.
     ///
     /// - Complexity: O(text length).
     func relabel(_ text: String) -> String {
@@ -74,21 +77,27 @@ final class Trace: Sendable {
     }
 
     /// `text` with every pid printed in it (`<0.SERIAL.0>`) named as ``label(_:)`` names
-    /// it (`<pN>`); a pid not seen before is named here, in order of appearance.
-    /// Returns `text` itself, unscanned beyond a byte search, when it prints no pid.
+    /// it (`<pN>`), and every monitor reference (`#Ref<0.N>`) named likewise (`#Ref<rN>`);
+    /// one not seen before is named here, in order of appearance. Returns `text` itself
+    /// when it prints neither.
     ///
     /// - Complexity: O(text length).
     private static func normalised(_ text: String, _ state: inout State) -> String {
         let bytes = Array(text.utf8)
-        let prefix = Array("<0.".utf8)
-        guard bytes.count >= 7, bytes.indices.contains(where: { bytes[$0] == prefix[0] }) else { return text }
+        guard bytes.count >= 5, bytes.contains(UInt8(ascii: "<")) else { return text }
         var result: [UInt8] = []
         result.reserveCapacity(bytes.count)
         var index = 0
         var changed = false
         while index < bytes.count {
-            if let (serial, end) = pid(in: bytes, at: index) {
+            if let (serial, end) = number(in: bytes, at: index, between: pidOpen, and: pidClose) {
                 result += Array("<p\(label(serial, &state))>".utf8)
+                index = end
+                changed = true
+            } else if let (number, end) = number(in: bytes, at: index, between: refOpen, and: refClose) {
+                let label = state.refLabels[number] ?? state.refLabels.count + 1
+                state.refLabels[number] = label
+                result += Array("#Ref<r\(label)>".utf8)
                 index = end
                 changed = true
             } else {
@@ -99,25 +108,27 @@ final class Trace: Sendable {
         return changed ? String(decoding: result, as: UTF8.self) : text
     }
 
-    /// The serial of a pid printed at `start` (`<0.SERIAL.0>`) and the index just past
-    /// it, if one is printed there.
-    private static func pid(in bytes: [UInt8], at start: Int) -> (serial: UInt64, end: Int)? {
-        let open = Array("<0.".utf8), close = Array(".0>".utf8)
-        guard start + open.count < bytes.count, Array(bytes[start..<start + open.count]) == open else { return nil }
+    private static let pidOpen = Array("<0.".utf8), pidClose = Array(".0>".utf8)
+    private static let refOpen = Array("#Ref<0.".utf8), refClose = Array(">".utf8)
+
+    /// The decimal number printed at `start` between `open` and `close` (a pid's serial
+    /// in `<0.SERIAL.0>`), and the index just past `close`, if that is printed there.
+    private static func number(in bytes: [UInt8], at start: Int, between open: [UInt8], and close: [UInt8]) -> (UInt64, end: Int)? {
+        guard start + open.count < bytes.count, bytes[start..<start + open.count].elementsEqual(open) else { return nil }
         var index = start + open.count
-        var serial: UInt64 = 0
+        var value: UInt64 = 0
         let digits = index
         while index < bytes.count, bytes[index] >= UInt8(ascii: "0"), bytes[index] <= UInt8(ascii: "9") {
-            let (times, overflowA) = serial.multipliedReportingOverflow(by: 10)
+            let (times, overflowA) = value.multipliedReportingOverflow(by: 10)
             let (sum, overflowB) = times.addingReportingOverflow(UInt64(bytes[index] - UInt8(ascii: "0")))
             guard !overflowA, !overflowB else { return nil }
-            serial = sum
+            value = sum
             index += 1
         }
-        guard index > digits, index + close.count <= bytes.count, Array(bytes[index..<index + close.count]) == close else {
+        guard index > digits, index + close.count <= bytes.count, bytes[index..<index + close.count].elementsEqual(close) else {
             return nil
         }
-        return (serial, index + close.count)
+        return (value, index + close.count)
     }
 
     /// A lifecycle event of the runtime.

@@ -69,7 +69,7 @@ struct LockstepTests {
 
     /// The FNV-1a hash of the digests of seeds 0..<100 (500 steps, random strategy).
     static let hundredSeeds: [LockstepScenario: String] = [
-        .churn: "b31e385e74050377", .crashStorm: "ecf2d5d8ea274cc7", .restartRace: "c0a4b5d0204f1899",
+        .churn: "b31e385e74050377", .crashStorm: "ecf2d5d8ea274cc7", .restartRace: "c0ab1e3c06223f0e",
         .lookupOrStartRace: "604059c6f3c7593c", .killDuringRegistration: "05abc45a0dd9906e",
     ]
 
