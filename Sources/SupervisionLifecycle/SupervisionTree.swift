@@ -90,8 +90,11 @@ public struct SupervisionTree: Service, CustomStringConvertible {
     ///   if the waiting task is cancelled.
     @discardableResult
     public func started() async throws(SupervisionTreeError) -> PID {
-        try await readiness.wait()
+        try await readiness.wait(parked: Self.waitingSeam)
     }
+
+    /// Test seam: runs when a ``started()`` call starts waiting for the tree.
+    @TaskLocal package static var waitingSeam: (@Sendable () -> Void)?
 
     /// The service's name.
     public var description: String { name }
@@ -102,6 +105,8 @@ public struct SupervisionTree: Service, CustomStringConvertible {
     ///   ``SupervisionTreeError/rootExited(_:)`` if the root exited when no shutdown was
     ///   asked for.
     public func run() async throws {
+        // Run again after it ended: wait for this run's start.
+        readiness.reset()
         let root: PID
         do {
             root = try await start()
@@ -143,7 +148,7 @@ private final class TreeReadiness: Sendable {
     }
     private let state = Mutex(State.waiting([]))
 
-    func wait() async throws(SupervisionTreeError) -> PID {
+    func wait(parked: (@Sendable () -> Void)?) async throws(SupervisionTreeError) -> PID {
         // The clock only matters for a deadline: there is none.
         let outcome = await OneShot<Result<PID, SupervisionTreeError>>.wait(
             deadline: .infinity, clock: SystemClock.shared, cancellable: true
@@ -158,7 +163,7 @@ private final class TreeReadiness: Sendable {
                 case .ended(let error): return .failure(error)
                 }
             }
-            if let now { waiter.resolve(now) }
+            if let now { waiter.resolve(now) } else { parked?() }
         } unregister: { waiter in
             state.withLock { state in
                 if case .waiting(var waiters) = state {
@@ -168,6 +173,13 @@ private final class TreeReadiness: Sendable {
             }
         }
         return try (outcome ?? .failure(.cancelled)).get()
+    }
+
+    /// A run begins: a tree that ended is waited for again.
+    func reset() {
+        state.withLock { state in
+            if case .ended = state { state = .waiting([]) }
+        }
     }
 
     /// The root started: whoever waits gets its pid.

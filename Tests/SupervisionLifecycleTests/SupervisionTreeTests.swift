@@ -56,7 +56,11 @@ struct SupervisionTreeTests {
             try await Supervisor.start(children: [self.spec("a", log, shutdown: .brutalKill)], runtime: runtime)
         }
         // A service beside the tree asks before the group has started anything.
-        let early = Task { try await tree.started() }
+        let parked = Latch()
+        let early = SupervisionTree.$waitingSeam.withValue({ parked.fire() }) {
+            Task { try await tree.started() }
+        }
+        await parked.wait()
         let group = ServiceGroup(configuration: .init(services: [tree], logger: logger))
         let running = Task { try await group.run() }
         let root = try await early.value
@@ -78,7 +82,11 @@ struct SupervisionTreeTests {
         #expect(error?.code == .notStarted && error?.description.contains("no config") == true)
 
         let never = SupervisionTree(name: "never run") { try await Supervisor.start(children: []) }
-        let impatient = Task { try await never.started() }
+        let parked = Latch()
+        let impatient = SupervisionTree.$waitingSeam.withValue({ parked.fire() }) {
+            Task { try await never.started() }
+        }
+        await parked.wait()
         impatient.cancel()
         await #expect(throws: SupervisionTreeError.cancelled) { try await impatient.value }
     }
