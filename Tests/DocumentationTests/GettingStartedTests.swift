@@ -103,6 +103,22 @@ struct GettingStartedTests {
                 }
             }
             #expect(missing == 2)
+
+            // A whole error compared with ==, in a loop. (`catch .ignored` is no way to do
+            // it: in Swift 6.3.1 it crashes the compiler, or hangs it inside a loop.)
+            struct Refuser: GenServer {
+                static func initialize(_ arguments: Void) async throws -> InitResult<Refuser> { .ignore }
+            }
+            var ignored = 0
+            for _ in 0..<2 {
+                do throws(StartError) {
+                    _ = try await Refuser.start()
+                } catch {
+                    guard error == .ignored else { throw error }
+                    ignored += 1
+                }
+            }
+            #expect(ignored == 2)
             try await tree.stop()
         }
     }
