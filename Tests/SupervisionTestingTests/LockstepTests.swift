@@ -237,6 +237,27 @@ struct LockstepTests {
         #expect(run.virtualTime == .seconds(50))
     }
 
+    @Test("a server killed while a continuation runs never continues: the run goes on to its end and the next continuation never ran")
+    func killDuringContinuation() async {
+        let journal = Recorder()
+        let run = await Lockstep.run(seed: 5) { context in
+            let server = try await Continuer.start(.init(context: context, journal: journal))
+            let watch = Process.watch(server.pid!)
+            server.cast(.go)
+            await context.sleep(for: .seconds(1))   // the continuation sleeps until t = 10 s
+            Process.exit(server.pid!, .kill)
+            context.check(try await watch.reason == .killed, "killed", "the server was not killed")
+            // Past the continuation's wake-up at t = 10 s: it has returned by now, and what
+            // it asked for next never ran.
+            await context.sleep(for: .seconds(20))
+            let steps = journal.values.withLock { $0 }
+            context.check(steps == [1, 2], "no continuation after a kill", "the continuations ran \(steps)")
+        }
+        #expect(run.violation == nil, "\(run)")
+        #expect(journal.values.withLock { $0 } == [1, 2])
+        #expect(run.virtualTime == .seconds(21))
+    }
+
     @Test("work that escapes the scheduler fails the run with a clear message")
     func escapes() async {
         let plainTask = await Lockstep.run(seed: 1) { _ in
@@ -302,6 +323,30 @@ struct Stubborn: GenServer {
 
     mutating func terminate(_ reason: ExitReason) async {
         await context.sleep(for: .seconds(3_600))
+    }
+}
+
+/// A cast starts a continuation that sleeps 10 s (virtual), then asks for another one;
+/// the journal records 1 when the first begins, 2 when it wakes, 3 if the second runs.
+struct Continuer: GenServer {
+    struct Arguments: Sendable {
+        var context: LockstepContext
+        var journal: Recorder
+    }
+    enum Cast: Sendable { case go }
+    typealias Continue = Int
+    let arguments: Arguments
+
+    static func initialize(_ arguments: Arguments) async throws -> InitResult<Continuer> { .ok(Continuer(arguments: arguments)) }
+
+    mutating func handleCast(_ message: Cast) async throws -> HandleResult { .continue(1) }
+
+    mutating func handleContinue(_ step: Int) async throws -> HandleResult {
+        arguments.journal.values.withLock { $0.append(step) }
+        guard step == 1 else { return .noreply }
+        await arguments.context.sleep(for: .seconds(10))
+        arguments.journal.values.withLock { $0.append(2) }
+        return .continue(3)
     }
 }
 

@@ -11,8 +11,6 @@ struct Idler: GenServer, StateDescribing {
         var then: Then?
         /// A message `initialize` sends to the server itself before returning.
         var pokesItself = false
-        /// Fired when the continuation "hang" begins (it then never ends).
-        var hanging: Latch? = nil
     }
     enum Request: Sendable {
         /// Answers at once and asks for `then`, after poking itself.
@@ -31,13 +29,12 @@ struct Idler: GenServer, StateDescribing {
     typealias Continue = String
 
     let journal: Recorder<String>
-    let hanging: Latch?
     var pending: Caller<String>?
 
     static func initialize(_ arguments: Arguments) async throws -> InitResult<Idler> {
         arguments.journal.record("init")
         if arguments.pokesItself { Process.send(Process.current!, Info.poke) }
-        let idler = Idler(journal: arguments.journal, hanging: arguments.hanging)
+        let idler = Idler(journal: arguments.journal)
         guard let then = arguments.then else { return .ok(idler) }
         return .ok(idler, then: then)
     }
@@ -84,10 +81,6 @@ struct Idler: GenServer, StateDescribing {
         case "again": return .continue("last")
         case "then idle": return .timeout(.seconds(1))
         case "stop": return .stop(.normal)
-        case "hang":
-            hanging?.fire()
-            await suspendUntilCancelled()
-            return .continue("after hang")
         default: return .noreply
         }
     }
@@ -122,8 +115,8 @@ struct TimeoutAndContinueTests {
         runtime = quietRuntime(clock: clock)
     }
 
-    func start(then: Then? = nil, pokesItself: Bool = false, hanging: Latch? = nil) async throws -> ServerRef<Idler> {
-        try await Idler.start(.init(journal: journal, then: then, pokesItself: pokesItself, hanging: hanging), runtime: runtime)
+    func start(then: Then? = nil, pokesItself: Bool = false) async throws -> ServerRef<Idler> {
+        try await Idler.start(.init(journal: journal, then: then, pokesItself: pokesItself), runtime: runtime)
     }
 
     /// The journal once everything the server had in its mailbox, then a ping and the
@@ -220,48 +213,10 @@ struct TimeoutAndContinueTests {
         let server = try await start(then: .timeout(.seconds(10)))
         await clock.waitForTimers(atLeast: 1)
         try await server.stop()
+        #expect(clock.pendingTimerCount == 0, "the timer of a dead server is settled")
         clock.advance(by: .seconds(60))
         #expect(journal.all == ["init"])
         #expect(runtime.liveProcessCount == 0)
-    }
-
-    @Test("a server killed while a continuation runs is dead: the continuation never goes on")
-    func killedDuringContinuation() async throws {
-        let hanging = Latch()
-        let server = try await start(hanging: hanging)
-        let pid = try #require(server.pid)
-        let watch = Process.watch(pid)
-        server.cast(.touch(then: .continue("hang")))
-        await hanging.wait()
-        Process.exit(pid, .kill)
-        #expect(!pid.isAlive, "a kill is synchronous")
-        #expect(try await watch.reason == .killed)
-        #expect(journal.all == ["init", "touch", "continue hang"], "no continuation after the kill")
-    }
-
-    @Test("an idle timeout can stop an idle worker, which its transient policy does not restart")
-    func idleStop() async throws {
-        struct Stopper: GenServer {
-            enum Cast: Sendable { case work }
-            static func initialize(_ arguments: Void) async throws -> InitResult<Stopper> { .ok(Stopper(), then: .timeout(.seconds(30))) }
-            mutating func handleCast(_ message: Cast) async throws -> HandleResult { .timeout(.seconds(30)) }
-            mutating func handleTimeout() async throws -> HandleResult { .stop(.normal) }
-        }
-        let supervisor = try await DynamicSupervisor.start(runtime: runtime)
-        let pid = try #require(try await supervisor.startChild(.worker(Stopper.self, id: "stopper", restart: .transient)).pid)
-        let watch = Process.watch(pid)
-        await clock.waitForTimers(atLeast: 1)
-        clock.advance(by: .seconds(20))
-        ServerRef<Stopper>(pid: pid).cast(.work)
-        // A state request waits behind the cast: once answered, the cast re-armed 30 s.
-        #expect(try await Process.describeState(of: pid, timeout: .infinity) == nil)
-        clock.advance(by: .seconds(20))
-        #expect(try await Process.describeState(of: pid, timeout: .infinity) == nil, "still running 20 s after the cast")
-        clock.advance(by: .seconds(10))
-        #expect(try await watch.reason == .normal)
-        try await supervisor.sync()
-        #expect(supervisor.countChildren().specs == 0, "a normal exit of a transient child is not restarted")
-        try await supervisor.stop()
     }
 
     // MARK: Continuations

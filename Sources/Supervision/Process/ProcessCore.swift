@@ -365,13 +365,17 @@ class ProcessCore: @unchecked Sendable {
         }
 
         // 4. Dead: gone from the process table, so no pid reaches it any more.
-        let (linked, monitors) = state.withLock { state -> ([PID], [UInt64: Watcher]) in
+        let (linked, monitors, lateObservers) = state.withLock { state -> ([PID], [UInt64: Watcher], [@Sendable (Bool) -> Void]) in
             state.status = .dead
             state.exitReason = reason
             statusWord.store(ProcessStatus.dead.rawValue, ordering: .releasing)
             ProcessTable.shared.remove(serial)
-            defer { state.rare?.monitors = [:] }
-            return (state.links.removeAll(), state.rare?.monitors ?? [:])
+            defer {
+                state.rare?.monitors = [:]
+                state.rare?.startWaiters = []
+            }
+            // Observers of its start that came while it was exiting (`observeStart`).
+            return (state.links.removeAll(), state.rare?.monitors ?? [:], state.rare?.startWaiters ?? [])
         }
         cplatform_exiting_leave()
         runtime.counters.exited()
@@ -380,7 +384,7 @@ class ProcessCore: @unchecked Sendable {
         // A starter learns of the failure once the names are released and the process is
         // dead: a start it makes at once under the same name finds the name free.
         leftovers.startup?.settle(.success(.failed(reason)))
-        for waiter in leftovers.startWaiters { waiter(false) }
+        for waiter in leftovers.startWaiters + lateObservers { waiter(false) }
 
         // 5. Signal links, then monitors. Everything that wakes another task goes out in
         // a fixed order (never a hash table's): links oldest process first, monitors in
@@ -549,16 +553,18 @@ class ProcessCore: @unchecked Sendable {
     }
 
     /// Whether `initialize` has succeeded (`true`, the process runs) or the process has
-    /// begun exiting first (`false`: its exit may still be releasing its names); if
-    /// neither is known yet, `nil`, and `observer` is called once one is — `true` when
-    /// the start succeeds, `false` once the process exited (its names released) — on
-    /// the thread that finishes the start or the exit: it must be quick and not block.
+    /// exited (`false`: dead, its names released); if neither is known yet — it is
+    /// starting, or its exit is under way — `nil`, and `observer` is called once one is,
+    /// on the thread that finishes the start or the exit: it must be quick and not block.
     final func observeStart(_ observer: @escaping @Sendable (Bool) -> Void) -> Bool? {
         state.withLock { state -> Bool? in
-            guard state.status == .alive else { return false }
-            if state.acknowledged { return true }
-            state.rareState().startWaiters.append(observer)
-            return nil
+            switch state.status {
+            case .dead: return false
+            case .alive where state.acknowledged: return true
+            case .alive, .exiting:
+                state.rareState().startWaiters.append(observer)
+                return nil
+            }
         }
     }
 

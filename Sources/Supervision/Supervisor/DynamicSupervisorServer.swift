@@ -144,6 +144,10 @@ struct DynamicSupervisorServer: GenServer {
                 guard case .failure(let error) = result else { break }
                 if (error as? StartError)?.code == .ignored {
                     table.restartIgnored(ticket: ticket)
+                } else if !retriesSupersededRestarts, let holder = (error as? StartError)?.holder, holder.core == nil {
+                    // The holder died since: its name is free, and the restart runs again,
+                    // uncharged (a dead process holds no name, so this cannot loop).
+                    me.deliver(.info(Info.retryUncharged(ticket: ticket)))
                 } else if !retriesSupersededRestarts, let holder = (error as? StartError)?.holder,
                           let core = holder.core, core.parent == me.pid {
                     // Its name is held by a sibling — in a pool, a caller's start for the
@@ -151,9 +155,10 @@ struct DynamicSupervisorServer: GenServer {
                     // id is served and nothing failed. The child is then replaced and its
                     // restart not charged (OTP's supervisor would retry until its intensity
                     // ran out).
-                    // A sibling still starting is decided when its start ends (the restarting
-                    // child stays listed meanwhile, and terminateChild can end it); one that
-                    // is exiting frees the name, and the restart runs again, uncharged.
+                    // A sibling still starting is decided when its start ends, one that is
+                    // exiting once it is dead and its name free (the restarting child stays
+                    // listed meanwhile, and terminateChild can end it); then the restart
+                    // runs again, uncharged.
                     let supervisor = me
                     switch core.observeStart({ started in
                         supervisor.deliver(.info(started ? Info.superseded(ticket: ticket, by: holder)
