@@ -169,6 +169,10 @@ public final class Inspector: Sendable {
     /// stop, to finish.
     @TaskLocal package static var stopWaitsSeam: (@Sendable () -> Void)?
 
+    /// Test seam: runs when the stop that does the work begins it, before the socket is
+    /// closed.
+    @TaskLocal package static var finishStopSeam: (@Sendable () async -> Void)?
+
     /// Stops serving: closes every client, removes the socket, stops listening to the
     /// registries. An inspector is not started again.
     ///
@@ -230,6 +234,7 @@ public final class Inspector: Sendable {
     /// resumes every stop waiting. Called once, by whoever moved the state to `.stopping`
     /// (a stop, or a start a stop interrupted).
     private func finishStop(_ server: UnixSocketServer?) async {
+        await Self.finishStopSeam?()
         if let server { await server.stop(closeSessions: service.closeSessions) }
         service.shutdown()
         let stops = serving.withLock { state -> [CheckedContinuation<Bool, Never>] in

@@ -73,14 +73,34 @@ struct SocketTests {
         let app = try await TestApp.start(Talker.self, ids: [1], directory: folder.path)
         let path = try await app.inspector.start()
         let socketAtReturn = Recorder<Bool>()
-        await withTaskGroup(of: Void.self) { group in
-            for _ in 0..<4 {
-                group.addTask {
-                    await app.inspector.stop()
-                    socketAtReturn.record(FileManager.default.fileExists(atPath: path))
+        // The stop that does the work is held before it closes anything until the three
+        // others wait for it (or, were one to return early, until it returns): each of
+        // them must return only once the socket is gone.
+        let waiting = Recorder<Void>(), proceed = Latch(), release = Latch()
+        let socketWhileHeld = Recorder<Bool>()
+        await Inspector.$finishStopSeam.withValue({ await release.wait() }) {
+            await Inspector.$stopWaitsSeam.withValue({
+                waiting.record(())
+                if waiting.all.count == 3 { proceed.fire() }
+            }) {
+                await withTaskGroup(of: Void.self) { group in
+                    for _ in 0..<4 {
+                        group.addTask {
+                            await app.inspector.stop()
+                            socketAtReturn.record(FileManager.default.fileExists(atPath: path))
+                            proceed.fire()
+                        }
+                    }
+                    group.addTask {
+                        await proceed.wait()
+                        socketWhileHeld.record(FileManager.default.fileExists(atPath: path))
+                        release.fire()
+                    }
                 }
             }
         }
+        #expect(socketWhileHeld.all == [true], "no stop returned, nor removed the socket, while the first was held")
+        #expect(waiting.all.count == 3)
         #expect(socketAtReturn.all == [false, false, false, false])
         let refused = await #expect(throws: InspectorError.self) { try await app.inspector.start() }
         #expect(refused?.code == .stopped)
