@@ -327,6 +327,46 @@ struct SocketTests {
         server.close()
     }
 
+    @Test("a refusal the app wrote before closing is what the client is told, even when the hello could not be written and the connection ended before the client looked")
+    func refusalOutlivesTheConnection() async throws {
+        let folder = TemporaryFolder()
+        mkdir(folder.path, 0o700)
+        let path = folder.path + "/full.1.sock"
+        let server = try RawSocket.listen(path)
+        let channelClosed = Latch()
+        let ended = Latch()
+        let app = Task {
+            await blocking {
+                // Refuses and closes without waiting for the hello, as the app does once a
+                // refused client has been silent for its grace (a client starved that long).
+                let connection = server.accept()
+                connection.write(WireCodec.line(ServerMessage.failure(id: nil, ProtocolError(.tooManyClients, "this app serves at most 100 clients at once; try again later"))))
+                connection.close()
+            }
+        }
+        do {
+            _ = try await InspectorClient.$helloSeam.withValue({ step in
+                switch step {
+                // The hello goes to a connection the client has seen end, with the
+                // refusal read: writing it fails.
+                case .beforeWriting: await channelClosed.wait()
+                case .closed: channelClosed.fire()
+                // The caller looks for the answer only once the connection has ended
+                // and said so (a caller starved meanwhile).
+                case .beforeAwaitingHello: await ended.wait()
+                case .ended: ended.fire()
+                }
+            }) {
+                try await InspectorClient.connect(path: path, client: "one too many", timeout: Slowdown.scaled(.seconds(5)))
+            }
+            Issue.record("a refused client was served")
+        } catch let error as InspectorClient.ConnectionError {
+            #expect(error.protocolError?.code == .tooManyClients && error.message.contains("at most 100"), "\(error.message)")
+        }
+        await app.value
+        server.close()
+    }
+
     @Test("when the app stops, attached clients see the connection end")
     func appStops() async throws {
         let folder = TemporaryFolder()

@@ -33,6 +33,24 @@ public final class InspectorClient: Sendable {
 
     typealias Connection = NIOAsyncChannel<LineFramer.Frame, ByteBuffer>
 
+    /// Points in a connection's life where a test can step in (``helloSeam``).
+    package enum HelloStep: Sendable {
+        /// The writer is about to write its first line (the hello).
+        case beforeWriting
+        /// The connection's channel has closed (the app hung up, or a write failed).
+        case closed
+        /// The connection has ended and said why to whoever awaits the hello.
+        case ended
+        /// `connect` is about to await the app's answer to its hello.
+        case beforeAwaitingHello
+    }
+
+    /// Testing only: awaited at each ``HelloStep`` of the connections made in its scope,
+    /// so that a test can order the writer, the reader, the caller and the app (a refusal
+    /// read, the connection ended, and only then the caller looks) without waiting for
+    /// time to pass.
+    @TaskLocal package static var helloSeam: (@Sendable (HelloStep) async -> Void)?
+
     private struct State {
         var nextID: Int64 = 1
         var waiting: [Int64: CheckedContinuation<ServerMessage, Never>] = [:]
@@ -110,11 +128,14 @@ public final class InspectorClient: Sendable {
         guard let connection else { throw ConnectionError("cannot connect to \(path): the app is too busy to accept") }
         let state = Shared()
         let (lines, outgoing) = AsyncStream<[UInt8]>.makeStream()
-        let (greeting, greeted) = AsyncStream<Result<ServerHello, ConnectionError>>.makeStream(bufferingPolicy: .bufferingNewest(1))
+        // The first answer wins: a refusal read before the connection ends is what the
+        // person is told, not the "connection lost" or the timeout that follow it.
+        let (greeting, greeted) = AsyncStream<Result<ServerHello, ConnectionError>>.makeStream(bufferingPolicy: .bufferingOldest(1))
         let task = Task {
             let reason = await run(connection, lines: lines, state: state, onMessage: onMessage, greeted: greeted)
             greeted.yield(.failure(ConnectionError(reason)))
             greeted.finish()
+            await helloSeam?(.ended)
             let waiting = state.withLock { state -> [CheckedContinuation<ServerMessage, Never>] in
                 state.closed = reason
                 defer { state.waiting = [:] }
@@ -129,6 +150,7 @@ public final class InspectorClient: Sendable {
             greeted.yield(.failure(ConnectionError("the app at \(path) did not answer the hello within \(timeout)")))
         }
         defer { timer.cancel() }
+        await helloSeam?(.beforeAwaitingHello)
         var result: Result<ServerHello, ConnectionError> = .failure(ConnectionError("the connection to \(path) ended"))
         for await first in greeting {
             result = first
@@ -157,10 +179,27 @@ public final class InspectorClient: Sendable {
     ) async -> String {
         do {
             return try await connection.executeThenClose { inbound, outbound in
-                try await withThrowingTaskGroup(of: String.self) { group in
+                try await withThrowingTaskGroup(of: String?.self) { group in
+                    let seam = helloSeam
+                    if let seam {
+                        connection.channel.closeFuture.whenComplete { _ in Task { await seam(.closed) } }
+                    }
                     group.addTask {
-                        for await line in lines { try await outbound.write(ByteBuffer(bytes: line)) }
-                        return "closed"
+                        do {
+                            var first = true
+                            for await line in lines {
+                                if first { await seam?(.beforeWriting) }
+                                first = false
+                                try await outbound.write(ByteBuffer(bytes: line))
+                            }
+                            return "closed"
+                        } catch {
+                            // The app may have answered and closed (a refusal: too many
+                            // clients, another user): what it said is still to be read.
+                            // A failed write closes the channel, so the reader ends soon
+                            // and says why; it must not be cancelled before it has read.
+                            return nil
+                        }
                     }
                     group.addTask {
                         for try await frame in inbound {
@@ -196,9 +235,13 @@ public final class InspectorClient: Sendable {
                         }
                         return "the app closed the connection"
                     }
-                    let reason = try await group.next() ?? "closed"
-                    group.cancelAll()
-                    return reason
+                    // The first task to end with a reason ends the connection.
+                    while let ended = try await group.next() {
+                        guard let reason = ended else { continue }
+                        group.cancelAll()
+                        return reason
+                    }
+                    return "closed"
                 }
             }
         } catch {
