@@ -292,7 +292,10 @@ struct WorkerPoolTests {
         // The supervisor process handles restarts one at a time: while the restart of
         // "slow" waits at the gate, the restart of "a" waits behind it.
         let entered = Latch(), gate = Latch()
-        let slow = try await pool.lookupOrStart("slow", arguments: .init(1, mode: .restartsWait(StartCount(), entered: entered, gate: gate)))
+        // No start timeout: the gated restart must wait for the gate however slow the
+        // machine (a restart that timed out would be charged again).
+        let slow = try await pool.lookupOrStart("slow", arguments: .init(1, mode: .restartsWait(StartCount(), entered: entered, gate: gate)),
+                                                timeout: .infinity)
         let a = try await pool.lookupOrStart("a", arguments: .init(2))
         Process.exit(slow, .kill)
         await entered.wait()
@@ -317,7 +320,8 @@ struct WorkerPoolTests {
         let pool = try await pool(options: .init(restart: .permanent, maxRestarts: 1_000_000, period: .seconds(3_600)))
         let supervisor = try #require(pool.supervisor)
         let entered = Latch(), gate = Latch()
-        let slow = try await pool.lookupOrStart("slow", arguments: .init(1, mode: .restartsWait(StartCount(), entered: entered, gate: gate)))
+        let slow = try await pool.lookupOrStart("slow", arguments: .init(1, mode: .restartsWait(StartCount(), entered: entered, gate: gate)),
+                                                timeout: .infinity)  // waits for the gate, however slow the machine
         let a = try await pool.lookupOrStart("a", arguments: .init(2))
         Process.exit(slow, .kill)
         await entered.wait()
