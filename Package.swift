@@ -136,7 +136,7 @@ let package = Package(
         ),
         .target(
             name: "EtcdTesting",
-            dependencies: ["ScalableLocks", "EtcdClient", "Supervision", "TestSupport"],
+            dependencies: ["ScalableLocks", "CPlatform", "EtcdClient", "Supervision"],
             swiftSettings: strict
         ),
         .testTarget(

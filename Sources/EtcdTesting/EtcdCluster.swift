@@ -1,8 +1,8 @@
+import CPlatform
 import EtcdClient
 import Foundation
 import ScalableLocks
 import Supervision
-import TestSupport
 
 #if canImport(Glibc)
 import Glibc
@@ -149,7 +149,7 @@ public final class EtcdCluster: Sendable {
     private func waitUntilServing() async -> Startup {
         let deadline = ContinuousClock.now + .seconds(30)
         for endpoint in endpoints {
-            let client = EtcdClient(endpoints: [endpoint], requestTimeout: Slowdown.scaled(.seconds(1)))
+            let client = EtcdClient(endpoints: [endpoint], requestTimeout: Self.scaled(.seconds(1)))
             defer { client.close() }
             while true {
                 do {
@@ -176,10 +176,15 @@ public final class EtcdCluster: Sendable {
         return text.split(separator: "\n").suffix(lines).joined(separator: "\n")
     }
 
-    /// A client of every member; its request timeout defaults to 2 s, scaled by the
-    /// process's ``Slowdown`` (a sanitizer's runtime makes every answer later).
+    /// `duration` times how much slower this process runs: 1, or more under a sanitizer
+    /// (the factor the tests' `Slowdown` and the runtime's `Timeout.default` use).
+    static func scaled(_ duration: Duration) -> Duration { duration * Int(cplatform_sanitizer_slowdown()) }
+
+    /// A client of every member; its request timeout defaults to 2 s, times 3 under
+    /// AddressSanitizer and 5 under ThreadSanitizer (their runtimes make every answer
+    /// later).
     public func client(requestTimeout: Duration? = nil) -> EtcdClient {
-        EtcdClient(endpoints: endpoints, requestTimeout: requestTimeout ?? Slowdown.scaled(.seconds(2)))
+        EtcdClient(endpoints: endpoints, requestTimeout: requestTimeout ?? Self.scaled(.seconds(2)))
     }
 
     /// Stops member `index` with SIGSTOP: it answers nothing, as if cut off, until
