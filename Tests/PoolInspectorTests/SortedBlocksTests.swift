@@ -7,9 +7,9 @@ struct SortedBlocksTests {
     /// The first position in the sorted `array` whose element is not below `value`.
     ///
     /// A binary search: the reference model must stay cheap, because a synchronous test
-    /// runs on one of Swift's few cooperative threads. With a linear search these four
-    /// cases held both of them for about 20 s under AddressSanitizer, and calls of other
-    /// tests queued behind them timed out (issue 23, item 10).
+    /// runs on one of Swift's few cooperative threads. With a linear search the cases of
+    /// these tests held both of them for about 20 s under AddressSanitizer, and calls of
+    /// other tests queued behind them timed out (issue 23, item 10).
     private static func firstPosition(notBelow value: Int, in array: [Int]) -> Int {
         var low = 0
         var high = array.count
@@ -87,12 +87,12 @@ struct SortedBlocksTests {
             // Inserting first, then removing more than inserting: blocks split, then empty.
             if (step < 2_000 && Double.random(in: 0..<1, using: &generator) < 0.8) || reference.isEmpty {
                 blocks.insert(value)
-                reference.insert(value, at: reference.firstIndex { $0 >= value } ?? reference.count)
+                reference.insert(value, at: Self.firstPosition(notBelow: value, in: reference))
             } else {
                 let victim = reference[Int.random(in: 0..<reference.count, using: &generator)]
                 let removed = blocks.remove(victim)
                 #expect(removed)
-                reference.remove(at: reference.firstIndex(of: victim)!)
+                reference.remove(at: Self.firstPosition(notBelow: victim, in: reference))
             }
             if step % 250 == 0 { check(step) }
         }
