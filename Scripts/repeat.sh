@@ -5,8 +5,9 @@
 #   Scripts/repeat.sh RUNS [plain|address|thread] [swift test options, e.g. --filter X]
 #
 # plain builds once in .build and runs `swift test --skip-build` RUNS times (the tests run
-# in parallel, as `swift test` runs them). address and thread run Scripts/sanitize.sh
-# RUNS times, which also counts the sanitizer's reports; a report fails the run.
+# in parallel, as `swift test` runs them). address and thread build once in
+# .build-address or .build-thread and run Scripts/sanitize.sh RUNS times on that build,
+# which also counts the sanitizer's reports; a report fails the run.
 #
 # Stops at the first failing run and keeps its output in .build-repeat/run-N.log; a run
 # that passes leaves only its line in .build-repeat/summary.txt (run, status, passed
@@ -25,7 +26,15 @@ out=.build-repeat
 mkdir -p "$out"
 summary="$out/summary.txt"
 echo "# $(date -u +%FT%TZ) $runs runs, $kind, $(git rev-parse --short HEAD 2>/dev/null || echo '?') $*" >> "$summary"
-[ "$kind" = plain ] && swift build --build-tests
+# Built once: every run of the series tests the same build, even if the tree changes
+# meanwhile. SANITIZE_SKIP_BUILD=1 tests the build already there (say so in a note: it
+# is not necessarily HEAD's).
+if [ "$kind" = plain ]; then
+    swift build --build-tests
+else
+    [ -n "${SANITIZE_SKIP_BUILD:-}" ] || swift build --build-tests --scratch-path ".build-$kind" --sanitize="$kind"
+    export SANITIZE_SKIP_BUILD=1
+fi
 runner=
 trap '[ -n "$runner" ] && kill -TERM -- "-$runner" 2>/dev/null' INT TERM
 for run in $(seq 1 "$runs"); do
