@@ -14,45 +14,46 @@ extension Inspector {
     /// - Throws: ``InspectorError/Code/duplicateName`` if that name is watched already.
     /// - Complexity: O(1) for the caller; the first look at the n workers it holds now,
     ///   O(n log n), runs on a thread of its own (``waitUntilIndexed()``).
-    public func watch<Worker, ID, Value>(_ pool: WorkerPool<Worker, ID, Value>, as name: String? = nil) throws(InspectorError) {
+    public func watch<Worker, Adapter>(_ pool: RegistrationPool<Worker, Adapter>, as name: String? = nil) throws(InspectorError) {
         try watch(pool, as: name, start: nil)
     }
 
     /// Watches a pool and lets clients `lookupOrStart` an id they type (if
     /// ``Options/commands`` allows it): the id is parsed with `ID(text)` and started
     /// with the arguments `newWorker` makes.
-    public func watch<Worker, ID: LosslessStringConvertible, Value>(
-        _ pool: WorkerPool<Worker, ID, Value>, as name: String? = nil,
-        newWorker: @escaping @Sendable (ID) -> Worker.Arguments
-    ) throws(InspectorError) {
-        try watch(pool, as: name, parseID: { ID($0) }, newWorker: newWorker)
+    public func watch<Worker, Adapter>(
+        _ pool: RegistrationPool<Worker, Adapter>, as name: String? = nil,
+        newWorker: @escaping @Sendable (Adapter.Name) -> Worker.Arguments
+    ) throws(InspectorError) where Adapter.Name: LosslessStringConvertible {
+        try watch(pool, as: name, parseID: { Adapter.Name($0) }, newWorker: newWorker)
     }
 
     /// Watches a pool and lets clients `lookupOrStart` an id they type, parsed by
     /// `parseID` (`nil`: not an id) and started with the arguments `newWorker` makes.
-    public func watch<Worker, ID, Value>(
-        _ pool: WorkerPool<Worker, ID, Value>, as name: String? = nil,
-        parseID: @escaping @Sendable (String) -> ID?,
-        newWorker: @escaping @Sendable (ID) -> Worker.Arguments
+    public func watch<Worker, Adapter>(
+        _ pool: RegistrationPool<Worker, Adapter>, as name: String? = nil,
+        parseID: @escaping @Sendable (String) -> Adapter.Name?,
+        newWorker: @escaping @Sendable (Adapter.Name) -> Worker.Arguments
     ) throws(InspectorError) {
         let shown = name ?? pool.name
         try watch(pool, as: name) { text throws(ProtocolError) in
             guard let id = parseID(text) else {
-                throw ProtocolError(.invalid, "\"\(text)\" is not an id of \(shown) (\(ID.self))")
+                throw ProtocolError(.invalid, "\"\(text)\" is not an id of \(shown) (\(Adapter.Name.self))")
             }
             do {
-                return try await pool.lookupOrStart(id, arguments: newWorker(id))
+                let placement = try await pool.lookupOrStart(id, arguments: newWorker(id))
+                return (String(describing: placement), placement.localPID)
             } catch {
                 throw ProtocolError(.commandFailed, "lookupOrStart \(text) failed: \(error)")
             }
         }
     }
 
-    private func watch<Worker, ID, Value>(
-        _ pool: WorkerPool<Worker, ID, Value>, as name: String?,
-        start: (@Sendable (String) async throws(ProtocolError) -> PID)?
+    private func watch<Worker, Adapter>(
+        _ pool: RegistrationPool<Worker, Adapter>, as name: String?,
+        start: (@Sendable (String) async throws(ProtocolError) -> (placement: String, pid: PID?))?
     ) throws(InspectorError) {
-        let hooks = RegistryWatch<ID, Value>.PoolHooks(
+        let hooks = RegistryWatch<Adapter.Name, Adapter.HolderValue>.PoolHooks(
             supervisor: { pool.supervisor }, start: start, worker: String(describing: Worker.self))
         try add(RegistryWatch(
             name: name ?? pool.name, registry: pool.registry, pool: hooks, allowed: options.commands.kinds,

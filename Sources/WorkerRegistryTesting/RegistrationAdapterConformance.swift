@@ -38,9 +38,40 @@ public enum RegistrationAdapterConformance {
     public static func checks<Adapter: RegistrationAdapter>(
         for makeAdapter: @escaping @Sendable () async throws -> Adapter
     ) -> [Check] where Adapter.Name == String {
-        func check(_ name: String, _ body: @escaping @Sendable (Fixture<Adapter>) async throws -> Void) -> Check {
+        nodeChecks { label in try await AdapterNode(adapter: makeAdapter(), label: label) }
+    }
+
+    /// Every check of one node, run on a pool over the adapter: the same checks as
+    /// ``checks(for:)``, with the pool's `lookupOrStart`, `lookup`, `whereis` and `via` in
+    /// place of the adapter's calls. `makeAdapter` is called once per check.
+    public static func checks<Adapter: PoolRegistration>(
+        forPools makeAdapter: @escaping @Sendable () async throws -> Adapter
+    ) -> [Check] where Adapter.Name == String, Adapter.Registered == Void {
+        nodeChecks { label in try await PoolNode(adapter: makeAdapter(), label: label) }
+    }
+
+    /// The checks of holders on other nodes (``checks(forPeers:propagation:)``), run on
+    /// one pool per node over the adapters `makePeers` returns.
+    public static func checks<Adapter: PoolRegistration>(
+        forPoolPeers makePeers: @escaping @Sendable () async throws -> [Adapter], propagation: Duration = .seconds(15)
+    ) -> [Check] where Adapter.Name == String, Adapter.Registered == Void {
+        peerChecks(propagation: propagation, adapters: makePeers) { adapter, label in try await PoolNode(adapter: adapter, label: label) }
+    }
+
+    /// The checks of one node, on the nodes `makeNode` builds (one per check).
+    static func nodeChecks<Node: ConformanceNode>(
+        _ makeNode: @escaping @Sendable (String) async throws -> Node
+    ) -> [Check] {
+        func check(_ name: String, _ body: @escaping @Sendable (Node) async throws -> Void) -> Check {
             Check(name: name) {
-                try await withFixtures(of: [makeAdapter()]) { try await body($0[0]) }
+                let node = try await makeNode("conformance")
+                do {
+                    try await body(node)
+                } catch {
+                    await node.tearDown()
+                    throw error
+                }
+                await node.tearDown()
             }
         }
         return [
@@ -82,7 +113,7 @@ public enum RegistrationAdapterConformance {
                 #expect(try await fixture.call("a") == "second")
             },
             check("a start that fails registers nothing and reports why") { fixture in
-                do throws(Adapter.Failure) {
+                do throws(Node.Failure) {
                     let placement = try await fixture.start("a", label: "bad", failInit: true)
                     Issue.record("a failing start answered \(placement)")
                 } catch {
@@ -95,9 +126,9 @@ public enum RegistrationAdapterConformance {
             },
             check("concurrent starts of one name start exactly one process and all get it") { fixture in
                 let before = fixture.runtime.liveProcessCount
-                let placements = try await withThrowingTaskGroup(of: Adapter.Placement.self) { group in
+                let placements = try await withThrowingTaskGroup(of: Node.Placement.self) { group in
                     for i in 0..<16 { group.addTask { try await fixture.start("shared", label: "\(i)") } }
-                    return try await group.reduce(into: Set<Adapter.Placement>()) { $0.insert($1) }
+                    return try await group.reduce(into: Set<Node.Placement>()) { $0.insert($1) }
                 }
                 #expect(placements.count == 1)
                 #expect(placements.first?.localPID != nil)
@@ -125,11 +156,36 @@ public enum RegistrationAdapterConformance {
     public static func checks<Adapter: RegistrationAdapter>(
         forPeers makePeers: @escaping @Sendable () async throws -> [Adapter], propagation: Duration = .seconds(15)
     ) -> [Check] where Adapter.Name == String {
-        func check(_ name: String, _ body: @escaping @Sendable ([Fixture<Adapter>]) async throws -> Void) -> Check {
+        peerChecks(propagation: propagation, adapters: makePeers) { adapter, label in try await AdapterNode(adapter: adapter, label: label) }
+    }
+
+    /// The checks of holders on other nodes, on one node per adapter `makeAdapters` makes
+    /// (once per check), each built by `makeNode`.
+    static func peerChecks<Adapter, Node: ConformanceNode>(
+        propagation: Duration,
+        adapters makeAdapters: @escaping @Sendable () async throws -> [Adapter],
+        node makeNode: @escaping @Sendable (Adapter, String) async throws -> Node
+    ) -> [Check] {
+        func check(_ name: String, _ body: @escaping @Sendable ([Node]) async throws -> Void) -> Check {
             Check(name: name) {
-                let adapters = try await makePeers()
-                precondition(adapters.count >= 2, "checks(forPeers:) needs at least two adapters")
-                try await withFixtures(of: adapters, body)
+                let adapters = try await makeAdapters()
+                var nodes: [Node] = []
+                do {
+                    for (index, adapter) in adapters.enumerated() { nodes.append(try await makeNode(adapter, "node \(index)")) }
+                    guard nodes.count >= 2 else {
+                        throw ConformanceSetupError("the checks of peers need at least two nodes; \(nodes.count) were made")
+                    }
+                } catch {
+                    for node in nodes { await node.tearDown() }
+                    throw error
+                }
+                do {
+                    try await body(nodes)
+                } catch {
+                    for node in nodes { await node.tearDown() }
+                    throw error
+                }
+                for node in nodes { await node.tearDown() }
             }
         }
         return [
@@ -167,11 +223,11 @@ public enum RegistrationAdapterConformance {
             },
             check("concurrent starts of one name on every node start exactly one process, and every node names it") { nodes in
                 let before = nodes.map { $0.runtime.liveProcessCount }
-                let answers = try await withThrowingTaskGroup(of: (Int, Adapter.Placement).self) { group in
+                let answers = try await withThrowingTaskGroup(of: (Int, Node.Placement).self) { group in
                     for (index, node) in nodes.enumerated() {
                         for i in 0..<8 { group.addTask { (index, try await node.start("shared", label: "\(index).\(i)")) } }
                     }
-                    return try await group.reduce(into: [Int: Set<Adapter.Placement>]()) { $0[$1.0, default: []].insert($1.1) }
+                    return try await group.reduce(into: [Int: Set<Node.Placement>]()) { $0[$1.0, default: []].insert($1.1) }
                 }
                 let holders = nodes.indices.filter { answers[$0]?.contains { $0.localPID != nil } ?? false }
                 #expect(holders.count == 1, "held on nodes \(holders)")
@@ -198,25 +254,10 @@ public enum RegistrationAdapterConformance {
     }
 }
 
-extension RegistrationAdapterConformance {
-    /// Builds one tree per adapter (each in a runtime of its own), runs `body` on them,
-    /// and tears every tree built down whether `body` — or building the next tree —
-    /// succeeded or threw.
-    static func withFixtures<Adapter: RegistrationAdapter>(
-        of adapters: [Adapter], _ body: ([Fixture<Adapter>]) async throws -> Void
-    ) async throws where Adapter.Name == String {
-        var fixtures: [Fixture<Adapter>] = []
-        do {
-            for (index, adapter) in adapters.enumerated() {
-                fixtures.append(try await Fixture(adapter: adapter, label: adapters.count == 1 ? "conformance" : "node \(index)"))
-            }
-            try await body(fixtures)
-        } catch {
-            for fixture in fixtures { await fixture.tearDown() }
-            throw error
-        }
-        for fixture in fixtures { await fixture.tearDown() }
-    }
+/// A conformance check's setup went wrong (not the adapter under test).
+struct ConformanceSetupError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
 }
 
 /// A failure the conformance worker can be asked to produce.
@@ -273,40 +314,24 @@ public struct ConformanceWorker: GenServer {
     }
 }
 
-/// A tree for one node of a check: root supervisor → adapter child + dynamic supervisor.
-struct Fixture<Adapter: RegistrationAdapter>: Sendable where Adapter.Name == String {
-    let adapter: Adapter
-    let meta: Adapter.Meta
-    let runtime: Runtime
-    let root: Supervisor
-    let workers: DynamicSupervisor
+/// One node of a check, as the checks drive it: an adapter with a supervisor of its
+/// own, or a pool over an adapter.
+protocol ConformanceNode: Sendable {
+    associatedtype Placement: RegistrationPlacement
+    associatedtype Failure: RegistrationFailure
+    /// The node's runtime (a runtime of its own per node).
+    var runtime: Runtime { get }
+    func start(_ name: String, label: String, failInit: Bool) async throws(Failure) -> Placement
+    func whereis(_ name: String) -> PID?
+    func lookup(_ name: String) async throws(Failure) -> Placement?
+    func via(_ name: String) -> any ProcessName
+    func tearDown() async
+}
 
-    init(adapter: Adapter, label: String) async throws {
-        self.adapter = adapter
-        let (spec, meta) = adapter.childSpec()
-        self.meta = meta
-        runtime = Runtime(logger: Logger(label: label, factory: { _ in SwiftLogNoOpLogHandler() }), label: label)
-        root = try await Supervisor.start(
-            children: [spec, DynamicSupervisor.childSpec(id: "workers")],
-            options: .init(strategy: .restForOne), runtime: runtime)
-        let workersPID = try #require(try await root.whichChildren().first { $0.id == "workers" }?.pid)
-        workers = try #require(DynamicSupervisor(pid: workersPID))
+extension ConformanceNode {
+    func start(_ name: String, label: String) async throws(Failure) -> Placement {
+        try await start(name, label: label, failInit: false)
     }
-
-    func start(_ name: String, label: String, failInit: Bool = false) async throws(Adapter.Failure) -> Adapter.Placement {
-        try await adapter.startChild(meta: meta, name: name, supervisor: workers) { processName in
-            .worker(ConformanceWorker.self, arguments: .init(label: label, failInit: failInit),
-                    id: name, name: processName, restart: .temporary)
-        }
-    }
-
-    func whereis(_ name: String) -> PID? { adapter.whereis(meta: meta, name: name) }
-
-    func lookup(_ name: String) async throws(Adapter.Failure) -> Adapter.Placement? {
-        try await adapter.lookup(meta: meta, name: name)
-    }
-
-    func via(_ name: String) -> any ProcessName { adapter.via(meta: meta, name: name) }
 
     func call(_ name: String) async throws -> String {
         try await ServerRef<ConformanceWorker>(name: via(name)).call(.label)
@@ -322,6 +347,74 @@ struct Fixture<Adapter: RegistrationAdapter>: Sendable where Adapter.Name == Str
         }
         return try await condition()
     }
+
+    static func quietRuntime(_ label: String) -> Runtime {
+        Runtime(logger: Logger(label: label, factory: { _ in SwiftLogNoOpLogHandler() }), label: label)
+    }
+}
+
+/// A node of an adapter check: root supervisor → adapter child + dynamic supervisor.
+struct AdapterNode<Adapter: RegistrationAdapter>: ConformanceNode where Adapter.Name == String {
+    let adapter: Adapter
+    let meta: Adapter.Meta
+    let runtime: Runtime
+    let root: Supervisor
+    let workers: DynamicSupervisor
+
+    init(adapter: Adapter, label: String) async throws {
+        self.adapter = adapter
+        let (spec, meta) = adapter.childSpec()
+        self.meta = meta
+        runtime = Self.quietRuntime(label)
+        root = try await Supervisor.start(
+            children: [spec, DynamicSupervisor.childSpec(id: "workers")],
+            options: .init(strategy: .restForOne), runtime: runtime)
+        let workersPID = try #require(try await root.whichChildren().first { $0.id == "workers" }?.pid)
+        workers = try #require(DynamicSupervisor(pid: workersPID))
+    }
+
+    func start(_ name: String, label: String, failInit: Bool) async throws(Adapter.Failure) -> Adapter.Placement {
+        try await adapter.startChild(meta: meta, name: name, supervisor: workers) { processName in
+            .worker(ConformanceWorker.self, arguments: .init(label: label, failInit: failInit),
+                    id: name, name: processName, restart: .temporary)
+        }
+    }
+
+    func whereis(_ name: String) -> PID? { adapter.whereis(meta: meta, name: name) }
+
+    func lookup(_ name: String) async throws(Adapter.Failure) -> Adapter.Placement? {
+        try await adapter.lookup(meta: meta, name: name)
+    }
+
+    func via(_ name: String) -> any ProcessName { adapter.via(meta: meta, name: name) }
+
+    func tearDown() async {
+        try? await root.stop()
+    }
+}
+
+/// A node of a pool check: root supervisor → the pool's registration + the pool.
+struct PoolNode<Adapter: PoolRegistration>: ConformanceNode where Adapter.Name == String, Adapter.Registered == Void {
+    let pool: RegistrationPool<ConformanceWorker, Adapter>
+    let runtime: Runtime
+    let root: Supervisor
+
+    init(adapter: Adapter, label: String) async throws {
+        pool = RegistrationPool(ConformanceWorker.self, name: label, adapter: adapter)
+        runtime = Self.quietRuntime(label)
+        root = try await Supervisor.start(
+            children: [pool.registrationSpec, pool.childSpec()], options: .init(strategy: .restForOne), runtime: runtime)
+    }
+
+    func start(_ name: String, label: String, failInit: Bool) async throws(Adapter.Failure) -> Adapter.Placement {
+        try await pool.lookupOrStart(name, arguments: .init(label: label, failInit: failInit))
+    }
+
+    func whereis(_ name: String) -> PID? { pool.whereis(name) }
+
+    func lookup(_ name: String) async throws(Adapter.Failure) -> Adapter.Placement? { pool.lookup(name) }
+
+    func via(_ name: String) -> any ProcessName { pool.via(name) }
 
     func tearDown() async {
         try? await root.stop()

@@ -9,4 +9,9 @@ struct LocalRegistrationTests {
     func conformance(_ check: RegistrationAdapterConformance.Check) async throws {
         try await check.run()
     }
+
+    @Test("a WorkerPool over it passes the same checks", arguments: RegistrationAdapterConformance.checks(forPools: { LocalRegistration<String>() }))
+    func poolConformance(_ check: RegistrationAdapterConformance.Check) async throws {
+        try await check.run()
+    }
 }

@@ -112,10 +112,10 @@ extension RegistryWatch {
             }
             guard !id.isEmpty else { throw ProtocolError(.invalid, "an empty id") }
             do {
-                let pid = try await start(id)
-                let outcome = "lookupOrStart \(id) → \(pid)"
+                let (placement, pid) = try await start(id)
+                let outcome = "lookupOrStart \(id) → \(placement)"
                 note(.info, outcome + " — by \(client)")
-                return CommandReply(outcome: outcome, pid: pid.description)
+                return CommandReply(outcome: outcome, pid: pid?.description)
             } catch {
                 note(.error, "lookupOrStart \(id) failed: \(error.message) — by \(client)")
                 throw error

@@ -32,8 +32,9 @@ final class RegistryWatch<Key: Hashable & Sendable, Value: Sendable>: Watch {
     struct PoolHooks: Sendable {
         /// The pool's supervisor now.
         var supervisor: @Sendable () -> DynamicSupervisor?
-        /// `lookupOrStart` from an id typed as text, if the app said how.
-        var start: (@Sendable (String) async throws(ProtocolError) -> PID)?
+        /// `lookupOrStart` from an id typed as text, if the app said how: where the worker
+        /// lives, and its pid when that is here.
+        var start: (@Sendable (String) async throws(ProtocolError) -> (placement: String, pid: PID?))?
         /// The worker type.
         var worker: String
     }

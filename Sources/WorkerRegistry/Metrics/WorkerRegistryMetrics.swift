@@ -32,7 +32,7 @@ public enum WorkerRegistryMetrics {
 
     /// The dimension naming a registry (its ``Registry/name``).
     public static let registryDimension = "registry"
-    /// The dimension naming a pool (its ``WorkerPool/name``).
+    /// The dimension naming a pool (its ``RegistrationPool/name``).
     public static let poolDimension = "pool"
     /// The dimension telling a hit from a miss.
     public static let resultDimension = "result"

@@ -3,7 +3,8 @@ import Supervision
 import ScalableLocks
 
 /// A pool of workers of one `GenServer` type, one per id, started on demand under a
-/// `DynamicSupervisor`: Discord's `gen_registry`, in Swift.
+/// `DynamicSupervisor` and registered through an adapter: Discord's `gen_registry`, in
+/// Swift, on one node (``WorkerPool``) or across a cluster (`ClusterPool`).
 ///
 /// ```swift
 /// let sessions = WorkerPool(Session.self, id: String.self, name: "sessions")
@@ -25,12 +26,19 @@ import ScalableLocks
 /// - A dead worker is never returned: its id is released as part of its exit.
 /// - Workers are temporary by default, as in gen_registry; a permanent or transient
 ///   pool restarts a crashed worker under the same id.
-public final class WorkerPool<Worker: GenServer, ID: Hashable & Sendable, Value: Sendable>: Sendable {
+///
+/// Over a cluster adapter, ``lookup(_:)`` and ``lookupOrStart(_:arguments:timeout:)``
+/// answer where the worker lives (here, or on the node holding it); ``count()``,
+/// ``toList()``, ``stop(_:)`` and the ``registry`` are about the workers on this node.
+public final class RegistrationPool<Worker: GenServer, Adapter: PoolRegistration>: Sendable {
+    /// The workers' ids: the adapter's names.
+    public typealias ID = Adapter.Name
+
     /// How the pool runs its workers.
     public struct Options: Sendable {
         /// Restart policy of every worker (gen_registry's workers are temporary).
         public var restart: RestartPolicy
-        /// How a worker is stopped by ``WorkerPool/stop(_:)`` and when the pool stops.
+        /// How a worker is stopped by ``RegistrationPool/stop(_:)`` and when the pool stops.
         public var shutdown: ShutdownPolicy
         /// The pool supervisor's restart intensity (the same type as every supervisor's
         /// options: `Supervisor/Options`, `DynamicSupervisor/Options`).
@@ -59,6 +67,12 @@ public final class WorkerPool<Worker: GenServer, ID: Hashable & Sendable, Value:
             self.maxChildren = maxChildren
             self.partitions = partitions
         }
+
+        #if FAULTS
+        /// Whether the `skipStartedRecheck` fault is on (for the local adapter).
+        @usableFromInline
+        var skipsStartedRecheck: Bool { faults.contains(.skipStartedRecheck) }
+        #endif
     }
 
     #if FAULTS
@@ -86,12 +100,20 @@ public final class WorkerPool<Worker: GenServer, ID: Hashable & Sendable, Value:
 
     /// The pool's name.
     public let name: String
-    /// The registry of the pool's workers: id → worker, with the value each registered.
-    public let registry: Registry<ID, Value>
+    /// How the pool registers its workers.
+    public let adapter: Adapter
+    /// The adapter's metadata (its registry, a cluster membership).
+    public let meta: Adapter.Meta
+    /// The adapter's child — its registry's host, a cluster membership — to run before
+    /// the pool's supervisor (under `rest_for_one`: a new registration means new workers).
+    public let registrationSpec: ChildSpec
+    /// The registry of the pool's workers on this node: id → worker, with the value each
+    /// registered.
+    public let registry: Registry<ID, Adapter.HolderValue>
     /// The options the pool was made with.
     public let options: Options
     @usableFromInline
-    let registeredValue: @Sendable (ID, Worker.Arguments) -> Value
+    let registered: @Sendable (ID, Worker.Arguments) -> Adapter.Registered
     @usableFromInline
     let current = Lock<DynamicSupervisor?>(nil)
     /// The pool's metrics (``WorkerRegistryMetrics``); `nil` when its factory records
@@ -99,8 +121,49 @@ public final class WorkerPool<Worker: GenServer, ID: Hashable & Sendable, Value:
     @usableFromInline
     let instruments: PoolInstruments?
 
-    /// Creates a pool (not yet running: start it with ``start(runtime:)`` or put
-    /// ``childSpec(id:)`` in a supervisor).
+    /// Creates a pool over `adapter` (not yet running: put ``registrationSpec`` and
+    /// ``childSpec(id:)`` in a supervisor, or start it with ``start(runtime:)``).
+    ///
+    /// - Parameters:
+    ///   - worker: the server type each worker runs.
+    ///   - name: the pool's name, also its supervisor's name in metrics: give each pool a
+    ///     fixed one.
+    ///   - adapter: how workers are registered: ``RegistryAdapter`` on this node, a
+    ///     cluster adapter across nodes.
+    ///   - options: restart and shutdown policies, intensity, limits.
+    ///   - metrics: where the pool's metrics go (``WorkerRegistryMetrics``); by default
+    ///     the factory bootstrapped (or task-local) when the pool is created.
+    ///   - registering: what each worker registers with, given to the adapter's start.
+    @inlinable
+    public init(
+        _ worker: Worker.Type, name: String, adapter: Adapter, options: Options = Options(),
+        metrics: any MetricsFactory = MetricsSystem.factory,
+        registering: @escaping @Sendable (ID, Worker.Arguments) -> Adapter.Registered
+    ) {
+        self.name = name
+        self.adapter = adapter
+        let (spec, meta) = adapter.childSpec()
+        self.meta = meta
+        self.registrationSpec = spec
+        self.registry = adapter.holders(meta: meta)
+        self.options = options
+        self.registered = registering
+        self.instruments = PoolInstruments.make(pool: name, factory: metrics)
+    }
+
+    /// Creates a pool over `adapter`, whose workers register nothing of the pool's (a
+    /// cluster adapter registers each claim's fencing token). See
+    /// ``init(_:name:adapter:options:metrics:registering:)``.
+    @inlinable
+    public convenience init(
+        _ worker: Worker.Type, name: String, adapter: Adapter, options: Options = Options(),
+        metrics: any MetricsFactory = MetricsSystem.factory
+    ) where Adapter.Registered == Void {
+        self.init(worker, name: name, adapter: adapter, options: options, metrics: metrics, registering: { _, _ in () })
+    }
+
+    /// Creates a pool on this node (not yet running: start it with ``start(runtime:)``
+    /// or put ``childSpec(id:)`` in a supervisor).
     ///
     /// - Parameters:
     ///   - worker: the server type each worker runs.
@@ -119,18 +182,28 @@ public final class WorkerPool<Worker: GenServer, ID: Hashable & Sendable, Value:
     /// its exit hook — which runs in every worker's exit — is then specialized code, not
     /// generic code that instantiates metadata at run time.
     @inlinable
-    public init(
-        _ worker: Worker.Type, id: ID.Type, name: String, options: Options = Options(),
-        listeners: [RegistryListener<ID, Value>] = [],
+    public convenience init<LocalID, Value>(
+        _ worker: Worker.Type, id: LocalID.Type, name: String, options: Options = Options(),
+        listeners: [RegistryListener<LocalID, Value>] = [],
         metrics: any MetricsFactory = MetricsSystem.factory,
-        value: @escaping @Sendable (ID, Worker.Arguments) -> Value
-    ) {
-        self.name = name
-        self.options = options
-        self.registeredValue = value
-        self.registry = Registry(keys: .unique, partitions: options.partitions, listeners: listeners, name: name,
-                                 metrics: metrics)
-        self.instruments = PoolInstruments.make(pool: name, factory: metrics)
+        value: @escaping @Sendable (LocalID, Worker.Arguments) -> Value
+    ) where Adapter == RegistryAdapter<LocalID, Value> {
+        var adapter = RegistryAdapter<LocalID, Value>(label: name, partitions: options.partitions, listeners: listeners,
+                                                      metrics: metrics)
+        #if FAULTS
+        adapter.skipsStartedRecheck = options.skipsStartedRecheck
+        #endif
+        self.init(worker, name: name, adapter: adapter, options: options, metrics: metrics, registering: value)
+    }
+
+    /// Creates a pool on this node whose workers register no value (see
+    /// ``init(_:id:name:options:listeners:metrics:value:)``).
+    @inlinable
+    public convenience init<LocalID>(
+        _ worker: Worker.Type, id: LocalID.Type, name: String, options: Options = Options(),
+        listeners: [RegistryListener<LocalID, Void>] = [], metrics: any MetricsFactory = MetricsSystem.factory
+    ) where Adapter == RegistryAdapter<LocalID, Void> {
+        self.init(worker, id: id, name: name, options: options, listeners: listeners, metrics: metrics, value: { _, _ in () })
     }
 
     // MARK: - Lifetime
@@ -174,13 +247,26 @@ public final class WorkerPool<Worker: GenServer, ID: Hashable & Sendable, Value:
 
     // MARK: - Workers
 
-    /// The worker running under `id`, or `nil`: gen_registry's `lookup`. Never returns a
-    /// dead worker.
+    /// Where the worker of `id` runs, or `nil`: gen_registry's `lookup`. Never returns a
+    /// dead worker of this node. A local pool answers its pid; a cluster pool answers
+    /// here, or the node its view last saw holding the id.
     ///
-    /// - Complexity: O(1); no allocation, no process, no lock readers contend on.
+    /// - Complexity: O(1); no allocation, no process, no lock readers contend on (a
+    ///   local pool).
     @inlinable @inline(__always)
-    public func lookup(_ id: ID) -> PID? {
+    public func lookup(_ id: ID) -> Adapter.Placement? {
+        adapter.placement(meta: meta, name: id)
+    }
+
+    /// The worker of `id` on this node, or `nil`. O(1), a memory read.
+    @inlinable @inline(__always)
+    public func whereis(_ id: ID) -> PID? {
         registry.whereis(id)
+    }
+
+    /// A name that reaches the worker of `id` on this node: calls, casts and sends.
+    public func via(_ id: ID) -> any ProcessName {
+        adapter.via(meta: meta, name: id)
     }
 
     /// The worker running under `id`, starting it with `arguments` if there is none:
@@ -192,15 +278,16 @@ public final class WorkerPool<Worker: GenServer, ID: Hashable & Sendable, Value:
     ///   - id: the worker's id in the pool.
     ///   - arguments: passed to the worker's `initialize` if it is started.
     ///   - timeout: how long the worker's `initialize` may take.
-    /// - Throws: `StartError`: `initFailed`, `ignored`, `timeout`, `maxChildren`,
-    ///   `supervisorNotRunning`. Nothing is registered then, and other workers run on.
+    /// - Throws: the adapter's failure — a local pool's `StartError`: `initFailed`,
+    ///   `ignored`, `timeout`, `maxChildren`, `supervisorNotRunning`. Nothing is
+    ///   registered then, and other workers run on.
     @inlinable
     nonisolated(nonsending) public func lookupOrStart(
         _ id: ID, arguments: Worker.Arguments, timeout: Timeout = .seconds(5)
-    ) async throws(StartError) -> PID {
-        if let pid = registry.whereis(id) {
+    ) async throws(Adapter.Failure) -> Adapter.Placement {
+        if let placement = adapter.placement(meta: meta, name: id) {
             instruments?.hits.increment()
-            return pid
+            return placement
         }
         instruments?.misses.increment()
         return try await startWorker(id, arguments: arguments, timeout: timeout, reuseExisting: true)
@@ -209,12 +296,13 @@ public final class WorkerPool<Worker: GenServer, ID: Hashable & Sendable, Value:
     /// Starts a worker under `id`: gen_registry's `start`, which tells the caller
     /// whether it started the worker.
     ///
-    /// - Throws: `StartError/alreadyStarted(_:)` with the running worker if `id` is
-    ///   taken, and the errors of ``lookupOrStart(_:arguments:timeout:)``.
+    /// - Throws: the adapter's "already started" error with where the running worker
+    ///   lives if `id` is taken (a local pool's `StartError/alreadyStarted(_:)`), and the
+    ///   errors of ``lookupOrStart(_:arguments:timeout:)``.
     @inlinable
     nonisolated(nonsending) public func start(
         _ id: ID, arguments: Worker.Arguments, timeout: Timeout = .seconds(5)
-    ) async throws(StartError) -> PID {
+    ) async throws(Adapter.Failure) -> Adapter.Placement {
         try await startWorker(id, arguments: arguments, timeout: timeout, reuseExisting: false)
     }
 
@@ -225,68 +313,50 @@ public final class WorkerPool<Worker: GenServer, ID: Hashable & Sendable, Value:
     nonisolated(nonsending)
     func startWorker(
         _ id: ID, arguments: Worker.Arguments, timeout: Timeout, reuseExisting: Bool
-    ) async throws(StartError) -> PID {
-        guard supervisor != nil else { throw .supervisorNotRunning }
-        let name = registry.via(id, value: registeredValue(id, arguments))
-        let spec = ChildSpec.worker(
-            Worker.self, arguments: arguments, id: "\(id)", name: name,
-            restart: options.restart, shutdown: options.shutdown, startTimeout: timeout)
-        return try await startWorker(id, spec: spec, reuseExisting: reuseExisting)
-    }
-
-    /// The `skipStartedRecheck` fault; a constant `false` in a release build.
-    private var skipsStartedRecheck: Bool {
-        #if FAULTS
-        options.faults.contains(.skipStartedRecheck)
-        #else
-        false
-        #endif
+    ) async throws(Adapter.Failure) -> Adapter.Placement {
+        let options = options
+        let spec: @Sendable (any ProcessName) -> ChildSpec = { name in
+            ChildSpec.worker(
+                Worker.self, arguments: arguments, id: "\(id)", name: name,
+                restart: options.restart, shutdown: options.shutdown, startTimeout: timeout)
+        }
+        return try await startWorker(id, registering: registered(id, arguments), spec: spec, reuseExisting: reuseExisting)
     }
 
     /// Starts (or finds) the worker, and records the start's duration or its failure.
     @usableFromInline
     nonisolated(nonsending)
-    func startWorker(_ id: ID, spec: ChildSpec, reuseExisting: Bool) async throws(StartError) -> PID {
-        guard let instruments else { return try await attemptStart(id, spec: spec, reuseExisting: reuseExisting) }
+    func startWorker(
+        _ id: ID, registering: Adapter.Registered, spec: @escaping @Sendable (any ProcessName) -> ChildSpec,
+        reuseExisting: Bool
+    ) async throws(Adapter.Failure) -> Adapter.Placement {
+        guard let supervisor else { throw adapter.supervisorNotRunning(id) }
+        guard let instruments else {
+            return try await place(id, registering: registering, supervisor: supervisor, spec: spec, reuseExisting: reuseExisting)
+        }
         let began = ContinuousClock.now
-        do throws(StartError) {
-            let pid = try await attemptStart(id, spec: spec, reuseExisting: reuseExisting)
+        do throws(Adapter.Failure) {
+            let placement = try await place(id, registering: registering, supervisor: supervisor, spec: spec, reuseExisting: reuseExisting)
             instruments.started(since: began)
-            return pid
+            return placement
         } catch {
-            if error.code != .alreadyStarted { instruments.startFailures.increment() }
+            if !adapter.isAlreadyStarted(error) { instruments.startFailures.increment() }
             throw error
         }
     }
 
+    /// The adapter's start, with `start`'s refusal of a name already held.
     nonisolated(nonsending)
-    private func attemptStart(_ id: ID, spec: ChildSpec, reuseExisting: Bool) async throws(StartError) -> PID {
-        guard let supervisor else { throw .supervisorNotRunning }
-        // A holder found here may still be initializing and may yet fail; then the id
-        // is free again and this caller tries its own start.
-        let attempts = 8
-        for _ in 0..<attempts {
-            // A running holder answers at once: no process built and thrown away, no
-            // supervisor slot reserved (a full pool still says "already started").
-            if let holder = registry.whereis(id), skipsStartedRecheck ? true : await Process.awaitStarted(holder) {
-                if reuseExisting { return holder }
-                throw .alreadyStarted(holder)
-            }
-            do throws(StartError) {
-                switch try await supervisor.startChild(spec) {
-                case .started(let pid): return pid
-                case .ignored: throw StartError.ignored
-                }
-            } catch let error where error.code == .alreadyStarted {
-                guard let holder = error.holder else { continue }
-                let started = skipsStartedRecheck ? true : await Process.awaitStarted(holder)
-                if started {
-                    if reuseExisting { return holder }
-                    throw .alreadyStarted(holder)
-                }
-            }
+    private func place(
+        _ id: ID, registering: Adapter.Registered, supervisor: DynamicSupervisor,
+        spec: @escaping @Sendable (any ProcessName) -> ChildSpec, reuseExisting: Bool
+    ) async throws(Adapter.Failure) -> Adapter.Placement {
+        switch try await adapter.startWorker(meta: meta, name: id, registering: registering, supervisor: supervisor, spec: spec) {
+        case .started(let started): return started
+        case .found(let found):
+            guard reuseExisting else { throw adapter.alreadyStarted(id, holder: found) }
+            return found
         }
-        throw .contended(attempts: attempts)
     }
 
     /// Stops the worker under `id` — its shutdown policy runs — and returns once it is
@@ -296,6 +366,9 @@ public final class WorkerPool<Worker: GenServer, ID: Hashable & Sendable, Value:
     /// retries end, and `stop` returns once no attempt of it runs. Finding it is
     /// O(restarting workers); restarting workers are told apart by their id's description.
     @discardableResult
+    ///
+    /// Over a cluster adapter, only a worker on this node is stopped: the id of one held
+    /// on another node is `notFound` here (stop it there).
     nonisolated(nonsending) public func stop(_ id: ID) async -> StopResult {
         guard let supervisor else { return .notFound }
         var stopped = false
@@ -314,7 +387,7 @@ public final class WorkerPool<Worker: GenServer, ID: Hashable & Sendable, Value:
         return stopped ? .stopped : .notFound
     }
 
-    /// The number of running workers. O(1).
+    /// The number of running workers on this node. O(1).
     @inlinable
     public func count() -> Int {
         registry.count()
@@ -337,14 +410,7 @@ public final class WorkerPool<Worker: GenServer, ID: Hashable & Sendable, Value:
     }
 }
 
-extension WorkerPool where Value == Void {
-    /// Creates a pool whose workers register no value (see
-    /// ``init(_:id:name:options:listeners:metrics:value:)``).
-    @inlinable
-    public convenience init(
-        _ worker: Worker.Type, id: ID.Type, name: String, options: Options = Options(),
-        listeners: [RegistryListener<ID, Value>] = [], metrics: any MetricsFactory = MetricsSystem.factory
-    ) {
-        self.init(worker, id: id, name: name, options: options, listeners: listeners, metrics: metrics, value: { _, _ in () })
-    }
-}
+/// A pool of workers on this node, registered in a local ``Registry``: see
+/// ``RegistrationPool``.
+public typealias WorkerPool<Worker: GenServer, ID: Hashable & Sendable, Value: Sendable> =
+    RegistrationPool<Worker, RegistryAdapter<ID, Value>>
