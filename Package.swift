@@ -131,6 +131,7 @@ let package = Package(
                 "WorkerRegistryEtcd", "EtcdClient", "EtcdTesting", "WorkerRegistry", "WorkerRegistryTesting", "Supervision",
                 "SupervisionTesting",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
             ],
             swiftSettings: strict
         ),
@@ -252,6 +253,7 @@ let package = Package(
             name: "PoolInspectorTests",
             dependencies: ["ScalableLocks", "TestSupport",
                 "PoolInspector", "InspectorProtocol", "Supervision", "WorkerRegistry",
+                "WorkerRegistryEtcd", "EtcdClient", "EtcdTesting",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],

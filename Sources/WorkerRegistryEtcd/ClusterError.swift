@@ -16,6 +16,8 @@ public struct ClusterError: RegistrationFailure, Sendable, Hashable, CustomStrin
         public static let notRunning = Code("notRunning")
         /// The name was claimed here, but the worker did not start (the claim is released).
         public static let startFailed = Code("startFailed")
+        /// A pool's `start` found the name held already (``ClusterError/holder`` says where).
+        public static let alreadyStarted = Code("alreadyStarted")
         /// The code's name.
         public var description: String { name }
     }
@@ -26,13 +28,16 @@ public struct ClusterError: RegistrationFailure, Sendable, Hashable, CustomStrin
     public var message: String
     /// Why the worker did not start, for ``Code/startFailed``.
     public var startError: StartError?
+    /// Where the name's holder lives, for ``Code/alreadyStarted``.
+    public var holder: ClusterPlacement?
 
     /// An error of `code` saying `message` (with the worker's own `startError`, if the
     /// start was tried).
-    public init(_ code: Code, _ message: String, startError: StartError? = nil) {
+    public init(_ code: Code, _ message: String, startError: StartError? = nil, holder: ClusterPlacement? = nil) {
         self.code = code
         self.message = message
         self.startError = startError
+        self.holder = holder
     }
 
     /// Hashes the code and the message (the start error is not hashable).

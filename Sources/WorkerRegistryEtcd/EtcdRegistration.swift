@@ -87,6 +87,50 @@ public struct EtcdRegistration: RegistrationAdapter {
     }
 }
 
+extension EtcdRegistration: PoolRegistration {
+    /// Each holder here registers its claim's fencing token.
+    public typealias HolderValue = Int64
+    /// A cluster pool hands nothing: the token comes from etcd.
+    public typealias Registered = Void
+
+    /// The registry of the holders on this node (``EtcdRegistry/registry``).
+    public func holders(meta: EtcdRegistry) -> Registry<String, Int64> { meta.registry }
+
+    /// Where `name` lives as this node knows it: ``EtcdRegistry/lookup(_:)``, a memory read.
+    public func placement(meta: EtcdRegistry, name: String) -> ClusterPlacement? { meta.lookup(name) }
+
+    /// ``EtcdRegistry/lookupOrStart(_:supervisor:checkingEtcd:spec:)``, saying whether it
+    /// started the worker here or found the name held (here or on another node).
+    nonisolated(nonsending) public func startWorker(
+        meta: EtcdRegistry, name: String, registering: Void, supervisor: DynamicSupervisor,
+        spec: @escaping @Sendable (any ProcessName) -> ChildSpec
+    ) async throws(ClusterError) -> PoolStart<ClusterPlacement> {
+        try await meta.claimOrFind(name, supervisor: supervisor, checkingEtcd: false, spec: spec)
+    }
+
+    /// ``ClusterError/Code/alreadyStarted``, with where the holder lives.
+    public func alreadyStarted(_ name: String, holder: ClusterPlacement) -> ClusterError {
+        ClusterError(.alreadyStarted, "\(name) is held already, \(holder.localPID.map { "here by \($0)" } ?? "on another node") (token \(holder.token))", holder: holder)
+    }
+
+    /// ``ClusterError/Code/notRunning``: the pool's supervisor is not running.
+    public func supervisorNotRunning(_ name: String) -> ClusterError {
+        ClusterError(.notRunning, "cannot start \(name): the pool's supervisor is not running")
+    }
+
+    /// Whether `error` is ``ClusterError/Code/alreadyStarted``.
+    public func isAlreadyStarted(_ error: ClusterError) -> Bool { error.code == .alreadyStarted }
+}
+
+/// A pool of workers each held at most once across the nodes of a cluster, through
+/// ``EtcdRegistration``: see `RegistrationPool`.
+///
+/// Its workers are never restarted by their supervisor (a restart would run without a
+/// claim): a new worker comes from a new claim, under a new token. Put the pool's
+/// `registrationSpec` (the node's registry and membership) before its `childSpec()`
+/// under a `rest_for_one` supervisor.
+public typealias ClusterPool<Worker: GenServer> = RegistrationPool<Worker, EtcdRegistration>
+
 /// Reaches a cluster name's holder on this node; registers nothing.
 struct LocalHolderName: ProcessName {
     let registry: EtcdRegistry

@@ -223,12 +223,21 @@ public final class EtcdRegistry: Sendable {
         _ name: String, supervisor: DynamicSupervisor, checkingEtcd: Bool = false,
         spec: @escaping @Sendable (any ProcessName) -> ChildSpec
     ) async throws(ClusterError) -> ClusterPlacement {
+        try await claimOrFind(name, supervisor: supervisor, checkingEtcd: checkingEtcd, spec: spec).placement
+    }
+
+    /// ``lookupOrStart(_:supervisor:checkingEtcd:spec:)``, saying whether it started the
+    /// worker or found the name held.
+    func claimOrFind(
+        _ name: String, supervisor: DynamicSupervisor, checkingEtcd: Bool,
+        spec: @escaping @Sendable (any ProcessName) -> ChildSpec
+    ) async throws(ClusterError) -> PoolStart<ClusterPlacement> {
         for _ in 0..<64 {
             // Held here, or by another node as far as the watch knows; a claim here that is
             // starting or releasing is waited for (its change wakes this caller).
             switch await settledLocal(name, trustingView: !checkingEtcd) {
-            case .holder(let pid, let token): return .local(pid, token: token)
-            case .remote(let node, let token): return .remote(node, token: token)
+            case .holder(let pid, let token): return .found(.local(pid, token: token))
+            case .remote(let node, let token): return .found(.remote(node, token: token))
             case .free: break
             }
             let lease = try currentLease()
@@ -249,7 +258,7 @@ public final class EtcdRegistry: Sendable {
                 // watch has applied already (the holder's delete), and no later event
                 // would correct it.
                 state.withLock { $0.table.endRequest(name) }.resumeAll()
-                return .remote(ClusterNode(decoding: holder.value), token: holder.createRevision)
+                return .found(.remote(ClusterNode(decoding: holder.value), token: holder.createRevision))
             case .held(let holder):
                 // Under this node's own lease: another caller here is claiming or starting
                 // it, or its worker ended and the release is on its way — wait for that to
@@ -272,7 +281,7 @@ public final class EtcdRegistry: Sendable {
                     throw ClusterError(.fenced, "\(node) fenced itself while claiming \(name): nothing was started")
                 }
                 onEvent(.claimed(name, token: token))
-                return try await startClaimed(name, token: token, lease: lease, supervisor: supervisor, spec: spec)
+                return .started(try await startClaimed(name, token: token, lease: lease, supervisor: supervisor, spec: spec))
             }
         }
         throw ClusterError(.unavailable, "\(name): the claim kept changing hands")

@@ -50,6 +50,13 @@ let peerChecks = RegistrationAdapterConformance.checks(forPeers: {
     let prefix = SharedEtcdCluster.freshPrefix()
     return try ["a", "b", "c"].enumerated().map { try SharedEtcdCluster.adapter(prefix: prefix, node: $1, first: $0) }
 })
+let poolChecks = RegistrationAdapterConformance.checks(forPools: {
+    try SharedEtcdCluster.adapter(prefix: SharedEtcdCluster.freshPrefix(), node: "a")
+})
+let poolPeerChecks = RegistrationAdapterConformance.checks(forPoolPeers: {
+    let prefix = SharedEtcdCluster.freshPrefix()
+    return try ["a", "b", "c"].enumerated().map { try SharedEtcdCluster.adapter(prefix: prefix, node: $1, first: $0) }
+})
 
 @Suite("EtcdRegistration passes the registration adapter conformance suite on a one-member etcd",
        .enabled(if: EtcdCluster.runs, "etcd is not on PATH: install Debian's etcd-server to run the etcd tests"),
@@ -62,6 +69,16 @@ struct EtcdRegistrationOneMemberTests {
 
     @Test(arguments: peerChecks)
     func peers(_ check: RegistrationAdapterConformance.Check) async throws {
+        try await check.run()
+    }
+
+    @Test("a ClusterPool passes the one-node checks", arguments: poolChecks)
+    func poolConformance(_ check: RegistrationAdapterConformance.Check) async throws {
+        try await check.run()
+    }
+
+    @Test("ClusterPools on three nodes pass the checks of peers", arguments: poolPeerChecks)
+    func poolPeers(_ check: RegistrationAdapterConformance.Check) async throws {
         try await check.run()
     }
 }
@@ -77,6 +94,16 @@ struct EtcdRegistrationThreeMemberTests {
 
     @Test(arguments: peerChecks)
     func peers(_ check: RegistrationAdapterConformance.Check) async throws {
+        try await check.run()
+    }
+
+    @Test("a ClusterPool passes the one-node checks", arguments: poolChecks)
+    func poolConformance(_ check: RegistrationAdapterConformance.Check) async throws {
+        try await check.run()
+    }
+
+    @Test("ClusterPools on three nodes pass the checks of peers", arguments: poolPeerChecks)
+    func poolPeers(_ check: RegistrationAdapterConformance.Check) async throws {
         try await check.run()
     }
 }

@@ -1,0 +1,100 @@
+import EtcdTesting
+import Logging
+import MetricsTestKit
+import Supervision
+import TestSupport
+import Testing
+import WorkerRegistry
+import WorkerRegistryEtcd
+
+/// A `WorkerPool` over etcd: the pool's verbs where a worker may live on another node.
+/// (The adapter conformance checks run on cluster pools too, in EtcdRegistrationTests.)
+@Suite("ClusterPool: a pool whose workers are held once across nodes",
+       .enabled(if: EtcdCluster.runs, "etcd is not on PATH: install Debian's etcd-server to run the etcd tests"),
+       .sharedEtcd(members: 1), .timeLimit(.minutes(Slowdown.scaled(2))))
+struct ClusterPoolTests {
+    /// One node: a pool over its adapter, under a root of its own, in a runtime of its own.
+    struct Node {
+        let pool: ClusterPool<Session>
+        let root: Supervisor
+
+        init(_ name: String, prefix: String, metrics: TestMetrics? = nil) async throws {
+            let adapter = try SharedEtcdCluster.adapter(prefix: prefix, node: name)
+            pool = if let metrics {
+                ClusterPool(Session.self, name: "rooms", adapter: adapter, metrics: metrics)
+            } else {
+                ClusterPool(Session.self, name: "rooms", adapter: adapter)
+            }
+            let runtime = Runtime(logger: Logger(label: name, factory: { _ in SwiftLogNoOpLogHandler() }), label: name)
+            root = try await Supervisor.start(children: [pool.registrationSpec, pool.childSpec()],
+                                              options: .init(strategy: .restForOne), runtime: runtime)
+        }
+
+        func stop() async { try? await root.stop() }
+    }
+
+    @Test("an id held on another node: start says where it lives, stop here is notFound and the worker runs on; count and toList are this node's")
+    func heldElsewhere() async throws {
+        let prefix = SharedEtcdCluster.freshPrefix()
+        let a = try await Node("a", prefix: prefix)
+        let b = try await Node("b", prefix: prefix)
+        let held = try await a.pool.lookupOrStart("room-1", arguments: "room-1")
+        let pid = try #require(held.localPID)
+        do {
+            _ = try await b.pool.start("room-1", arguments: "room-1")
+            Issue.record("b started a second holder")
+        } catch {
+            #expect(error.code == .alreadyStarted && error.holder?.token == held.token && error.holder?.localPID == nil, "\(error)")
+        }
+        do {
+            _ = try await a.pool.start("room-1", arguments: "room-1")
+            Issue.record("a started a second holder")
+        } catch {
+            #expect(error.code == .alreadyStarted && error.holder == held, "\(error)")
+        }
+        #expect(await b.pool.stop("room-1") == .notFound)
+        #expect(pid.isAlive && a.pool.lookup("room-1") == held)
+        #expect(a.pool.count() == 1 && b.pool.count() == 0)
+        #expect(a.pool.toList().map(\.id) == ["room-1"] && b.pool.toList().isEmpty)
+        #expect(a.pool.whereis("room-1") == pid && b.pool.whereis("room-1") == nil)
+        // Its own node stops it: dead, unregistered, and the id is free for the other node,
+        // under a larger token.
+        #expect(await a.pool.stop("room-1") == .stopped)
+        #expect(!pid.isAlive && a.pool.count() == 0)
+        var moved: ClusterPlacement?
+        for _ in 0..<1_000 where moved?.localPID == nil {
+            moved = try await b.pool.lookupOrStart("room-1", arguments: "room-1")
+            if moved?.localPID == nil { try await Task.sleep(for: .milliseconds(5)) }  // b's view still has a's holder
+        }
+        let taken = try #require(moved)
+        #expect(taken.localPID != nil && taken.token > held.token, "\(taken)")
+        #expect(try await ServerRef<Session>(name: b.pool.via("room-1")).call(.name) == "room-1")
+        await a.stop()
+        await b.stop()
+    }
+
+    @Test("metrics: a claim is a miss, a view's answer a hit (here or elsewhere); a refused start is no failure")
+    func metrics() async throws {
+        let prefix = SharedEtcdCluster.freshPrefix()
+        let metrics = TestMetrics()
+        let a = try await Node("a", prefix: prefix)
+        let b = try await Node("b", prefix: prefix, metrics: metrics)
+        let pool = [(WorkerRegistryMetrics.poolDimension, "rooms")]
+        func count(_ result: String) throws -> Int64 {
+            try metrics.expectCounter(WorkerRegistryMetrics.lookupOrStart, pool + [(WorkerRegistryMetrics.resultDimension, result)]).totalValue
+        }
+        _ = try await b.pool.lookupOrStart("mine", arguments: "mine")
+        #expect(try count("miss") == 1)
+        _ = try await b.pool.lookupOrStart("mine", arguments: "mine")
+        #expect(try count("hit") == 1)
+        // Held on a: once b's view has it, b's lookupOrStart is a hit that answers a.
+        let theirs = try await a.pool.lookupOrStart("theirs", arguments: "theirs")
+        for _ in 0..<1_000 where b.pool.lookup("theirs") == nil { try await Task.sleep(for: .milliseconds(5)) }
+        #expect(try await b.pool.lookupOrStart("theirs", arguments: "theirs") == .remote(ClusterNode(name: "a", address: "a.local:7000"), token: theirs.token))
+        #expect(try count("hit") == 2 && count("miss") == 1)
+        _ = try? await b.pool.start("theirs", arguments: "theirs")
+        #expect(try metrics.expectCounter(WorkerRegistryMetrics.startFailures, pool).totalValue == 0)
+        await a.stop()
+        await b.stop()
+    }
+}
