@@ -41,6 +41,7 @@ cluster_pids=()
 cleanup() {
     tmux kill-session -t "$session" 2>/dev/null || true
     tmux kill-session -t "$session-cluster" 2>/dev/null || true
+    tmux kill-session -t "$session-attach" 2>/dev/null || true
     [ -n "$app_pid" ] && kill -KILL "$app_pid" 2>/dev/null || true
     for pid in "${cluster_pids[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
     rm -rf "$work"
@@ -273,6 +274,47 @@ print(*ports)')
         sleep 0.2
     done
     echo "e2e: ok: cluster: nodes a and b hold all 20 ids between them (a $(count_names a), b $(count_names b))"
+    # The dashboard on a cluster node: node b's ClusterPool — its sessions, with their
+    # tokens — and K y kills the selected one by the pid shown. The demo stops a session of
+    # its own now and then: if it takes the selected one first, the next one is tried.
+    tmux new-session -d -s "$session-attach" -x 120 -y 32 "$bin attach demo-b"
+    ascreen() { tmux capture-pane -t "$session-attach" -p; }
+    deadline=$((SECONDS + 15))
+    until ascreen | grep -qE '^ id-[0-9]+ +<[0-9.]+>'; do
+        [ "$SECONDS" -lt "$deadline" ] || { echo "---- attach screen"; ascreen; fail "cluster: pooltui attach demo-b shows no session of node b"; }
+        sleep 0.1
+    done
+    echo "e2e: ok: cluster: pooltui attach demo-b shows node b's sessions"
+    killed=""
+    for attempt in 1 2 3; do
+        row="$(ascreen | grep -oE '^ id-[0-9]+ +<[0-9.]+>' | head -1)"
+        id="$(echo "$row" | grep -oE 'id-[0-9]+')"
+        pid="$(echo "$row" | grep -oE '<[0-9.]+>')"
+        tmux send-keys -t "$session-attach" K
+        deadline=$((SECONDS + 10))
+        until ascreen | grep -qE "kill $id $(regex_escape "$pid")\\? y/n"; do
+            [ "$SECONDS" -lt "$deadline" ] || { echo "---- attach screen"; ascreen; fail "cluster: K did not ask to kill $id $pid"; }
+            sleep 0.1
+        done
+        tmux send-keys -t "$session-attach" y
+        deadline=$((SECONDS + 10))
+        until [ "$SECONDS" -ge "$deadline" ] || ascreen | grep -qE "kill returned: $(regex_escape "$pid") dead, $id gone from the registry"; do
+            sleep 0.1
+        done
+        if ascreen | grep -qE "kill returned: $(regex_escape "$pid") dead, $id gone from the registry"; then
+            killed="$id $pid"
+            break
+        fi
+    done
+    [ -n "$killed" ] || { echo "---- attach screen"; ascreen; fail "cluster: the dashboard did not kill a session of node b in 3 tries"; }
+    echo "e2e: ok: cluster: the dashboard on node b killed $killed: dead, and gone from the registry when kill returned"
+    tmux send-keys -t "$session-attach" q
+    deadline=$((SECONDS + 20))
+    until [ "$(count_names '*')" = 20 ]; do
+        [ "$SECONDS" -lt "$deadline" ] || fail "the killed session's id was not taken again: $(reading)"
+        sleep 0.2
+    done
+    echo "e2e: ok: cluster: the killed session's id was released and taken again"
     tmux new-session -d -s "$session-cluster" -x 100 -y 32 "$bin cluster --etcd $endpoint --prefix e2e/"
     cscreen() { tmux capture-pane -t "$session-cluster" -p; }
     cwait_for() {

@@ -1,7 +1,9 @@
 import ArgumentParser
 import EtcdClient
 import Logging
+import PoolInspector
 import Supervision
+import WorkerRegistry
 import WorkerRegistryEtcd
 
 #if canImport(Glibc)
@@ -20,10 +22,12 @@ struct DemoSession: GenServer {
     }
 }
 
-/// `pooltui demo --cluster`: one node of a demo cluster. Asks for random ids out of
-/// `ids`, starting each here when no node holds it; every few seconds stops one of its
-/// own (its name is released); says what it holds. Until SIGINT or SIGTERM (then its
-/// lease is revoked); a SIGKILL leaves its names to etcd's lease expiry.
+/// `pooltui demo --cluster`: one node of a demo cluster, a `ClusterPool` of sessions.
+/// Asks for random ids out of `ids`, starting each here when no node holds it; every few
+/// seconds stops one of its own (its name is released); says what it holds. Serves an
+/// inspector named `demo-NODE`, commands allowed: `pooltui attach demo-NODE` shows this
+/// node's sessions with their tokens, and stops or kills them. Until SIGINT or SIGTERM
+/// (then its lease is revoked); a SIGKILL leaves its names to etcd's lease expiry.
 enum ClusterDemo {
     static func run(etcd: String, node: String, prefix: String, ids: Int, ttl: Int64) async throws {
         let endpoints: [EtcdEndpoint]
@@ -33,35 +37,41 @@ enum ClusterDemo {
             throw ExitCode.failure("pooltui: \(error.message)", code: 2)
         }
         let runtime = Runtime(logger: Logger(label: node), label: node)
-        let registry = EtcdRegistry(client: EtcdClient(endpoints: endpoints), prefix: prefix,
-                                    node: ClusterNode(name: node, address: "pid \(getpid())"), ttl: ttl, runtime: runtime)
-        let root = try await Supervisor.start(children: [registry.childSpec(), DynamicSupervisor.childSpec(id: "sessions")],
-                                              runtime: runtime)
-        guard let pid = try await root.whichChildren()[1].pid, let sessions = DynamicSupervisor(pid: pid) else {
-            throw ExitCode.failure("pooltui: the demo's supervisor did not start", code: 1)
-        }
+        let adapter = EtcdRegistration(client: EtcdClient(endpoints: endpoints), prefix: prefix,
+                                       node: ClusterNode(name: node, address: "pid \(getpid())"), ttl: ttl)
+        let sessions = ClusterPool(DemoSession.self, name: "sessions", adapter: adapter)
+        let root: Supervisor
         do {
-            try await registry.start()
+            // The node's registry and membership (its lease, renewals and watch), then the
+            // pool's supervisor.
+            root = try await Supervisor.start(children: [sessions.registrationSpec, sessions.childSpec()],
+                                              options: .init(strategy: .restForOne), runtime: runtime)
+        } catch {
+            throw ExitCode.failure("pooltui: node \(node) did not join the cluster: \(error)", code: 1)
+        }
+        let inspector = Inspector(name: "demo-\(node)", runtime: runtime, options: .init(commands: .all, logger: Logger(label: node)))
+        let path: String
+        do {
+            try inspector.watch(sessions, newWorker: { $0 })
+            path = try await inspector.start()
         } catch {
             try? await root.stop()
-            throw ExitCode.failure("pooltui: \(error.message)", code: 1)
+            throw ExitCode.failure("pooltui: \(error)", code: 1)
         }
-        printLine("pooltui demo --cluster: node \(node) (pid \(getpid())) on \(etcd), prefix \(prefix), ids 0..<\(ids); stop with Ctrl-C or SIGTERM")
+        printLine("pooltui demo --cluster: node \(node) (pid \(getpid())) on \(etcd), prefix \(prefix), ids 0..<\(ids); inspector on \(path) (pooltui attach demo-\(node)); stop with Ctrl-C or SIGTERM")
         let load = Task {
             var round = 0
             while !Task.isCancelled {
                 round += 1
                 let id = "id-\(Int.random(in: 0..<ids))"
-                _ = try? await registry.lookupOrStart(id, supervisor: sessions) { name in
-                    .worker(DemoSession.self, arguments: id, id: id, name: name, restart: .temporary)
-                }
+                _ = try? await runtime.run { try await sessions.lookupOrStart(id, arguments: id) }
                 if round % 100 == 0 {
-                    let here = registry.registry.count()
-                    let elsewhere = (0..<ids).filter { if case .remote = registry.lookup("id-\($0)") { return true } else { return false } }.count
+                    let here = sessions.count()
+                    let elsewhere = (0..<ids).filter { sessions.lookup("id-\($0)")?.localPID == nil && sessions.lookup("id-\($0)") != nil }.count
                     printLine("node \(node): \(here) ids here, \(elsewhere) on other nodes, \(ids - here - elsewhere) free")
                 }
-                if round % 150 == 0, let own = registry.registry.select({ key, pid, _ in (key, pid) }).randomElement() {
-                    Process.exit(own.1, .shutdown)  // a session ends: its name is released
+                if round % 150 == 0, let own = sessions.sample() {
+                    await sessions.stop(own.id)  // a session ends: its name is released
                 }
                 try? await Task.sleep(for: .milliseconds(20))
             }
@@ -69,7 +79,7 @@ enum ClusterDemo {
         await waitForTerminationSignal()
         load.cancel()
         printLine("node \(node): stopping (its lease is revoked: its ids are free at once)")
-        await registry.stop()
+        await inspector.stop()
         try? await root.stop()
     }
 }
