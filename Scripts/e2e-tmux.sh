@@ -287,9 +287,10 @@ print(*ports)')
     echo "e2e: ok: cluster: pooltui attach demo-b shows node b's sessions"
     killed=""
     for attempt in 1 2 3; do
-        row="$(ascreen | grep -oE '^ id-[0-9]+ +<[0-9.]+>' | head -1)"
-        id="$(echo "$row" | grep -oE 'id-[0-9]+')"
-        pid="$(echo "$row" | grep -oE '<[0-9.]+>')"
+        row="$(ascreen | grep -E '^ id-[0-9]+ +<[0-9.]+>' | head -1)"
+        id="$(echo "$row" | grep -oE 'id-[0-9]+' | head -1)"
+        pid="$(echo "$row" | grep -oE '<[0-9.]+>' | head -1)"
+        token="$(echo "$row" | awk '{print $NF}')"  # the value column: the claim's fencing token
         tmux send-keys -t "$session-attach" K
         deadline=$((SECONDS + 10))
         until ascreen | grep -qE "kill $id $(regex_escape "$pid")\\? y/n"; do
@@ -303,18 +304,22 @@ print(*ports)')
         done
         if ascreen | grep -qE "kill returned: $(regex_escape "$pid") dead, $id gone from the registry"; then
             killed="$id $pid"
+            killed_id="$id"
+            killed_token="$token"
             break
         fi
     done
     [ -n "$killed" ] || { echo "---- attach screen"; ascreen; fail "cluster: the dashboard did not kill a session of node b in 3 tries"; }
     echo "e2e: ok: cluster: the dashboard on node b killed $killed: dead, and gone from the registry when kill returned"
     tmux send-keys -t "$session-attach" q
+    # token_of ID: the token of ID's holder in etcd now (empty while nobody holds it).
+    token_of() { reading | python3 -c 'import json, sys; print(next((str(n["token"]) for n in json.load(sys.stdin)["names"] if n["name"] == sys.argv[1]), ""))' "$1"; }
     deadline=$((SECONDS + 20))
-    until [ "$(count_names '*')" = 20 ]; do
-        [ "$SECONDS" -lt "$deadline" ] || fail "the killed session's id was not taken again: $(reading)"
+    until now="$(token_of "$killed_id")" && [ -n "$now" ] && [ "$now" -gt "$killed_token" ]; do
+        [ "$SECONDS" -lt "$deadline" ] || fail "the killed session's id $killed_id (token $killed_token) was not claimed again: $(reading)"
         sleep 0.2
     done
-    echo "e2e: ok: cluster: the killed session's id was released and taken again"
+    echo "e2e: ok: cluster: $killed_id was released and claimed again, token $killed_token → $now"
     tmux new-session -d -s "$session-cluster" -x 100 -y 32 "$bin cluster --etcd $endpoint --prefix e2e/"
     cscreen() { tmux capture-pane -t "$session-cluster" -p; }
     cwait_for() {

@@ -40,7 +40,8 @@ public struct ClusterError: RegistrationFailure, Sendable, Hashable, CustomStrin
         self.holder = holder
     }
 
-    /// Hashes the code and the message (the start error is not hashable).
+    /// Hashes the code and the message (the start error is not hashable; the holder is
+    /// said in the message).
     public func hash(into hasher: inout Hasher) {
         hasher.combine(code)
         hasher.combine(message)

@@ -99,13 +99,14 @@ extension EtcdRegistration: PoolRegistration {
     /// Where `name` lives as this node knows it: ``EtcdRegistry/lookup(_:)``, a memory read.
     public func placement(meta: EtcdRegistry, name: String) -> ClusterPlacement? { meta.lookup(name) }
 
-    /// ``EtcdRegistry/lookupOrStart(_:supervisor:checkingEtcd:spec:)``, saying whether it
-    /// started the worker here or found the name held (here or on another node).
+    /// ``EtcdRegistry/lookupOrStart(_:supervisor:checkingEtcd:spec:)`` (`checkingStore` is
+    /// its `checkingEtcd`), saying whether it started the worker here or found the name
+    /// held (here or on another node).
     nonisolated(nonsending) public func startWorker(
-        meta: EtcdRegistry, name: String, registering: Void, supervisor: DynamicSupervisor,
+        meta: EtcdRegistry, name: String, registering: Void, supervisor: DynamicSupervisor, checkingStore: Bool,
         spec: @escaping @Sendable (any ProcessName) -> ChildSpec
     ) async throws(ClusterError) -> PoolStart<ClusterPlacement> {
-        try await meta.claimOrFind(name, supervisor: supervisor, checkingEtcd: false, spec: spec)
+        try await meta.claimOrFind(name, supervisor: supervisor, checkingEtcd: checkingStore, spec: spec)
     }
 
     /// ``ClusterError/Code/alreadyStarted``, with where the holder lives.

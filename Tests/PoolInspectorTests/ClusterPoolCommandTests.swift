@@ -30,11 +30,15 @@ struct ClusterPoolCommandTests {
         let runtime: Runtime
         let pool: ClusterPool<Room>
         let root: Supervisor
+        /// What the node's registry reports, in order, for the test to wait on.
+        let events: AsyncStream<EtcdRegistry.Event>
 
         init(_ name: String, etcd: EtcdCluster, prefix: String) async throws {
             runtime = quietRuntime(label: name)
+            let (events, sink) = AsyncStream.makeStream(of: EtcdRegistry.Event.self)
+            self.events = events
             let adapter = EtcdRegistration(client: etcd.client(), prefix: prefix, node: ClusterNode(name: name, address: "\(name):7000"),
-                                           ttl: Slowdown.scaled(5))
+                                           ttl: Slowdown.scaled(5)) { sink.yield($0) }
             pool = ClusterPool(Room.self, name: "rooms", adapter: adapter)
             root = try await Supervisor.start(children: [pool.registrationSpec, pool.childSpec()],
                                               options: .init(strategy: .restForOne), runtime: runtime)
@@ -50,15 +54,10 @@ struct ClusterPoolCommandTests {
         try #require(try await client.rows(RowsQuery(pool: "rooms", filter: id)).rows.first { $0.id == id })
     }
 
-    /// Asks `node` for `id` until it starts it here (its view may still name a holder that
-    /// is gone: the release reaches it through its watch).
-    func takeOver(_ node: Node, _ id: String) async throws -> ClusterPlacement {
-        for _ in 0..<2_000 {
-            let placement = try await node.lookupOrStart(id)
-            if placement.localPID != nil { return placement }
-            try await Task.sleep(for: .milliseconds(5))
-        }
-        throw TestFailure("\(id) was never free for \(node.pool.adapter.node)")
+    /// Waits until `node`'s registry reports `event` (those before it are passed over).
+    func wait(_ node: Node, for event: EtcdRegistry.Event) async throws {
+        for await seen in node.events where seen == event { return }
+        throw TestFailure("\(node.pool.adapter.node)'s events ended before \(event)")
     }
 
     @Test("rows are this node's workers with their tokens; kill and stop act on the pid shown, and the id is then free on every node")
@@ -69,8 +68,23 @@ struct ClusterPoolCommandTests {
         let a = try await Node("a", etcd: etcd, prefix: prefix)
         let b = try await Node("b", etcd: etcd, prefix: prefix)
         let inspector = Inspector(name: "chat", runtime: a.runtime, options: .init(commands: .all, logger: quiet))
-        try inspector.watch(a.pool, newWorker: { "topic \($0)" })
         let client = LineClient(inspector)
+        var failure: (any Error)?
+        do {
+            try inspector.watch(a.pool, newWorker: { "topic \($0)" })
+            try await scenario(a, b, client)
+        } catch {
+            failure = error
+        }
+        // Whatever happened, the nodes stop before their etcd does.
+        client.close()
+        await inspector.stop()
+        try? await a.root.stop()
+        try? await b.root.stop()
+        if let failure { throw failure }
+    }
+
+    func scenario(_ a: Node, _ b: Node, _ client: LineClient) async throws {
         let hello = try await client.hello()
         #expect(hello.pools.map(\.name) == ["rooms"] && hello.pools[0].commands.contains(.stop) && hello.pools[0].commands.contains(.kill))
 
@@ -88,8 +102,9 @@ struct ClusterPoolCommandTests {
         }
         #expect(killed.outcome.contains("gone from the registry"), "\(killed.outcome)")
         #expect(one.localPID?.isAlive == false && a.pool.whereis("room-1") == nil)
-        let moved = try await takeOver(b, "room-1")
-        #expect(moved.token > one.token)
+        try await wait(b, for: .viewChanged("room-1", holder: nil))
+        let moved = try await b.lookupOrStart("room-1")
+        #expect(moved.localPID != nil && moved.token > one.token)
 
         // Stop: through the supervisor, dead and unregistered, not restarted here.
         let second = try await row(client, "room-2")
@@ -98,20 +113,18 @@ struct ClusterPoolCommandTests {
         }
         #expect(stopped.outcome == "stop room-2 returned: \(second.pid) dead and unregistered", "\(stopped.outcome)")
         #expect(two.localPID?.isAlive == false && a.pool.count() == 0)
-        #expect(try await takeOver(b, "room-2").token > two.token)
+        try await wait(b, for: .viewChanged("room-2", holder: nil))
+        let second2 = try await b.lookupOrStart("room-2")
+        #expect(second2.localPID != nil && second2.token > two.token)
 
-        // lookupOrStart from the dashboard of an id held on b: it says where, and starts nothing.
+        // lookupOrStart from the dashboard of an id held on b: it says where, from a's view
+        // (a hit), and starts nothing.
         let live = a.runtime.liveProcessCount
-        for _ in 0..<2_000 where a.pool.lookup("room-3") == nil { try await Task.sleep(for: .milliseconds(5)) }
+        try await wait(a, for: .viewChanged("room-3", holder: ClusterNode(name: "b", address: "b:7000")))
         guard case .command(let found) = try await client.ask(.command(CommandRequest(pool: "rooms", .lookupOrStart(id: "room-3")))) else {
             throw TestFailure("no command reply")
         }
         #expect(found.pid == nil && found.outcome.contains("b:7000") && found.outcome.contains("\(remote.token)"), "\(found.outcome)")
         #expect(a.runtime.liveProcessCount == live)
-
-        client.close()
-        await inspector.stop()
-        try? await a.root.stop()
-        try? await b.root.stop()
     }
 }

@@ -13,13 +13,17 @@ import WorkerRegistryEtcd
        .enabled(if: EtcdCluster.runs, "etcd is not on PATH: install Debian's etcd-server to run the etcd tests"),
        .sharedEtcd(members: 1), .timeLimit(.minutes(Slowdown.scaled(2))))
 struct ClusterPoolTests {
-    /// One node: a pool over its adapter, under a root of its own, in a runtime of its own.
+    /// One node: a pool over its adapter, under a root of its own, in a runtime of its own;
+    /// what its registry reports, to wait on.
     struct Node {
         let pool: ClusterPool<Session>
         let root: Supervisor
+        let events = ClusterEvents()
 
         init(_ name: String, prefix: String, metrics: TestMetrics? = nil) async throws {
-            let adapter = try SharedEtcdCluster.adapter(prefix: prefix, node: name)
+            let plain = try SharedEtcdCluster.adapter(prefix: prefix, node: name)
+            let sink = events.sink
+            let adapter = EtcdRegistration(client: plain.client, prefix: prefix, node: plain.node, ttl: plain.ttl) { sink.yield($0) }
             pool = if let metrics {
                 ClusterPool(Session.self, name: "rooms", adapter: adapter, metrics: metrics)
             } else {
@@ -61,12 +65,9 @@ struct ClusterPoolTests {
         // under a larger token.
         #expect(await a.pool.stop("room-1") == .stopped)
         #expect(!pid.isAlive && a.pool.count() == 0)
-        var moved: ClusterPlacement?
-        for _ in 0..<1_000 where moved?.localPID == nil {
-            moved = try await b.pool.lookupOrStart("room-1", arguments: "room-1")
-            if moved?.localPID == nil { try await Task.sleep(for: .milliseconds(5)) }  // b's view still has a's holder
-        }
-        let taken = try #require(moved)
+        // Once b's watch has seen the release, b's view is free and its lookupOrStart claims.
+        #expect(await b.events.wait { $0 == .viewChanged("room-1", holder: nil) })
+        let taken = try await b.pool.lookupOrStart("room-1", arguments: "room-1")
         #expect(taken.localPID != nil && taken.token > held.token, "\(taken)")
         #expect(try await ServerRef<Session>(name: b.pool.via("room-1")).call(.name) == "room-1")
         await a.stop()
@@ -89,12 +90,62 @@ struct ClusterPoolTests {
         #expect(try count("hit") == 1)
         // Held on a: once b's view has it, b's lookupOrStart is a hit that answers a.
         let theirs = try await a.pool.lookupOrStart("theirs", arguments: "theirs")
-        for _ in 0..<1_000 where b.pool.lookup("theirs") == nil { try await Task.sleep(for: .milliseconds(5)) }
-        #expect(try await b.pool.lookupOrStart("theirs", arguments: "theirs") == .remote(ClusterNode(name: "a", address: "a.local:7000"), token: theirs.token))
+        let nodeA = ClusterNode(name: "a", address: "a.local:7000")
+        #expect(await b.events.wait { $0 == .viewChanged("theirs", holder: nodeA) })
+        #expect(try await b.pool.lookupOrStart("theirs", arguments: "theirs") == .remote(nodeA, token: theirs.token))
         #expect(try count("hit") == 2 && count("miss") == 1)
-        _ = try? await b.pool.start("theirs", arguments: "theirs")
-        #expect(try metrics.expectCounter(WorkerRegistryMetrics.startFailures, pool).totalValue == 0)
+        do {
+            _ = try await b.pool.start("theirs", arguments: "theirs")
+            Issue.record("b started a second holder")
+        } catch {
+            #expect(error.code == .alreadyStarted, "\(error)")
+        }
+        #expect(try metrics.expectCounter(WorkerRegistryMetrics.startFailures, pool).totalValue == 0, "a refusal is no failed start")
         await a.stop()
         await b.stop()
+    }
+
+    @Test("lookupOrStart checking etcd does not trust a view that still names a gone holder")
+    func checkingStore() async throws {
+        let prefix = SharedEtcdCluster.freshPrefix()
+        let a = try await Node("a", prefix: prefix)
+        let b = try await Node("b", prefix: prefix)
+        let held = try await a.pool.lookupOrStart("room", arguments: "room")
+        #expect(await b.events.wait { $0 == .viewChanged("room", holder: ClusterNode(name: "a", address: "a.local:7000")) })
+        // a's node dies as a crash would: nothing is released; b's view names a until the
+        // lease expires, and etcd still holds a's key meanwhile.
+        a.pool.meta.abandon()
+        #expect(b.pool.lookup("room")?.localPID == nil)
+        let answer = try await b.pool.lookupOrStart("room", arguments: "room", checkingStore: true)
+        #expect(answer.localPID == nil && answer.token == held.token, "etcd still holds a's claim: the claim answers it, \(answer)")
+        // Once a's lease has expired, the claim checking etcd takes the name at once.
+        #expect(await b.events.wait { $0 == .viewChanged("room", holder: nil) })
+        let taken = try await b.pool.lookupOrStart("room", arguments: "room", checkingStore: true)
+        #expect(taken.localPID != nil && taken.token > held.token, "\(taken)")
+        await a.stop()
+        await b.stop()
+    }
+}
+
+/// What a node's registry reports, for a test to wait on instead of polling.
+final class ClusterEvents: @unchecked Sendable {
+    // Unchecked: `iterator` is advanced by the one test task that waits, one wait at a
+    // time; events arrive through the stream, buffered until waited for.
+    private var iterator: AsyncStream<EtcdRegistry.Event>.Iterator
+    let sink: AsyncStream<EtcdRegistry.Event>.Continuation
+
+    init() {
+        let (stream, sink) = AsyncStream.makeStream(of: EtcdRegistry.Event.self)
+        iterator = stream.makeAsyncIterator()
+        self.sink = sink
+    }
+
+    /// Waits for an event matching `predicate`, passing over the ones before it; `false`
+    /// if the stream ended first. (The suite's time limit bounds the wait.)
+    func wait(for predicate: (EtcdRegistry.Event) -> Bool) async -> Bool {
+        while let event = await iterator.next() {
+            if predicate(event) { return true }
+        }
+        return false
     }
 }

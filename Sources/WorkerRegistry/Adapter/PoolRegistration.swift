@@ -53,11 +53,13 @@ public protocol PoolRegistration: Sendable {
     ///   - name: the name to start the worker under.
     ///   - registering: what the worker registers with, if the adapter takes it.
     ///   - supervisor: the dynamic supervisor to start the worker under.
+    ///   - checkingStore: whether to skip this node's view of the other nodes and ask the
+    ///     adapter's store who holds `name` (a distributed adapter; a local one ignores it).
     ///   - spec: builds the worker's spec from the name it must register under.
     /// - Throws: `Failure` when the start fails; nothing is registered then.
     nonisolated(nonsending)
     func startWorker(
-        meta: Meta, name: Name, registering: Registered, supervisor: DynamicSupervisor,
+        meta: Meta, name: Name, registering: Registered, supervisor: DynamicSupervisor, checkingStore: Bool,
         spec: @escaping @Sendable (any ProcessName) -> ChildSpec
     ) async throws(Failure) -> PoolStart<Placement>
 
@@ -72,7 +74,7 @@ public protocol PoolRegistration: Sendable {
     func isAlreadyStarted(_ error: Failure) -> Bool
 }
 
-/// What ``PoolRegistration/startWorker(meta:name:registering:supervisor:spec:)`` did.
+/// What ``PoolRegistration/startWorker(meta:name:registering:supervisor:checkingStore:spec:)`` did.
 public enum PoolStart<Placement: RegistrationPlacement>: Sendable, Hashable {
     /// It started a worker, which lives there.
     case started(Placement)

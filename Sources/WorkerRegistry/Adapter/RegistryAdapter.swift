@@ -5,8 +5,8 @@ import Supervision
 /// the caller's `DynamicSupervisor` of processes.
 ///
 /// Registered without a value (``LocalRegistration``), it is also the local
-/// ``RegistrationAdapter``. The adapter makes its registry when it is made: every
-/// ``childSpec()`` runs that one registry.
+/// ``RegistrationAdapter``. Each ``childSpec()`` makes a new registry (a pool calls it
+/// once, when it is made).
 public struct RegistryAdapter<Name: Hashable & Sendable, Value: Sendable>: PoolRegistration {
     /// The adapter's metadata: its registry.
     public struct Meta: Sendable {
@@ -19,8 +19,14 @@ public struct RegistryAdapter<Name: Hashable & Sendable, Value: Sendable>: PoolR
         }
     }
 
-    /// The registry names are held in.
-    public let registry: Registry<Name, Value>
+    /// A name for the registry, in diagnostics and metrics.
+    public let label: String
+    @usableFromInline
+    let partitions: Int
+    @usableFromInline
+    let listeners: [RegistryListener<Name, Value>]
+    @usableFromInline
+    let metrics: any MetricsFactory
     #if FAULTS
     /// Drops the re-check that a holder found did finish starting (a pool's
     /// `skipStartedRecheck` fault, for lockstep exploration). Debug builds only.
@@ -28,11 +34,7 @@ public struct RegistryAdapter<Name: Hashable & Sendable, Value: Sendable>: PoolR
     package var skipsStartedRecheck = false
     #endif
 
-    /// An adapter over a new unique registry named `label`.
-    ///
-    /// Inlinable so that the registry is made where `Name` and `Value` are known: its exit
-    /// hook — which runs in every holder's exit — is then specialized code, not generic
-    /// code that instantiates metadata at run time.
+    /// An adapter whose registries are named `label`.
     ///
     /// - Parameters:
     ///   - label: the registry's name, in diagnostics and metrics.
@@ -44,12 +46,22 @@ public struct RegistryAdapter<Name: Hashable & Sendable, Value: Sendable>: PoolR
         label: String = "local registration", partitions: Int = 1, listeners: [RegistryListener<Name, Value>] = [],
         metrics: any MetricsFactory = MetricsSystem.factory
     ) {
-        registry = Registry(keys: .unique, partitions: partitions, listeners: listeners, name: label, metrics: metrics)
+        self.label = label
+        self.partitions = partitions
+        self.listeners = listeners
+        self.metrics = metrics
     }
 
-    /// The registry's host, to supervise, and the registry as metadata.
+    /// A new registry's host, to supervise, and the registry as metadata.
+    ///
+    /// Inlinable so that the registry is made where `Name` and `Value` are known: its exit
+    /// hook — which runs in every holder's exit — is then specialized code, not generic
+    /// code that instantiates metadata at run time.
+    @inlinable
     public func childSpec() -> (spec: ChildSpec, meta: Meta) {
-        (registry.childSpec(id: registry.name), Meta(registry: registry))
+        let registry = Registry<Name, Value>(keys: .unique, partitions: partitions, listeners: listeners, name: label,
+                                             metrics: metrics)
+        return (registry.childSpec(id: label), Meta(registry: registry))
     }
 
     /// The registry.
@@ -64,20 +76,29 @@ public struct RegistryAdapter<Name: Hashable & Sendable, Value: Sendable>: PoolR
     @inlinable @inline(__always)
     public func whereis(meta: Meta, name: Name) -> PID? { meta.registry.whereis(name) }
 
-    /// A name that reaches the holder of `name`. Starting a process under it registers no
-    /// value: start workers with ``startWorker(meta:name:registering:supervisor:spec:)``.
-    public func via(meta: Meta, name: Name) -> any ProcessName { ReachName(registry: meta.registry, key: name) }
+    /// A name that reaches the holder of `name`: the registry's via name when it holds no
+    /// values (a process can be started under it), else one that only reaches (start
+    /// workers with ``startWorker(meta:name:registering:supervisor:checkingStore:spec:)``, which
+    /// registers their value).
+    public func via(meta: Meta, name: Name) -> any ProcessName {
+        if let none = () as? Value { return meta.registry.via(name, value: none) }
+        return ReachName(registry: meta.registry, key: name)
+    }
 
     /// Starts the worker under the registry's via name for `name`, registering
-    /// `registering` with it; a holder that finished starting is found instead.
+    /// `registering` with it; a holder that finished starting is found instead. The
+    /// registry is the store: `checkingStore` changes nothing.
     ///
     /// A holder found while it still initializes is waited for: if its start fails, the
     /// name is free again and this call starts its own. Throws
     /// `StartError/contended(attempts:)` when every one of 8 tries found a holder that
     /// then failed.
+    // Inlinable, so that the via name — whose closures resolve and register every start
+    // and restart of the worker — is made for the concrete `Name` and `Value`.
+    @inlinable
     nonisolated(nonsending)
     public func startWorker(
-        meta: Meta, name: Name, registering: Value, supervisor: DynamicSupervisor,
+        meta: Meta, name: Name, registering: Value, supervisor: DynamicSupervisor, checkingStore: Bool = false,
         spec: @escaping @Sendable (any ProcessName) -> ChildSpec
     ) async throws(StartError) -> PoolStart<PID> {
         let child = spec(meta.registry.via(name, value: registering))
@@ -102,8 +123,9 @@ public struct RegistryAdapter<Name: Hashable & Sendable, Value: Sendable>: PoolR
 
     /// Whether `holder` finished its start (waiting while it runs), unless the fault
     /// that drops this re-check is on.
+    @usableFromInline
     nonisolated(nonsending)
-    private func isStarted(_ holder: PID) async -> Bool {
+    func isStarted(_ holder: PID) async -> Bool {
         #if FAULTS
         if skipsStartedRecheck { return true }
         #endif
@@ -132,7 +154,7 @@ extension RegistryAdapter: RegistrationAdapter where Value == Void {
         meta: Meta, name: Name, supervisor: DynamicSupervisor,
         spec: @escaping @Sendable (any ProcessName) -> ChildSpec
     ) async throws(StartError) -> PID {
-        try await startWorker(meta: meta, name: name, registering: (), supervisor: supervisor, spec: spec).placement
+        try await startWorker(meta: meta, name: name, registering: (), supervisor: supervisor, checkingStore: false, spec: spec).placement
     }
 }
 

@@ -104,8 +104,11 @@ public final class RegistrationPool<Worker: GenServer, Adapter: PoolRegistration
     public let adapter: Adapter
     /// The adapter's metadata (its registry, a cluster membership).
     public let meta: Adapter.Meta
-    /// The adapter's child — its registry's host, a cluster membership — to run before
-    /// the pool's supervisor (under `rest_for_one`: a new registration means new workers).
+    /// The adapter's child — a cluster node's registry and membership — to run before the
+    /// pool's supervisor, under `rest_for_one` (a new registration means new workers). A
+    /// cluster pool cannot start workers without it. A local pool's registry works
+    /// without its host; if you run the host, run it this way too: when a host stops, its
+    /// registry drops its entries, and only `rest_for_one` stops the workers with them.
     public let registrationSpec: ChildSpec
     /// The registry of the pool's workers on this node: id → worker, with the value each
     /// registered.
@@ -290,7 +293,21 @@ public final class RegistrationPool<Worker: GenServer, Adapter: PoolRegistration
             return placement
         }
         instruments?.misses.increment()
-        return try await startWorker(id, arguments: arguments, timeout: timeout, reuseExisting: true)
+        return try await startWorker(id, arguments: arguments, timeout: timeout, reuseExisting: true, checkingStore: false)
+    }
+
+    /// ``lookupOrStart(_:arguments:timeout:)`` that does not trust this node's view of
+    /// the other nodes: the adapter's store says who holds `id` (a cluster claim, starting
+    /// the worker here if nobody does). For the retry after a request routed to the node
+    /// the view named found the worker gone. A local pool's store is its view: the same
+    /// as ``lookupOrStart(_:arguments:timeout:)``. Counted as a miss.
+    @inlinable
+    nonisolated(nonsending) public func lookupOrStart(
+        _ id: ID, arguments: Worker.Arguments, timeout: Timeout = .seconds(5), checkingStore: Bool
+    ) async throws(Adapter.Failure) -> Adapter.Placement {
+        guard checkingStore else { return try await lookupOrStart(id, arguments: arguments, timeout: timeout) }
+        instruments?.misses.increment()
+        return try await startWorker(id, arguments: arguments, timeout: timeout, reuseExisting: true, checkingStore: true)
     }
 
     /// Starts a worker under `id`: gen_registry's `start`, which tells the caller
@@ -303,7 +320,7 @@ public final class RegistrationPool<Worker: GenServer, Adapter: PoolRegistration
     nonisolated(nonsending) public func start(
         _ id: ID, arguments: Worker.Arguments, timeout: Timeout = .seconds(5)
     ) async throws(Adapter.Failure) -> Adapter.Placement {
-        try await startWorker(id, arguments: arguments, timeout: timeout, reuseExisting: false)
+        try await startWorker(id, arguments: arguments, timeout: timeout, reuseExisting: false, checkingStore: false)
     }
 
     // Inlinable, so that the worker's spec — and with it the server's message handling —
@@ -312,7 +329,7 @@ public final class RegistrationPool<Worker: GenServer, Adapter: PoolRegistration
     @inlinable
     nonisolated(nonsending)
     func startWorker(
-        _ id: ID, arguments: Worker.Arguments, timeout: Timeout, reuseExisting: Bool
+        _ id: ID, arguments: Worker.Arguments, timeout: Timeout, reuseExisting: Bool, checkingStore: Bool
     ) async throws(Adapter.Failure) -> Adapter.Placement {
         let options = options
         let spec: @Sendable (any ProcessName) -> ChildSpec = { name in
@@ -320,7 +337,8 @@ public final class RegistrationPool<Worker: GenServer, Adapter: PoolRegistration
                 Worker.self, arguments: arguments, id: "\(id)", name: name,
                 restart: options.restart, shutdown: options.shutdown, startTimeout: timeout)
         }
-        return try await startWorker(id, registering: registered(id, arguments), spec: spec, reuseExisting: reuseExisting)
+        return try await startWorker(id, registering: registered(id, arguments), spec: spec, reuseExisting: reuseExisting,
+                                     checkingStore: checkingStore)
     }
 
     /// Starts (or finds) the worker, and records the start's duration or its failure.
@@ -328,15 +346,17 @@ public final class RegistrationPool<Worker: GenServer, Adapter: PoolRegistration
     nonisolated(nonsending)
     func startWorker(
         _ id: ID, registering: Adapter.Registered, spec: @escaping @Sendable (any ProcessName) -> ChildSpec,
-        reuseExisting: Bool
+        reuseExisting: Bool, checkingStore: Bool
     ) async throws(Adapter.Failure) -> Adapter.Placement {
         guard let supervisor else { throw adapter.supervisorNotRunning(id) }
         guard let instruments else {
-            return try await place(id, registering: registering, supervisor: supervisor, spec: spec, reuseExisting: reuseExisting)
+            return try await place(id, registering: registering, supervisor: supervisor, spec: spec, reuseExisting: reuseExisting,
+                                   checkingStore: checkingStore)
         }
         let began = ContinuousClock.now
         do throws(Adapter.Failure) {
-            let placement = try await place(id, registering: registering, supervisor: supervisor, spec: spec, reuseExisting: reuseExisting)
+            let placement = try await place(id, registering: registering, supervisor: supervisor, spec: spec,
+                                            reuseExisting: reuseExisting, checkingStore: checkingStore)
             instruments.started(since: began)
             return placement
         } catch {
@@ -349,9 +369,10 @@ public final class RegistrationPool<Worker: GenServer, Adapter: PoolRegistration
     nonisolated(nonsending)
     private func place(
         _ id: ID, registering: Adapter.Registered, supervisor: DynamicSupervisor,
-        spec: @escaping @Sendable (any ProcessName) -> ChildSpec, reuseExisting: Bool
+        spec: @escaping @Sendable (any ProcessName) -> ChildSpec, reuseExisting: Bool, checkingStore: Bool
     ) async throws(Adapter.Failure) -> Adapter.Placement {
-        switch try await adapter.startWorker(meta: meta, name: id, registering: registering, supervisor: supervisor, spec: spec) {
+        switch try await adapter.startWorker(meta: meta, name: id, registering: registering, supervisor: supervisor,
+                                             checkingStore: checkingStore, spec: spec) {
         case .started(let started): return started
         case .found(let found):
             guard reuseExisting else { throw adapter.alreadyStarted(id, holder: found) }
@@ -365,10 +386,10 @@ public final class RegistrationPool<Worker: GenServer, Adapter: PoolRegistration
     /// A worker whose restarts keep failing (it has no pid now) is stopped too: its
     /// retries end, and `stop` returns once no attempt of it runs. Finding it is
     /// O(restarting workers); restarting workers are told apart by their id's description.
-    @discardableResult
     ///
     /// Over a cluster adapter, only a worker on this node is stopped: the id of one held
     /// on another node is `notFound` here (stop it there).
+    @discardableResult
     nonisolated(nonsending) public func stop(_ id: ID) async -> StopResult {
         guard let supervisor else { return .notFound }
         var stopped = false
