@@ -25,6 +25,7 @@ let package = Package(
         .library(name: "PoolInspector", targets: ["PoolInspector"]),
         .library(name: "EtcdClient", targets: ["EtcdClient"]),
         .library(name: "WorkerRegistryEtcd", targets: ["WorkerRegistryEtcd"]),
+        .library(name: "EtcdTesting", targets: ["EtcdTesting"]),
 
         .executable(name: "pooltui", targets: ["PoolTUI"]),
         .executable(name: "pool-bench", targets: ["PoolBench"]),
@@ -137,7 +138,7 @@ let package = Package(
         ),
         .target(
             name: "EtcdTesting",
-            dependencies: ["ScalableLocks", "CPlatform", "EtcdClient", "Supervision"],
+            dependencies: ["ScalableLocks", "CPlatform", "EtcdClient", "Supervision", "WorkerRegistryEtcd"],
             swiftSettings: strict
         ),
         .testTarget(

@@ -114,7 +114,7 @@ struct ClusterPoolTests {
         #expect(await b.events.wait { $0 == .viewChanged("room", holder: ClusterNode(name: "a", address: "a.local:7000")) })
         // a's node dies as a crash would: nothing is released; b's view names a until the
         // lease expires, and etcd still holds a's key meanwhile.
-        a.pool.meta.abandon()
+        a.pool.meta.crash()
         #expect(b.pool.lookup("room")?.localPID == nil)
         let answer = try await b.pool.lookupOrStart("room", arguments: "room", checkingStore: true)
         #expect(answer.localPID == nil && answer.token == held.token, "etcd still holds a's claim: the claim answers it, \(answer)")
