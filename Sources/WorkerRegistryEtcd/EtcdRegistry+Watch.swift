@@ -28,6 +28,12 @@ extension EtcdRegistry {
     /// Applies changes to the view of other nodes' names (this node's own are in its
     /// claim table). A change older than what the view holds (a holder learned from a
     /// lost claim, ahead of the watch) is skipped.
+    ///
+    /// A key under this node's name but another lease is an earlier incarnation's — the
+    /// node restarted within the TTL, or held a lease before it fenced itself: its
+    /// worker is gone, but the name is held until that lease expires. It is in the view
+    /// as held by that incarnation (``Event/viewChanged(_:holder:)`` when it is seen, and
+    /// when its lease expires and the name is free).
     func apply(_ events: [EtcdWatchEvent]) {
         let changes = state.withLock { state -> [Event] in
             var changes: [Event] = []
@@ -37,7 +43,7 @@ extension EtcdRegistry {
                 switch event.kind {
                 case .put:
                     let holder = ClusterNode(decoding: event.keyValue.value)
-                    if holder.name == node.name { continue }
+                    if holder.name == node.name, event.keyValue.lease == state.phase.lease { continue }
                     // A holder learned from a claim may be newer than what the watch brings.
                     if let known = state.remote[name], known.token > event.keyValue.createRevision { continue }
                     state.remote[name] = (holder, event.keyValue.createRevision)

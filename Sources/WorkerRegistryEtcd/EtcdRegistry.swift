@@ -64,7 +64,17 @@ public final class EtcdRegistry: Sendable {
     let state = Lock(State())
 
     struct State {
-        enum Phase: Equatable { case idle, running(lease: Int64), fenced(lease: Int64), stopped }
+        enum Phase: Equatable {
+            case idle, running(lease: Int64), fenced(lease: Int64), stopped
+
+            /// The lease of this node's session, running or fenced.
+            var lease: Int64? {
+                switch self {
+                case .running(let lease), .fenced(let lease): lease
+                case .idle, .stopped: nil
+                }
+            }
+        }
         var phase = Phase.idle
         /// When the last renewal that etcd confirmed was sent.
         var confirmed = ContinuousClock.now

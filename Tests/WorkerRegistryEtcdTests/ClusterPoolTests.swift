@@ -127,6 +127,30 @@ struct ClusterPoolTests {
     }
 }
 
+extension ClusterPoolTests {
+    @Test("a node restarted under its name within the TTL sees its earlier incarnation's names as held, then free when that lease expires, with the events")
+    func earlierIncarnation() async throws {
+        let prefix = SharedEtcdCluster.freshPrefix()
+        let first = try await Node("b", prefix: prefix)
+        let held = try await first.pool.lookupOrStart("room", arguments: "room")
+        first.pool.meta.crash()
+        // b again (systemd restarting it at once), under a new lease.
+        let again = try await Node("b", prefix: prefix)
+        let earlier = ClusterNode(name: "b", address: "b.local:7000")
+        // Its start read the names held: the view has the earlier incarnation's, and said so.
+        let seen = try #require(again.pool.lookup("room"), "the earlier incarnation's name is not in the view")
+        #expect(seen == .remote(earlier, token: held.token))
+        #expect(await again.events.wait { $0 == .viewChanged("room", holder: earlier) })
+        // Its lease expires: the name is free, said so, and taken here under a new token.
+        #expect(await again.events.wait { $0 == .viewChanged("room", holder: nil) })
+        #expect(again.pool.lookup("room") == nil)
+        let taken = try await again.pool.lookupOrStart("room", arguments: "room")
+        #expect(taken.localPID != nil && taken.token > held.token, "\(taken)")
+        await first.stop()
+        await again.stop()
+    }
+}
+
 /// What a node's registry reports, for a test to wait on instead of polling.
 final class ClusterEvents: @unchecked Sendable {
     // Unchecked: `iterator` is advanced by the one test task that waits, one wait at a
