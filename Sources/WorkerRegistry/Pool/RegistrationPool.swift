@@ -36,7 +36,9 @@ public final class RegistrationPool<Worker: GenServer, Adapter: PoolRegistration
 
     /// How the pool runs its workers.
     public struct Options: Sendable {
-        /// Restart policy of every worker (gen_registry's workers are temporary).
+        /// Restart policy of every worker (gen_registry's workers are temporary). A cluster
+        /// pool's workers are never restarted by their supervisor, whatever it says: a new
+        /// worker comes from a new claim.
         public var restart: RestartPolicy
         /// How a worker is stopped by ``RegistrationPool/stop(_:)`` and when the pool stops.
         public var shutdown: ShutdownPolicy
@@ -45,7 +47,7 @@ public final class RegistrationPool<Worker: GenServer, Adapter: PoolRegistration
         public var intensity: RestartIntensity
         /// The most workers at once; `nil` for no limit.
         public var maxChildren: Int?
-        /// Partitions of the pool's registry.
+        /// Partitions of a local pool's registry (the adapter makes a cluster pool's).
         public var partitions: Int
         #if FAULTS
         /// Deliberate bugs, for showing that lockstep exploration finds them. Never set
