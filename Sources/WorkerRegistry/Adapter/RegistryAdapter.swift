@@ -93,8 +93,9 @@ public struct RegistryAdapter<Name: Hashable & Sendable, Value: Sendable>: PoolR
     /// name is free again and this call starts its own. Throws
     /// `StartError/contended(attempts:)` when every one of 8 tries found a holder that
     /// then failed.
-    // Inlinable, so that the via name — whose closures resolve and register every start
-    // and restart of the worker — is made for the concrete `Name` and `Value`.
+    ///
+    /// Inlinable, so that the via name — whose closures resolve and register every start
+    /// and restart of the worker — is made for the concrete `Name` and `Value`.
     @inlinable
     nonisolated(nonsending)
     public func startWorker(
