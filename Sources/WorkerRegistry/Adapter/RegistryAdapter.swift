@@ -97,8 +97,7 @@ public struct RegistryAdapter<Name: Hashable & Sendable, Value: Sendable>: PoolR
     /// Inlinable, so that the via name — whose closures resolve and register every start
     /// and restart of the worker — is made for the concrete `Name` and `Value`.
     @inlinable
-    nonisolated(nonsending)
-    public func startWorker(
+    nonisolated(nonsending) public func startWorker(
         meta: Meta, name: Name, registering: Value, supervisor: DynamicSupervisor, checkingStore: Bool = false,
         spec: @escaping @Sendable (any ProcessName) -> ChildSpec
     ) async throws(StartError) -> PoolStart<PID> {
